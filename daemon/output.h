@@ -1,0 +1,57 @@
+/*
+ * output.h - delivering events to the journal, syslog and the log file.
+ *
+ * The set of outputs owns its sinks, their buffers and their counters. It
+ * never blocks capture: a record that cannot be written now is counted as
+ * dropped for that output, and the output says so (once) through the
+ * diagnostics log, and again when it recovers.
+ */
+#ifndef TCPSTATED_OUTPUT_H
+#define TCPSTATED_OUTPUT_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "../lib/event.h"
+#include "conf.h"
+
+struct output_stats {
+	uint64_t written;      /* records delivered */
+	uint64_t filtered;     /* not in this output's event mask */
+	uint64_t suppressed;   /* over the rate limit (summarised) */
+	uint64_t dropped;      /* could not be written (disk full, journald away ...) */
+	uint64_t rotations;
+};
+
+struct outputs;
+
+/*
+ * Open every enabled output of cfg. stdout_fmt >= 0 adds standard output in
+ * that format (the -o flag), receiving every event type. Returns NULL and a
+ * one-line reason in err on failure.
+ */
+struct outputs *outputs_open(const struct config *cfg, int stdout_fmt, char *err, size_t errlen);
+
+/* Deliver one event to every output that wants it. Never blocks. */
+void outputs_event(struct outputs *o, const struct event *ev);
+
+/* Housekeeping: close rate-limit windows (emitting summaries), retry suspended files. */
+void outputs_tick(struct outputs *o, uint64_t now_us);
+
+/* Write out anything buffered. */
+void outputs_flush(struct outputs *o);
+
+/* Reopen the log file (SIGHUP, SIGUSR1: after an external logrotate). */
+void outputs_reopen(struct outputs *o);
+
+/*
+ * Apply a new config to running outputs (SIGHUP): masks, rate limits, paths.
+ * Returns -1 with a reason in err and keeps the old settings if it cannot.
+ */
+int outputs_reconfigure(struct outputs *o, const struct config *cfg, char *err, size_t errlen);
+
+const struct output_stats *outputs_stats(const struct outputs *o, enum out_kind k);
+
+void outputs_close(struct outputs *o);
+
+#endif

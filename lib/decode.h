@@ -1,0 +1,67 @@
+/*
+ * decode.h - captured frame bytes to a struct segment.
+ *
+ * decode owns nothing but its counters. It never reads past caplen, never
+ * allocates and never fails loudly: a frame it cannot use is counted under
+ * one reason and skipped.
+ */
+#ifndef TCPSTATED_DECODE_H
+#define TCPSTATED_DECODE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "segment.h"
+
+/*
+ * Link types, numbered as pcap_datalink() returns them on Linux (DLT_*) and as
+ * pcap files store them (LINKTYPE_*); both numberings are accepted.
+ */
+#define LINK_NULL 0         /* BSD loopback: 4-byte host-order AF */
+#define LINK_ETHERNET 1
+#define LINK_RAW_DLT 12     /* DLT_RAW on Linux: raw IPv4/IPv6 */
+#define LINK_RAW_DLT14 14   /* DLT_RAW on some BSDs */
+#define LINK_RAW 101        /* LINKTYPE_RAW */
+#define LINK_LOOP 108       /* OpenBSD loopback: 4-byte network-order AF */
+#define LINK_LINUX_SLL 113  /* Linux cooked v1 */
+#define LINK_IPV4 228
+#define LINK_IPV6 229
+#define LINK_LINUX_SLL2 276 /* Linux cooked v2 */
+
+/* Why a frame was not turned into a segment; DECODE_OK when it was. */
+enum decode_result {
+	DECODE_OK = 0,
+	DECODE_LINK_UNSUPPORTED, /* link type decode does not know */
+	DECODE_LINK_TRUNCATED,   /* frame shorter than its link header(s) */
+	DECODE_NOT_IP,           /* ARP, LLDP, ... */
+	DECODE_IP_TRUNCATED,     /* caplen ends inside the IP header */
+	DECODE_IP_BAD,           /* bad version, header length or total length */
+	DECODE_IP_FRAGMENT,      /* not a first fragment: no TCP header in it */
+	DECODE_NOT_TCP,          /* UDP, ICMP, ... */
+	DECODE_TCP_TRUNCATED,    /* caplen ends inside the TCP header */
+	DECODE_TCP_BAD,          /* data offset < 5 or past the IP payload */
+	DECODE_NREASONS
+};
+
+struct decode_stats {
+	uint64_t frames;                     /* every frame offered */
+	uint64_t result[DECODE_NREASONS];    /* by outcome; result[DECODE_OK] = segments */
+	uint64_t opt_malformed;              /* segments whose options ran past the header */
+};
+
+/*
+ * Decode one frame of link type `link` into *seg. caplen bytes are readable at
+ * frame; wirelen is the original length. Returns DECODE_OK or the reason the
+ * frame was skipped, and counts the outcome in *st (which may be NULL).
+ * seg->ts_us is left for the caller to fill.
+ */
+enum decode_result decode_packet(int link, const uint8_t *frame, uint32_t caplen,
+    struct segment *seg, struct decode_stats *st);
+
+/* 1 if decode_packet understands link type `link`, else 0. */
+int decode_link_supported(int link);
+
+/* A short stable name for a result, for counters: "ip_truncated", ... */
+const char *decode_result_name(enum decode_result r);
+
+#endif

@@ -1,0 +1,109 @@
+/*
+ * event.h - what the tracker reports: the TCP states, the event types, the
+ * close reasons, and struct event, the one record every output formats.
+ *
+ * A struct event is a value: it holds copies, not pointers into the flow
+ * table, so a consumer may keep it after the callback returns.
+ */
+#ifndef TCPSTATED_EVENT_H
+#define TCPSTATED_EVENT_H
+
+#include <stdint.h>
+
+#include "segment.h"
+
+/* RFC 9293 3.3.2 connection states, one per endpoint. */
+enum tcp_state {
+	ST_CLOSED = 0,
+	ST_LISTEN,
+	ST_SYN_SENT,
+	ST_SYN_RCVD,
+	ST_ESTABLISHED,
+	ST_FIN_WAIT_1,
+	ST_FIN_WAIT_2,
+	ST_CLOSING,
+	ST_TIME_WAIT,
+	ST_CLOSE_WAIT,
+	ST_LAST_ACK,
+	ST_NSTATES
+};
+
+enum event_type {
+	EV_SYN = 0,     /* client's SYN (first transmission only) */
+	EV_SYN_ACK,     /* server's SYN+ACK (first transmission only) */
+	EV_ESTABLISHED, /* an endpoint entered ESTABLISHED */
+	EV_FIN,         /* an endpoint sent its FIN (first transmission only) */
+	EV_RST,         /* an accepted (in-window) RST */
+	EV_TIME_WAIT,   /* an endpoint entered TIME_WAIT */
+	EV_STATE,       /* any other endpoint transition */
+	EV_CLOSED,      /* the connection is over: the summary record */
+	EV_SEGMENT,     /* one per segment; only for the ladder view, never by default */
+	EV_NTYPES
+};
+
+#define EV_BIT(t) (1u << (t))
+/* What is emitted when the config does not say: every type but EV_SEGMENT. */
+#define EV_MASK_DEFAULT (EV_BIT(EV_SEGMENT) - 1)
+
+enum close_reason {
+	CR_NONE = 0,        /* not closed (every event but CLOSED) */
+	CR_FIN,             /* both FINs seen and acknowledged: the clean close */
+	CR_RST,             /* a RST after the handshake started */
+	CR_REFUSED,         /* the SYN was answered by a RST */
+	CR_SYN_TIMEOUT,     /* the handshake never completed */
+	CR_IDLE_TIMEOUT,    /* established, then silent longer than the idle timeout */
+	CR_CLOSING_TIMEOUT, /* a close started but never completed (half-open) */
+	CR_REUSED,          /* a new SYN with a new ISN took over the 4-tuple */
+	CR_EVICTED,         /* the flow table was full */
+	CR_SHUTDOWN,        /* tracking stopped (daemon exit, end of file) */
+	CR_NREASONS
+};
+
+enum side { SIDE_CLIENT = 0, SIDE_SERVER = 1, SIDE_NONE = 2 };
+
+/* Counters of one endpoint, as seen on the wire. */
+struct endpoint_counts {
+	uint64_t bytes; /* application bytes by sequence space: retransmissions count once */
+	uint64_t pkts;  /* segments sent, duplicates included */
+};
+
+/*
+ * One event. Every field is valid for every type unless noted; `reason`,
+ * `closed_by`, `duration_us`, `conn_state`, `history` only for EV_CLOSED,
+ * `opt` only for EV_SYN and EV_SYN_ACK, `seg_*` only for EV_SEGMENT.
+ */
+struct event {
+	uint64_t ts_us;          /* packet time (or expiry time for timeouts) */
+	uint64_t flow_id;        /* stable for the connection; see format_flow_id() */
+	enum event_type type;
+	enum side by;            /* whose segment or state change caused it */
+	uint8_t family;          /* 4 or 6 */
+	uint8_t client_ip[16];
+	uint8_t server_ip[16];
+	uint16_t client_port;
+	uint16_t server_port;
+	enum tcp_state client_state, server_state;           /* after the event */
+	enum tcp_state client_state_was, server_state_was;   /* before it */
+	uint8_t partial;         /* no SYN seen: roles inferred */
+	uint8_t abnormal;        /* CLOSED only: anything but a clean FIN close */
+	enum close_reason reason;
+	enum side closed_by;     /* who sent the first FIN or the RST; SIDE_NONE for timeouts */
+	uint64_t duration_us;
+	struct endpoint_counts client, server;
+	struct tcpopts opt;
+	char conn_state[8];      /* Zeek conn_state, e.g. "SF", "REJ" */
+	char history[24];        /* Zeek history letters, NUL-terminated, truncated if longer */
+	/* EV_SEGMENT only: the segment as seen, sequence numbers relative to each ISN. */
+	uint8_t seg_flags;
+	uint32_t seg_rel_seq, seg_rel_ack, seg_len;
+};
+
+const char *tcp_state_name(enum tcp_state s);       /* "ESTABLISHED" */
+const char *event_type_name(enum event_type t);     /* "SYN_ACK" */
+const char *close_reason_name(enum close_reason r); /* "syn_timeout" */
+const char *side_name(enum side s);                 /* "client", "server", "none" */
+
+/* Parse a name back; return -1 when unknown. Case-sensitive, as printed. */
+int event_type_from_name(const char *name);
+
+#endif

@@ -1,0 +1,52 @@
+/*
+ * format.h - struct event to bytes: JSON Lines, human text, syslog key=value.
+ *
+ * Every formatter writes one whole record ending in '\n' into a caller buffer
+ * and returns its length, or 0 when it would not fit (a record is never
+ * truncated). No allocation, no locale, no printf on these paths.
+ *
+ * Field names (JSON and key=value use the same ones, in this order):
+ *   ts event flow by client_ip client_port server_ip server_port
+ *   client_state server_state
+ *   SYN, SYN_ACK: mss wscale sack_ok tsopt   (only the options present)
+ *   CLOSED: reason abnormal closed_by duration client_bytes server_bytes
+ *           client_pkts server_pkts partial conn_state history
+ */
+#ifndef TCPSTATED_FORMAT_H
+#define TCPSTATED_FORMAT_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "event.h"
+
+enum format {
+	FMT_JSON = 0, /* one JSON object per line */
+	FMT_TEXT,     /* one readable line per event */
+	FMT_KV,       /* key=value pairs, for syslog bodies */
+	FMT_NFORMATS
+};
+
+size_t format_event(enum format f, const struct event *ev, char *buf, size_t cap);
+
+/* "2024-06-21T09:26:15.123456Z"; returns length (27) or 0 if cap < 28. */
+size_t format_ts(uint64_t ts_us, char *buf, size_t cap);
+
+/* A short printable id, "C" + base62, for a flow id; returns length. */
+size_t format_flow_id(uint64_t id, char *buf, size_t cap);
+
+/* Numeric address text (RFC 5952 for IPv6); returns length. */
+size_t format_ip(uint8_t family, const uint8_t *addr, char *buf, size_t cap);
+
+/* "json", "text", "kv" to enum format; -1 when unknown. */
+int format_from_name(const char *name);
+const char *format_name(enum format f);
+
+/*
+ * Escape arbitrary bytes as the inside of a JSON string into buf; returns the
+ * length, or 0 when it would not fit. For the few strings that reach outputs
+ * from outside (interface names, config values), never for packet bytes.
+ */
+size_t format_json_escape(const char *s, char *buf, size_t cap);
+
+#endif

@@ -1,0 +1,58 @@
+/*
+ * segment.h - the normalised record of one captured TCP segment.
+ *
+ * decode.c fills it from raw frame bytes; tracker.c consumes it. Nothing in it
+ * points back into the captured frame: once decoded, the frame may be freed.
+ */
+#ifndef TCPSTATED_SEGMENT_H
+#define TCPSTATED_SEGMENT_H
+
+#include <stdint.h>
+
+/* TCP header flag bits, as on the wire. */
+#define TH_FIN 0x01
+#define TH_SYN 0x02
+#define TH_RST 0x04
+#define TH_PSH 0x08
+#define TH_ACK 0x10
+#define TH_URG 0x20
+#define TH_ECE 0x40
+#define TH_CWR 0x80
+
+/* Bits of struct tcpopts.present. */
+#define OPT_MSS 0x01
+#define OPT_WSCALE 0x02
+#define OPT_SACK_OK 0x04
+#define OPT_TS 0x08
+#define OPT_MALFORMED 0x80 /* an option ran past the header; parsing stopped */
+
+/* The TCP options tcpstated reports (RFC 9293 3.2, RFC 7323, RFC 2018). */
+struct tcpopts {
+	uint8_t present;  /* OPT_* bits */
+	uint8_t wscale;   /* shift count as sent (not capped) */
+	uint16_t mss;     /* bytes */
+	uint32_t ts_val;  /* RFC 7323 TSval */
+	uint32_t ts_ecr;  /* RFC 7323 TSecr */
+};
+
+/*
+ * Addresses are 16 bytes; an IPv4 address sits in the first 4 bytes and the
+ * rest are zero, so that two keys compare with one memcmp.
+ */
+struct segment {
+	uint64_t ts_us;      /* capture time, microseconds since the Unix epoch */
+	uint8_t saddr[16];
+	uint8_t daddr[16];
+	uint8_t family;      /* 4 or 6 */
+	uint8_t flags;       /* TH_* */
+	uint16_t sport;      /* host byte order */
+	uint16_t dport;
+	uint16_t win;        /* raw window field, unscaled */
+	uint32_t seq;        /* host byte order */
+	uint32_t ack;
+	uint32_t len;        /* payload bytes, from the IP lengths (not caplen) */
+	uint16_t vlan;       /* outermost 802.1Q VLAN id, 0 when untagged */
+	struct tcpopts opt;
+};
+
+#endif

@@ -1,0 +1,94 @@
+/*
+ * tracker.h - the connection tracker: flow table, per-endpoint state
+ * machines, timeouts and events.
+ *
+ * The tracker owns every flow. It allocates once, in tracker_new(), for
+ * max_flows flows; after that it never allocates, never reads a clock (time
+ * arrives with each segment and with tracker_advance()) and never logs:
+ * per-packet problems are counters in struct tracker_stats. Events leave
+ * through the callback given to tracker_new(), in the order they happen.
+ */
+#ifndef TCPSTATED_TRACKER_H
+#define TCPSTATED_TRACKER_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "event.h"
+#include "segment.h"
+
+struct tracker_config {
+	uint32_t max_flows;          /* capacity of the flow table, fixed at tracker_new() */
+	uint32_t timeout_syn_s;      /* handshake not completed */
+	uint32_t timeout_established_s; /* idle established connection */
+	uint32_t timeout_closing_s;  /* close started, not completed */
+	uint32_t timeout_time_wait_s;   /* how long a TIME_WAIT endpoint is remembered */
+	uint32_t event_mask;         /* EV_BIT()s of the types to emit */
+	uint64_t id_seed;            /* flow ids are a keyed permutation of a counter */
+};
+
+/* Defaults: what tcpstated uses when the config does not say. */
+#define TRACKER_MAX_FLOWS_DEFAULT 262144
+#define TRACKER_TIMEOUT_SYN_S 30
+#define TRACKER_TIMEOUT_ESTABLISHED_S 7440 /* > Linux's 2 h keepalive */
+#define TRACKER_TIMEOUT_CLOSING_S 240
+#define TRACKER_TIMEOUT_TIME_WAIT_S 60
+
+void tracker_config_default(struct tracker_config *cfg);
+
+struct tracker_stats {
+	uint64_t segments;        /* offered to tracker_segment() */
+	uint64_t flows_created;
+	uint64_t flows_active;    /* in the table now */
+	uint64_t flows_evicted;
+	uint64_t closed[CR_NREASONS];
+	uint64_t events[EV_NTYPES];
+	uint64_t stray;           /* segments that neither belong to nor start a flow */
+	uint64_t bad_flags;       /* SYN+FIN, SYN+RST, no flags ...: ignored */
+	uint64_t rst_out_of_window;
+	uint64_t retransmits;     /* segments wholly below what the sender already sent */
+	uint64_t duplicates;      /* the same segment captured twice */
+	uint64_t open_by_state[ST_NSTATES]; /* endpoints in each state now */
+};
+
+typedef void tracker_emit_cb(const struct event *ev, void *arg);
+
+struct tracker;
+
+/*
+ * Make a tracker for cfg (copied). Returns NULL if max_flows is 0 or memory
+ * cannot be had; errbuf then says why.
+ */
+struct tracker *tracker_new(const struct tracker_config *cfg, tracker_emit_cb *cb,
+    void *arg, char *errbuf, size_t errlen);
+void tracker_free(struct tracker *t);
+
+/*
+ * Change timeouts and the event mask of a running tracker. max_flows and
+ * id_seed are kept (the table is not rebuilt); returns -1 if they differ,
+ * after applying the rest.
+ */
+int tracker_reconfigure(struct tracker *t, const struct tracker_config *cfg);
+
+/* Feed one decoded segment. Segments must come in capture order. */
+void tracker_segment(struct tracker *t, const struct segment *seg);
+
+/* Expire everything whose timeout has passed at now_us (packet or wall time). */
+void tracker_advance(struct tracker *t, uint64_t now_us);
+
+/* End every tracked connection with reason (normally CR_SHUTDOWN) at now_us. */
+void tracker_flush(struct tracker *t, uint64_t now_us, enum close_reason reason);
+
+const struct tracker_stats *tracker_stats(const struct tracker *t);
+
+/* Bytes the tracker allocated, for memory-per-flow reporting. */
+size_t tracker_memory(const struct tracker *t);
+
+/*
+ * Visit every flow in the table (for a live view); fills a CLOSED-shaped
+ * struct event without emitting it. Stops early if cb returns non-zero.
+ */
+typedef int tracker_visit_cb(const struct event *snapshot, void *arg);
+void tracker_foreach(const struct tracker *t, uint64_t now_us, tracker_visit_cb *cb, void *arg);
+
+#endif
