@@ -73,10 +73,12 @@ $(BUILD)/tests/%: tests/unit/%.c tests/testhelp.h $(LIBA)
 	@mkdir -p $(@D)
 	$(CC) $(CPPFLAGS) $(CFLAGS) $(SANLD) -Ilib -o $@ $< $(LIBA)
 
-# Test tools (capture generators, the bench) may use lib/ and libpcap.
-$(BUILD)/tools/%: tests/tools/%.c $(wildcard tests/tools/*.h) $(LIBA)
+# Test tools (capture generators, drivers of daemon modules, the bench) may
+# use lib/, every daemon/ object but main.o, and the libraries.
+DAEMON_MODS := $(filter-out $(BUILD)/daemon/main.o,$(DAEMON_OBJ))
+$(BUILD)/tools/%: tests/tools/%.c $(wildcard tests/tools/*.h) $(DAEMON_MODS) $(LIBA)
 	@mkdir -p $(@D)
-	$(CC) $(CPPFLAGS) $(PKG_CFLAGS) $(CFLAGS) $(SANLD) -Ilib -o $@ $< $(LIBA) $(PKG_LIBS) -lm
+	$(CC) $(CPPFLAGS) $(PKG_CFLAGS) $(CFLAGS) $(SANLD) -Ilib -o $@ $< $(DAEMON_MODS) $(LIBA) $(PKG_LIBS) -lm
 
 tests-build: $(BUILD)/tcpstated $(UNIT_BIN) $(TOOL_BIN) check-lib
 

@@ -1,0 +1,926 @@
+/*
+ * tracker.c - per-endpoint TCP state machines over the flow table.
+ *
+ * Each captured segment is taken as sent by one endpoint and received by the
+ * other, and both endpoints move through the RFC 9293 state diagram
+ * (section 3.3.2) accordingly: the sender by what it sends, the receiver by
+ * what it receives. The tracker owns every flow and reports what matters
+ * through the emit callback; see tracker.h for the contract.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "flowtab.h"
+#include "tracker.h"
+
+#define USEC 1000000ULL
+#define DUP_WINDOW_US 1000   /* a same-signature segment this close is the same packet twice */
+#define SEQ_JUMP_MAX (1u << 30) /* a larger forward step in one segment is garbage, not data */
+
+struct tracker {
+	struct tracker_config cfg;
+	struct flowtab ft;
+	tracker_emit_cb *cb;
+	void *arg;
+	struct tracker_stats st;
+	uint64_t now;        /* latest time seen, microseconds */
+	uint64_t next_id;
+	uint64_t timeout_us[FC_NCLASSES];
+};
+
+/* Modular sequence comparison (RFC 9293 3.4): a - b as a signed distance. */
+static inline int32_t
+seq_diff(uint32_t a, uint32_t b)
+{
+	return (int32_t)(a - b);
+}
+
+void
+tracker_config_default(struct tracker_config *cfg)
+{
+	memset(cfg, 0, sizeof *cfg);
+	cfg->max_flows = TRACKER_MAX_FLOWS_DEFAULT;
+	cfg->timeout_syn_s = TRACKER_TIMEOUT_SYN_S;
+	cfg->timeout_established_s = TRACKER_TIMEOUT_ESTABLISHED_S;
+	cfg->timeout_closing_s = TRACKER_TIMEOUT_CLOSING_S;
+	cfg->timeout_time_wait_s = TRACKER_TIMEOUT_TIME_WAIT_S;
+	cfg->event_mask = EV_MASK_DEFAULT;
+}
+
+static void
+tracker_apply_timeouts(struct tracker *t)
+{
+	t->timeout_us[FC_DONE] = t->cfg.timeout_time_wait_s * USEC;
+	t->timeout_us[FC_SYN] = t->cfg.timeout_syn_s * USEC;
+	t->timeout_us[FC_CLOSING] = t->cfg.timeout_closing_s * USEC;
+	t->timeout_us[FC_ESTABLISHED] = t->cfg.timeout_established_s * USEC;
+}
+
+struct tracker *
+tracker_new(const struct tracker_config *cfg, tracker_emit_cb *cb, void *arg, char *errbuf,
+    size_t errlen)
+{
+	struct tracker *t;
+
+	if (cfg->max_flows == 0) {
+		snprintf(errbuf, errlen, "max_flows must be at least 1");
+		return NULL;
+	}
+	if ((t = calloc(1, sizeof *t)) == NULL) {
+		snprintf(errbuf, errlen, "out of memory");
+		return NULL;
+	}
+	t->cfg = *cfg;
+	t->cb = cb;
+	t->arg = arg;
+	tracker_apply_timeouts(t);
+	if (flowtab_init(&t->ft, cfg->max_flows, cfg->id_seed) == -1) {
+		snprintf(errbuf, errlen, "cannot allocate a table of %u flows", cfg->max_flows);
+		free(t);
+		return NULL;
+	}
+	return t;
+}
+
+void
+tracker_free(struct tracker *t)
+{
+	if (t == NULL)
+		return;
+	flowtab_free(&t->ft);
+	free(t);
+}
+
+int
+tracker_reconfigure(struct tracker *t, const struct tracker_config *cfg)
+{
+	int kept = cfg->max_flows != t->cfg.max_flows || cfg->id_seed != t->cfg.id_seed;
+
+	t->cfg.timeout_syn_s = cfg->timeout_syn_s;
+	t->cfg.timeout_established_s = cfg->timeout_established_s;
+	t->cfg.timeout_closing_s = cfg->timeout_closing_s;
+	t->cfg.timeout_time_wait_s = cfg->timeout_time_wait_s;
+	t->cfg.event_mask = cfg->event_mask;
+	tracker_apply_timeouts(t);
+	return kept ? -1 : 0;
+}
+
+const struct tracker_stats *
+tracker_stats(const struct tracker *t)
+{
+	return &t->st;
+}
+
+size_t
+tracker_memory(const struct tracker *t)
+{
+	return sizeof *t + flowtab_memory(&t->ft);
+}
+
+/* A flow id: a bijective mix of a counter, so ids are unique and unguessable in order. */
+static uint64_t
+tracker_flow_id(struct tracker *t)
+{
+	uint64_t z = ++t->next_id + t->cfg.id_seed * 0x9e3779b97f4a7c15ULL;
+
+	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
+	z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
+	return z ^ (z >> 31);
+}
+
+static void
+ep_set_state(struct tracker *t, struct endpoint *ep, enum tcp_state s)
+{
+	t->st.open_by_state[ep->state]--;
+	t->st.open_by_state[s]++;
+	ep->state = (uint8_t)s;
+}
+
+/* ---- Zeek-compatible summaries ---------------------------------------- */
+
+static void
+hist_add(struct flow *f, int side, char upper)
+{
+	if (f->hlen >= sizeof f->history - 1)
+		return;
+	f->history[f->hlen++] = side == SIDE_CLIENT ? upper : (char)(upper + ('a' - 'A'));
+	f->history[f->hlen] = '\0';
+}
+
+/* Zeek's logarithmic letters: recorded at the 1st, 10th, 100th ... occurrence. */
+static void
+hist_scaled(struct flow *f, int side, char upper, uint16_t *count)
+{
+	uint16_t n;
+
+	if (*count == UINT16_MAX)
+		return;
+	n = ++*count;
+	if (n == 1 || n == 10 || n == 100 || n == 1000 || n == 10000)
+		hist_add(f, side, upper);
+}
+
+/* Zeek's RSTOS0 test: history matches ^\^?S[^HAFGIQ]*R. */
+static int
+hist_rstos0(const char *h)
+{
+	if (*h == '^')
+		h++;
+	if (*h++ != 'S')
+		return 0;
+	for (; *h != '\0'; h++) {
+		if (*h == 'R')
+			return 1;
+		if (strchr("HAFGIQ", *h) != NULL)
+			return 0;
+	}
+	return 0;
+}
+
+/*
+ * Zeek's conn_state (scripts/base/protocols/conn/main.zeek), derived from
+ * what each side was seen to send, so that existing tooling reads our
+ * CLOSED records as it reads conn.log.
+ */
+static const char *
+tracker_conn_state(const struct flow *f)
+{
+	const struct endpoint *o = &f->ep[SIDE_CLIENT], *r = &f->ep[SIDE_SERVER];
+	int o_active = (o->flags & (EP_SYN | EP_SYNACK)) != 0;
+	int r_active = (r->flags & (EP_SYN | EP_SYNACK)) != 0;
+	int o_syn_sent = (o->flags & EP_SYN) && !(r->flags & EP_SYNACK) &&
+	    !(o->flags & (EP_FIN | EP_RST));
+
+	if (r->flags & EP_RST) {
+		if (o_syn_sent || ((o->flags & EP_RST) && o->bytes == 0 && r->bytes == 0))
+			return "REJ";
+		return o_active ? "RSTR" : "RSTRH";
+	}
+	if (o->flags & EP_RST) {
+		if (!r_active)
+			return hist_rstos0(f->history) ? "RSTOS0" : "OTH";
+		return "RSTO";
+	}
+	if ((o->flags & EP_FIN) && (r->flags & EP_FIN))
+		return "SF";
+	if (o->flags & EP_FIN)
+		return r_active ? "S2" : "SH";
+	if (r->flags & EP_FIN)
+		return o_active ? "S3" : "SHR";
+	if (o_syn_sent && !r_active)
+		return "S0";
+	if (o_active && r_active)
+		return "S1";
+	return "OTH";
+}
+
+/* ---- events ------------------------------------------------------------ */
+
+static void
+tracker_fill(const struct flow *f, struct event *ev, uint64_t ts)
+{
+	memset(ev, 0, sizeof *ev);
+	ev->ts_us = ts;
+	ev->flow_id = f->id;
+	ev->family = f->family;
+	memcpy(ev->client_ip, f->ip[SIDE_CLIENT], 16);
+	memcpy(ev->server_ip, f->ip[SIDE_SERVER], 16);
+	ev->client_port = f->port[SIDE_CLIENT];
+	ev->server_port = f->port[SIDE_SERVER];
+	ev->client_state = ev->client_state_was = f->ep[SIDE_CLIENT].state;
+	ev->server_state = ev->server_state_was = f->ep[SIDE_SERVER].state;
+	ev->partial = (f->flags & FL_PARTIAL) != 0;
+	ev->closed_by = f->closed_by;
+	ev->duration_us = f->last_ts - f->first_ts;
+	ev->client.bytes = f->ep[SIDE_CLIENT].bytes;
+	ev->client.pkts = f->ep[SIDE_CLIENT].pkts;
+	ev->server.bytes = f->ep[SIDE_SERVER].bytes;
+	ev->server.pkts = f->ep[SIDE_SERVER].pkts;
+}
+
+static void
+tracker_emit(struct tracker *t, struct event *ev)
+{
+	t->st.events[ev->type]++;
+	if (t->cfg.event_mask & EV_BIT(ev->type))
+		t->cb(ev, t->arg);
+}
+
+/* Emit one event of type for flow f; was[] are the states before the segment. */
+static void
+tracker_event(struct tracker *t, const struct flow *f, enum event_type type, int by,
+    const uint8_t was[2], uint64_t ts, const struct tcpopts *opt)
+{
+	struct event ev;
+
+	if (!(t->cfg.event_mask & EV_BIT(type))) {
+		t->st.events[type]++;
+		return;
+	}
+	tracker_fill(f, &ev, ts);
+	ev.type = type;
+	ev.by = (enum side)by;
+	ev.client_state_was = was[SIDE_CLIENT];
+	ev.server_state_was = was[SIDE_SERVER];
+	if (opt != NULL)
+		ev.opt = *opt;
+	tracker_emit(t, &ev);
+}
+
+/* End a connection for the application: the one CLOSED record. */
+static void
+tracker_closed(struct tracker *t, struct flow *f, enum close_reason reason, int by, uint64_t ts)
+{
+	struct event ev;
+
+	f->flags |= FL_CLOSED;
+	t->st.closed[reason]++;
+	tracker_fill(f, &ev, ts);
+	ev.type = EV_CLOSED;
+	ev.by = (enum side)by;
+	ev.reason = reason;
+	ev.abnormal = reason != CR_FIN;
+	snprintf(ev.conn_state, sizeof ev.conn_state, "%s", tracker_conn_state(f));
+	memcpy(ev.history, f->history, sizeof f->history);
+	tracker_emit(t, &ev);
+}
+
+/* ---- flow life --------------------------------------------------------- */
+
+static void
+tracker_remove(struct tracker *t, uint32_t idx)
+{
+	struct flow *f = &t->ft.flows[idx];
+
+	t->st.open_by_state[f->ep[0].state]--;
+	t->st.open_by_state[f->ep[1].state]--;
+	flowtab_remove(&t->ft, idx);
+	t->st.flows_active--;
+}
+
+/*
+ * Make room by dropping the least valuable flow: one already reported
+ * closed, else a handshake that never completed, else the stalest close,
+ * else the stalest established connection.
+ */
+static int
+tracker_evict(struct tracker *t, uint64_t ts)
+{
+	int c;
+	uint32_t idx;
+
+	for (c = 0; c < FC_NCLASSES; c++) {
+		if ((idx = flowtab_oldest(&t->ft, c)) == FLOW_NONE)
+			continue;
+		if (c != FC_DONE) {
+			t->st.flows_evicted++;
+			tracker_closed(t, &t->ft.flows[idx], CR_EVICTED, SIDE_NONE, ts);
+		}
+		tracker_remove(t, idx);
+		return 0;
+	}
+	return -1;
+}
+
+static uint32_t
+tracker_create(struct tracker *t, const struct segment *seg, int sender_is_client)
+{
+	uint32_t idx;
+	struct flow *f;
+	const uint8_t *ca = sender_is_client ? seg->saddr : seg->daddr;
+	const uint8_t *sa = sender_is_client ? seg->daddr : seg->saddr;
+	uint16_t cp = sender_is_client ? seg->sport : seg->dport;
+	uint16_t sp = sender_is_client ? seg->dport : seg->sport;
+
+	idx = flowtab_insert(&t->ft, seg->family, ca, cp, sa, sp, FC_SYN);
+	if (idx == FLOW_NONE) {
+		if (tracker_evict(t, seg->ts_us) == -1)
+			return FLOW_NONE;
+		idx = flowtab_insert(&t->ft, seg->family, ca, cp, sa, sp, FC_SYN);
+	}
+	f = &t->ft.flows[idx];
+	f->id = tracker_flow_id(t);
+	f->first_ts = f->last_ts = f->touch_ts = seg->ts_us;
+	f->closed_by = SIDE_NONE;
+	t->st.open_by_state[ST_CLOSED] += 2;
+	t->st.flows_created++;
+	t->st.flows_active++;
+	if (!sender_is_client) {
+		f->flags |= FL_FLIPPED;
+		hist_add(f, SIDE_CLIENT, '^');
+	}
+	return idx;
+}
+
+/* Which side of a connection picked up without its SYN is the server. */
+static int
+tracker_guess_sender_is_client(const struct segment *seg)
+{
+	int s_low = seg->sport < 1024, d_low = seg->dport < 1024;
+
+	if (s_low != d_low)
+		return d_low;
+	return seg->sport > seg->dport || (seg->sport == seg->dport);
+}
+
+/* Remember what an endpoint's sequence space starts at. */
+static void
+ep_init_seq(struct endpoint *ep, uint32_t isn)
+{
+	ep->isn = isn;
+	ep->hi = isn + 1;
+	ep->flags |= EP_SEQ;
+}
+
+/*
+ * RST acceptance (RFC 9293 3.10.7.x, RFC 5961 3): a reset counts only if its
+ * sequence number is where the receiver expects the sender, or within the
+ * receiver's window. A reset answering a SYN (nothing seen from its sender
+ * yet) must acknowledge that SYN. Without any sequence knowledge (picked up
+ * mid-stream from one side) the reset is taken as is.
+ */
+static int
+tracker_rst_ok(const struct flow *f, int s, const struct segment *seg)
+{
+	const struct endpoint *snd = &f->ep[s], *rcv = &f->ep[!s];
+	uint32_t nxt;
+	int32_t d;
+
+	if (!(snd->flags & EP_SEQ)) {
+		if ((rcv->flags & EP_SYN) && rcv->state == ST_SYN_SENT)
+			return (seg->flags & TH_ACK) && seg->ack == rcv->isn + 1;
+		if (rcv->flags & EP_ACKED)
+			return seg->seq == rcv->ack_hi;
+		return 1;
+	}
+	nxt = snd->hi;
+	if ((snd->flags & EP_FIN) && seq_diff(snd->fin_seq + 1, nxt) > 0)
+		nxt = snd->fin_seq + 1;
+	if (seg->seq == nxt || seg->seq == snd->isn)
+		return 1;
+	if (rcv->flags & EP_ACKED) {
+		d = seq_diff(seg->seq, rcv->ack_hi);
+		return d >= 0 && (uint32_t)d <= (rcv->win_max ? rcv->win_max : 1);
+	}
+	return 0;
+}
+
+/* The class a live flow's deadline follows, from its endpoints. */
+static enum flow_class
+tracker_class(const struct flow *f)
+{
+	if (f->flags & FL_CLOSED)
+		return FC_DONE;
+	if ((f->ep[0].flags | f->ep[1].flags) & EP_FIN)
+		return FC_CLOSING;
+	if (f->ep[0].state == ST_ESTABLISHED && f->ep[1].state == ST_ESTABLISHED)
+		return FC_ESTABLISHED;
+	return FC_SYN;
+}
+
+static void
+tracker_segment_event(struct tracker *t, const struct flow *f, int s, const struct segment *seg)
+{
+	struct event ev;
+	const struct endpoint *snd = &f->ep[s], *rcv = &f->ep[!s];
+
+	tracker_fill(f, &ev, seg->ts_us);
+	ev.type = EV_SEGMENT;
+	ev.by = (enum side)s;
+	ev.seg_flags = seg->flags;
+	ev.seg_len = seg->len;
+	ev.seg_rel_seq = snd->flags & EP_SEQ ? seg->seq - snd->isn : seg->seq;
+	ev.seg_rel_ack = rcv->flags & EP_SEQ ? seg->ack - rcv->isn : seg->ack;
+	tracker_emit(t, &ev);
+}
+
+static void tracker_start(struct tracker *t, const struct segment *seg);
+
+/*
+ * A segment for an existing flow idx, sent by side s. Order follows RFC 9293
+ * 3.10.7.4: sequence, RST, SYN, ACK, data, FIN.
+ */
+static void
+tracker_process(struct tracker *t, uint32_t idx, int s, const struct segment *seg)
+{
+	struct flow *f = &t->ft.flows[idx];
+	struct endpoint *snd = &f->ep[s], *rcv = &f->ep[!s];
+	uint8_t was[2] = { f->ep[0].state, f->ep[1].state };
+	uint8_t fl = seg->flags;
+	int primary = -1, touch = 1;
+	uint32_t dstart, dend;
+	int32_t d;
+
+	snd->pkts++;
+	f->last_ts = seg->ts_us;
+	if (s == SIDE_SERVER)
+		f->flags |= FL_LAST_SERVER;
+	else
+		f->flags &= ~FL_LAST_SERVER;
+
+	/* History letters first: they describe what was seen, valid or not. */
+	if (fl & TH_RST) {
+		if (!(snd->flags & EP_HIST_R) || snd->last_rst != seg->seq)
+			hist_add(f, s, 'R');
+		snd->flags |= EP_HIST_R;
+		snd->last_rst = seg->seq;
+	} else if (fl & TH_SYN) {
+		if (!(snd->flags & EP_HIST_S) || snd->last_syn != seg->seq)
+			hist_add(f, s, fl & TH_ACK ? 'H' : 'S');
+		snd->flags |= EP_HIST_S;
+		snd->last_syn = seg->seq;
+	} else if (fl & TH_FIN) {
+		if (!(snd->flags & EP_FIN) || snd->fin_seq != seg->seq + seg->len)
+			hist_add(f, s, 'F');
+	} else if (seg->len > 0) {
+		if (!(snd->flags & EP_HIST_D))
+			hist_add(f, s, 'D');
+		snd->flags |= EP_HIST_D;
+	} else if (fl & TH_ACK) {
+		if (!(snd->flags & EP_HIST_A))
+			hist_add(f, s, 'A');
+		snd->flags |= EP_HIST_A;
+	}
+	if (seg->win == 0 && !(fl & (TH_RST | TH_SYN)) && !(rcv->flags & EP_FIN))
+		hist_scaled(f, s, 'W', &snd->zwin);
+
+	/* RST: validated, then both endpoints are CLOSED. */
+	if (fl & TH_RST) {
+		if (!tracker_rst_ok(f, s, seg)) {
+			t->st.rst_out_of_window++;
+			touch = 0;
+			goto done;
+		}
+		if ((snd->flags & EP_FIN) && (rcv->flags & EP_FIN)) {
+			/* Both FINs already exchanged: the close was graceful. */
+			ep_set_state(t, snd, ST_CLOSED);
+			ep_set_state(t, rcv, ST_CLOSED);
+			tracker_closed(t, f, CR_FIN, s, seg->ts_us);
+			goto done;
+		}
+		snd->flags |= EP_RST;
+		f->closed_by = (uint8_t)s;
+		ep_set_state(t, snd, ST_CLOSED);
+		ep_set_state(t, rcv, ST_CLOSED);
+		tracker_event(t, f, EV_RST, s, was, seg->ts_us, NULL);
+		tracker_closed(t, f,
+		    s == SIDE_SERVER && !(snd->flags & (EP_SYN | EP_SYNACK)) &&
+			    was[SIDE_CLIENT] == ST_SYN_SENT ? CR_REFUSED : CR_RST,
+		    s, seg->ts_us);
+		goto done;
+	}
+
+	if (fl & TH_SYN) {
+		if (!(fl & TH_ACK)) {
+			if (snd->flags & EP_SYN) {
+				if (seg->seq == snd->isn) {
+					/* The same SYN again: a retransmission. */
+					t->st.retransmits++;
+					touch = 0;
+					goto done;
+				}
+				goto reuse;
+			}
+			if (s == SIDE_CLIENT && snd->state == ST_CLOSED) {
+				/* The active open (RFC 9293 3.5): a server is assumed listening. */
+				ep_init_seq(snd, seg->seq);
+				snd->flags |= EP_SYN;
+				ep_set_state(t, snd, ST_SYN_SENT);
+				ep_set_state(t, rcv, ST_LISTEN);
+				primary = EV_SYN;
+			} else if (s == SIDE_SERVER && rcv->state == ST_SYN_SENT &&
+			    !(snd->flags & EP_SYNACK) && snd->state == ST_LISTEN) {
+				/* Simultaneous open: SYNs cross, both go SYN_RCVD. */
+				ep_init_seq(snd, seg->seq);
+				snd->flags |= EP_SYN;
+				ep_set_state(t, snd, ST_SYN_RCVD);
+				ep_set_state(t, rcv, ST_SYN_RCVD);
+				primary = EV_SYN;
+			} else if (s == SIDE_CLIENT && (f->flags & FL_PARTIAL) &&
+			    seg->seq == snd->isn) {
+				/* The SYN arrives after its SYN-ACK (reordered capture). */
+				snd->flags |= EP_SYN;
+				f->flags &= ~FL_PARTIAL;
+				goto done;
+			} else {
+				goto reuse;
+			}
+		} else {
+			if (snd->flags & EP_SYNACK) {
+				if (seg->seq != snd->isn)
+					t->st.bad_flags++; /* a second ISN: ignored, counters kept */
+				else
+					t->st.retransmits++;
+				touch = 0;
+				goto done;
+			}
+			if ((rcv->flags & EP_SEQ) && seg->ack != rcv->isn + 1) {
+				/* Does not acknowledge the SYN: not an answer to it. */
+				t->st.bad_flags++;
+				goto done;
+			}
+			if (s == SIDE_SERVER && (snd->state == ST_LISTEN || snd->state == ST_CLOSED)) {
+				ep_init_seq(snd, seg->seq);
+				snd->flags |= EP_SYNACK;
+				ep_set_state(t, snd, ST_SYN_RCVD);
+				if (!(rcv->flags & EP_SEQ)) {
+					ep_init_seq(rcv, seg->ack - 1);
+					f->flags |= FL_PARTIAL;
+				}
+				ep_set_state(t, rcv, ST_ESTABLISHED);
+				primary = EV_SYN_ACK;
+			} else if ((snd->flags & EP_SYN) && rcv->state == ST_SYN_RCVD) {
+				/* Simultaneous open: this SYN-ACK completes the peer's open. */
+				snd->flags |= EP_SYNACK;
+				ep_set_state(t, rcv, ST_ESTABLISHED);
+				primary = EV_SYN_ACK;
+			} else {
+				t->st.bad_flags++;
+				goto done;
+			}
+		}
+		if (seg->opt.present & OPT_WSCALE) {
+			snd->flags |= EP_WSCALE;
+			snd->wscale = seg->opt.wscale > 14 ? 14 : seg->opt.wscale;
+		}
+		if ((snd->flags & EP_WSCALE) && (rcv->flags & EP_WSCALE))
+			f->flags |= FL_WSCALE_OK;
+	}
+
+	/* A client ACK while the SYN-ACK was never seen: one-sided capture. */
+	if (!(fl & TH_SYN) && (fl & TH_ACK) && s == SIDE_CLIENT && snd->state == ST_SYN_SENT &&
+	    rcv->state == ST_LISTEN && seg->ack != 0) {
+		ep_init_seq(rcv, seg->ack - 1);
+		f->flags |= FL_INFERRED | FL_PARTIAL;
+		ep_set_state(t, snd, ST_ESTABLISHED);
+		ep_set_state(t, rcv, ST_SYN_RCVD);
+	}
+
+	/* Window: scaled only once both SYNs agreed to scale (RFC 7323 2.2). */
+	if (!(fl & TH_SYN)) {
+		uint32_t w = (uint32_t)seg->win << (f->flags & FL_WSCALE_OK ? snd->wscale : 0);
+		if (w > snd->win_max)
+			snd->win_max = w;
+	}
+
+	/* ACK: what the sender acknowledges moves the receiver. */
+	if ((fl & TH_ACK) && (rcv->flags & EP_SEQ)) {
+		if (!(snd->flags & EP_ACKED) || seq_diff(seg->ack, snd->ack_hi) > 0)
+			snd->ack_hi = seg->ack;
+		snd->flags |= EP_ACKED;
+		if (rcv->state == ST_SYN_RCVD && seq_diff(seg->ack, rcv->isn + 1) >= 0)
+			ep_set_state(t, rcv, ST_ESTABLISHED);
+		if ((rcv->flags & EP_FIN) && seq_diff(seg->ack, rcv->fin_seq + 1) >= 0) {
+			if (rcv->state == ST_FIN_WAIT_1)
+				ep_set_state(t, rcv, ST_FIN_WAIT_2);
+			else if (rcv->state == ST_CLOSING)
+				ep_set_state(t, rcv, ST_TIME_WAIT);
+			else if (rcv->state == ST_LAST_ACK)
+				ep_set_state(t, rcv, ST_CLOSED);
+		}
+	} else if (fl & TH_ACK) {
+		snd->ack_hi = seg->ack;
+		snd->flags |= EP_ACKED;
+	}
+
+	/* Data: bytes by sequence space, so a retransmission counts once. */
+	dstart = seg->seq + ((fl & TH_SYN) ? 1 : 0);
+	dend = dstart + seg->len;
+	if (!(snd->flags & EP_SEQ) && snd->state != ST_LISTEN)
+		ep_init_seq(snd, seg->seq - 1); /* picked up mid-stream (Zeek: seq - 1) */
+	if (seg->len > 0 && (snd->flags & EP_SEQ)) {
+		snd->flags |= EP_DATA;
+		d = seq_diff(dend, snd->hi);
+		if (d > 0 && (uint32_t)d <= SEQ_JUMP_MAX) {
+			snd->bytes += (uint32_t)d;
+			snd->hi = dend;
+		} else if (d <= 0 && !(seg->len == 1 && dend == snd->hi)) {
+			/* Old data again; a 1-byte keepalive at hi - 1 is not. */
+			t->st.retransmits++;
+			hist_scaled(f, s, 'T', &snd->retx);
+		}
+	}
+
+	/* FIN (RFC 9293 3.10.7.4 eighth step). */
+	if (fl & TH_FIN) {
+		uint32_t fseq = dend;
+
+		if (!(snd->flags & EP_FIN)) {
+			snd->flags |= EP_FIN;
+			snd->fin_seq = fseq;
+			if (f->closed_by == SIDE_NONE)
+				f->closed_by = (uint8_t)s;
+			switch (snd->state) {
+			case ST_CLOSE_WAIT:
+				ep_set_state(t, snd, ST_LAST_ACK);
+				break;
+			case ST_FIN_WAIT_1:
+			case ST_FIN_WAIT_2:
+			case ST_CLOSING:
+			case ST_TIME_WAIT:
+			case ST_LAST_ACK:
+				break;
+			default:
+				ep_set_state(t, snd, ST_FIN_WAIT_1);
+				break;
+			}
+			switch (rcv->state) {
+			case ST_FIN_WAIT_1:
+				ep_set_state(t, rcv, ST_CLOSING);
+				break;
+			case ST_FIN_WAIT_2:
+				ep_set_state(t, rcv, ST_TIME_WAIT);
+				break;
+			case ST_CLOSING:
+			case ST_TIME_WAIT:
+			case ST_CLOSE_WAIT:
+			case ST_LAST_ACK:
+				break;
+			default:
+				ep_set_state(t, rcv, ST_CLOSE_WAIT);
+				break;
+			}
+			primary = EV_FIN;
+		} else if (fseq == snd->fin_seq) {
+			t->st.retransmits++;
+		}
+	}
+
+	/* Events: the segment's own, then each endpoint's new state. */
+	if (primary >= 0)
+		tracker_event(t, f, (enum event_type)primary, s, was, seg->ts_us,
+		    primary == EV_SYN || primary == EV_SYN_ACK ? &seg->opt : NULL);
+	for (int i = 0, e = s; i < 2; i++, e = !e) {
+		enum tcp_state now = f->ep[e].state;
+
+		if (now == was[e])
+			continue;
+		if (now == ST_ESTABLISHED)
+			tracker_event(t, f, EV_ESTABLISHED, e, was, seg->ts_us, NULL);
+		else if (now == ST_TIME_WAIT)
+			tracker_event(t, f, EV_TIME_WAIT, e, was, seg->ts_us, NULL);
+		else if (e != s || primary < 0)
+			tracker_event(t, f, EV_STATE, e, was, seg->ts_us, NULL);
+	}
+	/* Over for the application once neither side waits for anything (RFC 9293 3.6). */
+	if ((f->ep[0].flags & EP_FIN) && (f->ep[1].flags & EP_FIN) &&
+	    (f->ep[0].state == ST_TIME_WAIT || f->ep[0].state == ST_CLOSED) &&
+	    (f->ep[1].state == ST_TIME_WAIT || f->ep[1].state == ST_CLOSED))
+		tracker_closed(t, f, CR_FIN, s, seg->ts_us);
+done:
+	if (t->cfg.event_mask & EV_BIT(EV_SEGMENT))
+		tracker_segment_event(t, f, s, seg);
+	if (touch) {
+		f->touch_ts = seg->ts_us;
+		flowtab_touch(&t->ft, idx, tracker_class(f));
+	} else if (f->cls != tracker_class(f)) {
+		flowtab_touch(&t->ft, idx, tracker_class(f));
+	}
+	return;
+
+reuse:
+	/* A new SYN with a new ISN: the old connection is over, a new one begins. */
+	if (!(f->flags & FL_CLOSED))
+		tracker_closed(t, f, CR_REUSED, s, seg->ts_us);
+	tracker_remove(t, idx);
+	tracker_start(t, seg);
+}
+
+/* The first segment of a 4-tuple the table does not hold. */
+static void
+tracker_start(struct tracker *t, const struct segment *seg)
+{
+	uint32_t idx;
+	struct flow *f;
+	int client;
+
+	if (seg->flags & TH_RST) {
+		t->st.stray++; /* a reset of nothing we know */
+		return;
+	}
+	if ((seg->flags & (TH_SYN | TH_ACK)) == TH_SYN) {
+		if ((idx = tracker_create(t, seg, 1)) == FLOW_NONE)
+			return;
+		tracker_process(t, idx, SIDE_CLIENT, seg);
+		return;
+	}
+	if ((seg->flags & (TH_SYN | TH_ACK)) == (TH_SYN | TH_ACK)) {
+		/* The SYN was missed: the SYN-ACK's receiver is the client. */
+		if ((idx = tracker_create(t, seg, 0)) == FLOW_NONE)
+			return;
+		f = &t->ft.flows[idx];
+		f->flags |= FL_PARTIAL;
+		ep_init_seq(&f->ep[SIDE_CLIENT], seg->ack - 1);
+		ep_set_state(t, &f->ep[SIDE_CLIENT], ST_SYN_SENT);
+		tracker_process(t, idx, SIDE_SERVER, seg);
+		return;
+	}
+	/* Mid-stream: both sides taken as established, roles guessed by port. */
+	client = tracker_guess_sender_is_client(seg);
+	if ((idx = tracker_create(t, seg, client)) == FLOW_NONE)
+		return;
+	f = &t->ft.flows[idx];
+	f->flags |= FL_PARTIAL;
+	ep_set_state(t, &f->ep[SIDE_CLIENT], ST_ESTABLISHED);
+	ep_set_state(t, &f->ep[SIDE_SERVER], ST_ESTABLISHED);
+	tracker_process(t, idx, client ? SIDE_CLIENT : SIDE_SERVER, seg);
+}
+
+/* Expire one flow whose deadline passed. */
+static void
+tracker_expire_one(struct tracker *t, uint32_t idx, uint64_t deadline)
+{
+	struct flow *f = &t->ft.flows[idx];
+	enum close_reason reason;
+
+	switch (f->cls) {
+	case FC_DONE:
+		tracker_remove(t, idx);
+		return;
+	case FC_SYN:
+		reason = CR_SYN_TIMEOUT;
+		break;
+	case FC_CLOSING:
+		reason = (f->ep[0].flags & EP_FIN) && (f->ep[1].flags & EP_FIN) ? CR_FIN :
+		    CR_CLOSING_TIMEOUT;
+		break;
+	default:
+		reason = CR_IDLE_TIMEOUT;
+		break;
+	}
+	tracker_closed(t, f, reason, SIDE_NONE, deadline);
+	/* Remembered a while longer, so late retransmissions do not start new flows. */
+	f->touch_ts = deadline;
+	flowtab_touch(&t->ft, idx, FC_DONE);
+}
+
+void
+tracker_advance(struct tracker *t, uint64_t now_us)
+{
+	int c;
+	uint32_t idx;
+
+	if (now_us > t->now)
+		t->now = now_us;
+	for (c = 0; c < FC_NCLASSES; c++) {
+		while ((idx = flowtab_oldest(&t->ft, c)) != FLOW_NONE) {
+			uint64_t deadline = t->ft.flows[idx].touch_ts + t->timeout_us[c];
+
+			if (deadline > t->now)
+				break;
+			tracker_expire_one(t, idx, deadline);
+		}
+	}
+}
+
+/* Same packet captured twice: same direction, same signature, within DUP_WINDOW_US. */
+static int
+tracker_duplicate(struct flow *f, int s, const struct segment *seg)
+{
+	uint32_t sig = seg->seq * 0x9e3779b1u ^ seg->ack * 0x85ebca6bu ^
+	    (seg->len << 8 | seg->flags) * 0xc2b2ae35u ^ seg->win ^ seg->opt.ts_val * 0x27d4eb2fu;
+	int last = f->flags & FL_LAST_SERVER ? SIDE_SERVER : SIDE_CLIENT;
+	int dup = f->ep[s].pkts > 0 && f->ep[s].dup_sig == sig && last == s &&
+	    seg->ts_us - f->last_ts <= DUP_WINDOW_US;
+
+	f->ep[s].dup_sig = sig;
+	return dup;
+}
+
+void
+tracker_segment(struct tracker *t, const struct segment *seg)
+{
+	uint32_t idx;
+	int s;
+	uint8_t fl = seg->flags;
+	struct flow *f;
+
+	t->st.segments++;
+	tracker_advance(t, seg->ts_us);
+
+	/* Combinations no stack sends (RFC 9293 3.1; conntrack's tcp_valid_flags). */
+	if ((fl & (TH_SYN | TH_FIN)) == (TH_SYN | TH_FIN) ||
+	    (fl & (TH_SYN | TH_RST)) == (TH_SYN | TH_RST) ||
+	    (fl & (TH_SYN | TH_FIN | TH_RST | TH_ACK)) == 0 ||
+	    (fl & (TH_FIN | TH_ACK | TH_RST)) == TH_FIN) {
+		t->st.bad_flags++;
+		idx = flowtab_lookup(&t->ft, seg->family, seg->saddr, seg->sport, seg->daddr,
+		    seg->dport, &s);
+		if (idx != FLOW_NONE) {
+			f = &t->ft.flows[idx];
+			f->ep[s].pkts++;
+			if (!(f->ep[s].flags & EP_HIST_Q))
+				hist_add(f, s, 'Q');
+			f->ep[s].flags |= EP_HIST_Q;
+		}
+		return;
+	}
+
+	idx = flowtab_lookup(&t->ft, seg->family, seg->saddr, seg->sport, seg->daddr, seg->dport,
+	    &s);
+	if (idx == FLOW_NONE) {
+		tracker_start(t, seg);
+		return;
+	}
+	f = &t->ft.flows[idx];
+	if (tracker_duplicate(f, s, seg)) {
+		t->st.duplicates++;
+		return;
+	}
+	if (f->flags & FL_CLOSED) {
+		/* Remembered after the close: absorb what trails it, unless a new SYN. */
+		if ((fl & (TH_SYN | TH_ACK)) == TH_SYN &&
+		    !(s == SIDE_CLIENT && (f->ep[s].flags & EP_SYN) && seg->seq == f->ep[s].isn)) {
+			tracker_remove(t, idx);
+			tracker_start(t, seg);
+			return;
+		}
+		f->ep[s].pkts++;
+		if (fl & (TH_FIN | TH_SYN)) {
+			f->touch_ts = seg->ts_us; /* a retransmitted FIN restarts 2MSL */
+			flowtab_touch(&t->ft, idx, FC_DONE);
+		}
+		return;
+	}
+	tracker_process(t, idx, s, seg);
+}
+
+void
+tracker_flush(struct tracker *t, uint64_t now_us, enum close_reason reason)
+{
+	static const enum flow_class order[] = { FC_SYN, FC_CLOSING, FC_ESTABLISHED, FC_DONE };
+	uint32_t idx;
+	size_t i;
+
+	if (now_us > t->now)
+		t->now = now_us;
+	for (i = 0; i < sizeof order / sizeof order[0]; i++) {
+		while ((idx = flowtab_oldest(&t->ft, order[i])) != FLOW_NONE) {
+			if (order[i] != FC_DONE)
+				tracker_closed(t, &t->ft.flows[idx], reason, SIDE_NONE, t->now);
+			tracker_remove(t, idx);
+		}
+	}
+}
+
+void
+tracker_foreach(const struct tracker *t, uint64_t now_us, tracker_visit_cb *cb, void *arg)
+{
+	uint32_t i;
+	struct event ev;
+
+	for (i = 0; i < t->ft.capacity; i++) {
+		const struct flow *f = &t->ft.flows[i];
+
+		if (f->cls == FC_FREE)
+			continue;
+		tracker_fill(f, &ev, now_us);
+		ev.type = EV_CLOSED;
+		ev.by = SIDE_NONE;
+		snprintf(ev.conn_state, sizeof ev.conn_state, "%s", tracker_conn_state(f));
+		memcpy(ev.history, f->history, sizeof f->history);
+		if (cb(&ev, arg) != 0)
+			break;
+	}
+}
