@@ -1,9 +1,10 @@
 /*
  * format.h - struct event to bytes: JSON Lines, human text, syslog key=value.
  *
- * Every formatter writes one whole record ending in '\n' into a caller buffer
- * and returns its length, or 0 when it would not fit (a record is never
- * truncated). No allocation, no locale, no printf on these paths.
+ * Every formatter writes one whole record ending in '\n' into a caller buffer,
+ * followed by a NUL that the returned length does not count, or returns 0 when
+ * record and NUL would not fit (a record is never truncated). No allocation,
+ * no locale, no printf on these paths.
  *
  * Field names (JSON and key=value use the same ones, in this order):
  *   ts event flow by client_ip client_port server_ip server_port
@@ -11,6 +12,12 @@
  *   SYN, SYN_ACK: mss wscale sack_ok tsopt   (only the options present)
  *   CLOSED: reason abnormal closed_by duration client_bytes server_bytes
  *           client_pkts server_pkts partial conn_state history
+ *   SEGMENT: flags seq ack len               (flags in tcpdump letters, "S.")
+ * key=value leaves out a key whose value would be empty (history, conn_state).
+ * Text: ts flow event client > server, then what changed, e.g.
+ *   2024-06-21T09:26:15.123456Z C7Wl2rYx4Gd1 FIN         192.0.2.1:45714 < 192.0.2.9:8000
+ *     client ESTABLISHED  server ESTABLISHED->FIN_WAIT_1
+ *   ('>' the client acted, '<' the server, '-' neither: a timeout).
  */
 #ifndef TCPSTATED_FORMAT_H
 #define TCPSTATED_FORMAT_H
@@ -41,6 +48,25 @@ size_t format_ip(uint8_t family, const uint8_t *addr, char *buf, size_t cap);
 /* "json", "text", "kv" to enum format; -1 when unknown. */
 int format_from_name(const char *name);
 const char *format_name(enum format f);
+
+/*
+ * The rate-limit summary of one output: how many records over its limit were
+ * left out in one window, by event type. As a record (JSON, key=value, text):
+ *   ts event(=SUPPRESSED) suppressed window types
+ * e.g. {"ts":"...","event":"SUPPRESSED","suppressed":1532,"window":10,
+ * "types":{"RST":1500,"CLOSED":32}}; key=value writes types=RST:1500,CLOSED:32.
+ */
+struct suppressed {
+	uint64_t ts_us;                /* end of the window */
+	uint32_t window_s;
+	uint64_t total;
+	uint64_t by_type[EV_NTYPES];
+};
+
+size_t format_suppressed(enum format f, const struct suppressed *s, char *buf, size_t cap);
+
+/* "suppressed 1532 events in 10 s (RST 1500, CLOSED 32)" (no ts, no newline). */
+size_t format_suppressed_message(const struct suppressed *s, char *buf, size_t cap);
 
 /*
  * Escape arbitrary bytes as the inside of a JSON string into buf; returns the

@@ -1,0 +1,725 @@
+/*
+ * test_format.c - lib/format.c and lib/event.c against exact expected bytes:
+ * every event type in every format, timestamps, RFC 5952 addresses, JSON
+ * escapes, and the "never a truncated record" rule at every buffer size.
+ */
+#include <stdint.h>
+#include <string.h>
+
+#include "event.h"
+#include "format.h"
+#include "../testhelp.h"
+
+#define TS0 1718961975123456ULL     /* 2024-06-21T09:26:15.123456Z */
+#define FLOW0 0x123456789abcdef0ULL /* "C1YtudU73D5k" */
+
+static void
+v4(uint8_t *a, uint8_t b0, uint8_t b1, uint8_t b2, uint8_t b3)
+{
+	memset(a, 0, 16);
+	a[0] = b0;
+	a[1] = b1;
+	a[2] = b2;
+	a[3] = b3;
+}
+
+/* The connection of the study note: 192.168.42.108:45714 -> 192.168.42.109:8000. */
+static struct event
+base_event(enum event_type t)
+{
+	struct event ev;
+
+	memset(&ev, 0, sizeof(ev));
+	ev.ts_us = TS0;
+	ev.flow_id = FLOW0;
+	ev.type = t;
+	ev.by = SIDE_CLIENT;
+	ev.family = 4;
+	v4(ev.client_ip, 192, 168, 42, 108);
+	v4(ev.server_ip, 192, 168, 42, 109);
+	ev.client_port = 45714;
+	ev.server_port = 8000;
+	ev.client_state = ev.client_state_was = ST_ESTABLISHED;
+	ev.server_state = ev.server_state_was = ST_ESTABLISHED;
+	ev.closed_by = SIDE_NONE;
+	return ev;
+}
+
+/*
+ * Format ev, compare with want, and check the size contract: every cap
+ * shorter than the record plus its NUL gives 0 and an empty buffer, and the
+ * exact size works.
+ */
+static void
+check_event(const char *name, enum format f, const struct event *ev, const char *want)
+{
+	char buf[1024];
+	size_t n, cap, wantlen = strlen(want);
+	int caps_ok = 1;
+
+	TEST_BEGIN(name);
+	memset(buf, 'X', sizeof(buf));
+	n = format_event(f, ev, buf, sizeof(buf));
+	CHECK_EQ_U(n, wantlen);
+	CHECK_EQ_S(buf, want);
+	for (cap = 0; cap <= wantlen; cap++) {
+		memset(buf, 'X', sizeof(buf));
+		if (format_event(f, ev, buf, cap) != 0 || (cap > 0 && buf[0] != '\0') ||
+		    buf[cap] != 'X')
+			caps_ok = 0;
+	}
+	CHECK(caps_ok);
+	memset(buf, 'X', sizeof(buf));
+	CHECK_EQ_U(format_event(f, ev, buf, wantlen + 1), wantlen);
+	CHECK(buf[wantlen] == '\0');
+	TEST_END();
+}
+
+static void
+test_names(void)
+{
+	int t;
+
+	TEST_BEGIN("names");
+	CHECK_EQ_S(tcp_state_name(ST_CLOSED), "CLOSED");
+	CHECK_EQ_S(tcp_state_name(ST_LISTEN), "LISTEN");
+	CHECK_EQ_S(tcp_state_name(ST_SYN_SENT), "SYN_SENT");
+	CHECK_EQ_S(tcp_state_name(ST_SYN_RCVD), "SYN_RCVD");
+	CHECK_EQ_S(tcp_state_name(ST_ESTABLISHED), "ESTABLISHED");
+	CHECK_EQ_S(tcp_state_name(ST_FIN_WAIT_1), "FIN_WAIT_1");
+	CHECK_EQ_S(tcp_state_name(ST_FIN_WAIT_2), "FIN_WAIT_2");
+	CHECK_EQ_S(tcp_state_name(ST_CLOSING), "CLOSING");
+	CHECK_EQ_S(tcp_state_name(ST_TIME_WAIT), "TIME_WAIT");
+	CHECK_EQ_S(tcp_state_name(ST_CLOSE_WAIT), "CLOSE_WAIT");
+	CHECK_EQ_S(tcp_state_name(ST_LAST_ACK), "LAST_ACK");
+	CHECK_EQ_S(tcp_state_name(ST_NSTATES), "?");
+	CHECK_EQ_S(event_type_name(EV_SYN), "SYN");
+	CHECK_EQ_S(event_type_name(EV_SYN_ACK), "SYN_ACK");
+	CHECK_EQ_S(event_type_name(EV_ESTABLISHED), "ESTABLISHED");
+	CHECK_EQ_S(event_type_name(EV_FIN), "FIN");
+	CHECK_EQ_S(event_type_name(EV_RST), "RST");
+	CHECK_EQ_S(event_type_name(EV_TIME_WAIT), "TIME_WAIT");
+	CHECK_EQ_S(event_type_name(EV_STATE), "STATE");
+	CHECK_EQ_S(event_type_name(EV_CLOSED), "CLOSED");
+	CHECK_EQ_S(event_type_name(EV_SEGMENT), "SEGMENT");
+	CHECK_EQ_S(event_type_name(EV_NTYPES), "?");
+	CHECK_EQ_S(close_reason_name(CR_NONE), "none");
+	CHECK_EQ_S(close_reason_name(CR_FIN), "fin");
+	CHECK_EQ_S(close_reason_name(CR_RST), "rst");
+	CHECK_EQ_S(close_reason_name(CR_REFUSED), "refused");
+	CHECK_EQ_S(close_reason_name(CR_SYN_TIMEOUT), "syn_timeout");
+	CHECK_EQ_S(close_reason_name(CR_IDLE_TIMEOUT), "idle_timeout");
+	CHECK_EQ_S(close_reason_name(CR_CLOSING_TIMEOUT), "closing_timeout");
+	CHECK_EQ_S(close_reason_name(CR_REUSED), "reused");
+	CHECK_EQ_S(close_reason_name(CR_EVICTED), "evicted");
+	CHECK_EQ_S(close_reason_name(CR_SHUTDOWN), "shutdown");
+	CHECK_EQ_S(close_reason_name(CR_NREASONS), "?");
+	CHECK_EQ_S(side_name(SIDE_CLIENT), "client");
+	CHECK_EQ_S(side_name(SIDE_SERVER), "server");
+	CHECK_EQ_S(side_name(SIDE_NONE), "none");
+	for (t = 0; t < EV_NTYPES; t++)
+		CHECK_EQ_U(event_type_from_name(event_type_name((enum event_type)t)), t);
+	CHECK(event_type_from_name("syn") == -1);
+	CHECK(event_type_from_name("") == -1);
+	CHECK(event_type_from_name("SUPPRESSED") == -1);
+	CHECK(event_type_from_name(NULL) == -1);
+	CHECK_EQ_U(format_from_name("json"), FMT_JSON);
+	CHECK_EQ_U(format_from_name("text"), FMT_TEXT);
+	CHECK_EQ_U(format_from_name("kv"), FMT_KV);
+	CHECK(format_from_name("JSON") == -1);
+	CHECK(format_from_name("cee") == -1);
+	CHECK_EQ_S(format_name(FMT_JSON), "json");
+	CHECK_EQ_S(format_name(FMT_TEXT), "text");
+	CHECK_EQ_S(format_name(FMT_KV), "kv");
+	TEST_END();
+}
+
+#define HEAD_J "{\"ts\":\"2024-06-21T09:26:15.123456Z\",\"event\":"
+#define ADDR_J                                                                                     \
+	"\"flow\":\"C1YtudU73D5k\",\"by\":\"%s\",\"client_ip\":\"192.168.42.108\","                \
+	"\"client_port\":45714,\"server_ip\":\"192.168.42.109\",\"server_port\":8000,"
+#define HEAD_K "ts=2024-06-21T09:26:15.123456Z event="
+#define HEAD_T "2024-06-21T09:26:15.123456Z C1YtudU73D5k "
+
+static void
+test_syn(void)
+{
+	struct event ev = base_event(EV_SYN);
+
+	ev.client_state_was = ST_CLOSED;
+	ev.client_state = ST_SYN_SENT;
+	ev.server_state_was = ev.server_state = ST_LISTEN;
+	ev.opt.present = OPT_MSS | OPT_WSCALE | OPT_SACK_OK | OPT_TS;
+	ev.opt.mss = 1460;
+	ev.opt.wscale = 7;
+	check_event("syn_json", FMT_JSON, &ev,
+	            HEAD_J "\"SYN\",\"flow\":\"C1YtudU73D5k\",\"by\":\"client\","
+	                   "\"client_ip\":\"192.168.42.108\",\"client_port\":45714,"
+	                   "\"server_ip\":\"192.168.42.109\",\"server_port\":8000,"
+	                   "\"client_state\":\"SYN_SENT\",\"server_state\":\"LISTEN\","
+	                   "\"mss\":1460,\"wscale\":7,\"sack_ok\":true,\"tsopt\":true}\n");
+	check_event(
+	    "syn_kv", FMT_KV, &ev,
+	    HEAD_K
+	    "SYN flow=C1YtudU73D5k by=client client_ip=192.168.42.108 client_port=45714 "
+	    "server_ip=192.168.42.109 server_port=8000 client_state=SYN_SENT server_state=LISTEN "
+	    "mss=1460 wscale=7 sack_ok=true tsopt=true\n");
+	check_event("syn_text", FMT_TEXT, &ev,
+	            HEAD_T
+	            "SYN         192.168.42.108:45714 > 192.168.42.109:8000  "
+	            "client CLOSED->SYN_SENT  server LISTEN  mss=1460 wscale=7 sack_ok tsopt\n");
+}
+
+static void
+test_syn_ack(void)
+{
+	struct event ev = base_event(EV_SYN_ACK);
+
+	ev.by = SIDE_SERVER;
+	ev.client_state_was = ev.client_state = ST_SYN_SENT;
+	ev.server_state_was = ST_LISTEN;
+	ev.server_state = ST_SYN_RCVD;
+	ev.opt.present = OPT_WSCALE | OPT_TS; /* no MSS: the first option still gets two spaces */
+	ev.opt.wscale = 14;
+	check_event("syn_ack_json", FMT_JSON, &ev,
+	            HEAD_J "\"SYN_ACK\",\"flow\":\"C1YtudU73D5k\",\"by\":\"server\","
+	                   "\"client_ip\":\"192.168.42.108\",\"client_port\":45714,"
+	                   "\"server_ip\":\"192.168.42.109\",\"server_port\":8000,"
+	                   "\"client_state\":\"SYN_SENT\",\"server_state\":\"SYN_RCVD\","
+	                   "\"wscale\":14,\"tsopt\":true}\n");
+	check_event(
+	    "syn_ack_kv", FMT_KV, &ev,
+	    HEAD_K
+	    "SYN_ACK flow=C1YtudU73D5k by=server client_ip=192.168.42.108 client_port=45714 "
+	    "server_ip=192.168.42.109 server_port=8000 client_state=SYN_SENT server_state=SYN_RCVD "
+	    "wscale=14 tsopt=true\n");
+	check_event("syn_ack_text", FMT_TEXT, &ev,
+	            HEAD_T "SYN_ACK     192.168.42.108:45714 < 192.168.42.109:8000  "
+	                   "client SYN_SENT  server LISTEN->SYN_RCVD  wscale=14 tsopt\n");
+	ev.opt.present = 0;
+	check_event("syn_ack_noopt_text", FMT_TEXT, &ev,
+	            HEAD_T "SYN_ACK     192.168.42.108:45714 < 192.168.42.109:8000  "
+	                   "client SYN_SENT  server LISTEN->SYN_RCVD\n");
+	check_event(
+	    "syn_ack_noopt_kv", FMT_KV, &ev,
+	    HEAD_K "SYN_ACK flow=C1YtudU73D5k by=server client_ip=192.168.42.108 client_port=45714 "
+	           "server_ip=192.168.42.109 server_port=8000 client_state=SYN_SENT "
+	           "server_state=SYN_RCVD\n");
+}
+
+static void
+test_middle_events(void)
+{
+	struct event ev;
+
+	ev = base_event(EV_ESTABLISHED);
+	ev.client_state_was = ST_SYN_SENT;
+	ev.server_state_was = ev.server_state = ST_SYN_RCVD;
+	check_event("established_json", FMT_JSON, &ev,
+	            HEAD_J "\"ESTABLISHED\",\"flow\":\"C1YtudU73D5k\",\"by\":\"client\","
+	                   "\"client_ip\":\"192.168.42.108\",\"client_port\":45714,"
+	                   "\"server_ip\":\"192.168.42.109\",\"server_port\":8000,"
+	                   "\"client_state\":\"ESTABLISHED\",\"server_state\":\"SYN_RCVD\"}\n");
+	check_event("established_kv", FMT_KV, &ev,
+	            HEAD_K "ESTABLISHED flow=C1YtudU73D5k by=client client_ip=192.168.42.108 "
+	                   "client_port=45714 server_ip=192.168.42.109 server_port=8000 "
+	                   "client_state=ESTABLISHED server_state=SYN_RCVD\n");
+	check_event("established_text", FMT_TEXT, &ev,
+	            HEAD_T "ESTABLISHED 192.168.42.108:45714 > 192.168.42.109:8000  "
+	                   "client SYN_SENT->ESTABLISHED  server SYN_RCVD\n");
+
+	ev = base_event(EV_FIN);
+	ev.by = SIDE_SERVER;
+	ev.server_state = ST_FIN_WAIT_1;
+	check_event("fin_json", FMT_JSON, &ev,
+	            HEAD_J "\"FIN\",\"flow\":\"C1YtudU73D5k\",\"by\":\"server\","
+	                   "\"client_ip\":\"192.168.42.108\",\"client_port\":45714,"
+	                   "\"server_ip\":\"192.168.42.109\",\"server_port\":8000,"
+	                   "\"client_state\":\"ESTABLISHED\",\"server_state\":\"FIN_WAIT_1\"}\n");
+	check_event("fin_kv", FMT_KV, &ev,
+	            HEAD_K
+	            "FIN flow=C1YtudU73D5k by=server client_ip=192.168.42.108 client_port=45714 "
+	            "server_ip=192.168.42.109 server_port=8000 client_state=ESTABLISHED "
+	            "server_state=FIN_WAIT_1\n");
+	check_event("fin_text", FMT_TEXT, &ev,
+	            HEAD_T "FIN         192.168.42.108:45714 < 192.168.42.109:8000  "
+	                   "client ESTABLISHED  server ESTABLISHED->FIN_WAIT_1\n");
+
+	ev = base_event(EV_RST);
+	ev.client_state = ST_CLOSED;
+	ev.server_state = ST_CLOSED;
+	check_event("rst_json", FMT_JSON, &ev,
+	            HEAD_J "\"RST\",\"flow\":\"C1YtudU73D5k\",\"by\":\"client\","
+	                   "\"client_ip\":\"192.168.42.108\",\"client_port\":45714,"
+	                   "\"server_ip\":\"192.168.42.109\",\"server_port\":8000,"
+	                   "\"client_state\":\"CLOSED\",\"server_state\":\"CLOSED\"}\n");
+	check_event(
+	    "rst_kv", FMT_KV, &ev,
+	    HEAD_K
+	    "RST flow=C1YtudU73D5k by=client client_ip=192.168.42.108 client_port=45714 "
+	    "server_ip=192.168.42.109 server_port=8000 client_state=CLOSED server_state=CLOSED\n");
+	check_event("rst_text", FMT_TEXT, &ev,
+	            HEAD_T "RST         192.168.42.108:45714 > 192.168.42.109:8000  "
+	                   "client ESTABLISHED->CLOSED  server ESTABLISHED->CLOSED\n");
+
+	ev = base_event(EV_TIME_WAIT);
+	ev.client_state_was = ST_FIN_WAIT_2;
+	ev.client_state = ST_TIME_WAIT;
+	ev.server_state_was = ev.server_state = ST_LAST_ACK;
+	ev.by = SIDE_SERVER; /* the server's FIN moved the client */
+	check_event("time_wait_json", FMT_JSON, &ev,
+	            HEAD_J "\"TIME_WAIT\",\"flow\":\"C1YtudU73D5k\",\"by\":\"server\","
+	                   "\"client_ip\":\"192.168.42.108\",\"client_port\":45714,"
+	                   "\"server_ip\":\"192.168.42.109\",\"server_port\":8000,"
+	                   "\"client_state\":\"TIME_WAIT\",\"server_state\":\"LAST_ACK\"}\n");
+	check_event("time_wait_kv", FMT_KV, &ev,
+	            HEAD_K "TIME_WAIT flow=C1YtudU73D5k by=server client_ip=192.168.42.108 "
+	                   "client_port=45714 server_ip=192.168.42.109 server_port=8000 "
+	                   "client_state=TIME_WAIT server_state=LAST_ACK\n");
+	check_event("time_wait_text", FMT_TEXT, &ev,
+	            HEAD_T "TIME_WAIT   192.168.42.108:45714 < 192.168.42.109:8000  "
+	                   "client FIN_WAIT_2->TIME_WAIT  server LAST_ACK\n");
+
+	ev = base_event(EV_STATE);
+	ev.client_state_was = ev.client_state = ST_TIME_WAIT;
+	ev.server_state_was = ST_LAST_ACK;
+	ev.server_state = ST_CLOSED;
+	check_event("state_json", FMT_JSON, &ev,
+	            HEAD_J "\"STATE\",\"flow\":\"C1YtudU73D5k\",\"by\":\"client\","
+	                   "\"client_ip\":\"192.168.42.108\",\"client_port\":45714,"
+	                   "\"server_ip\":\"192.168.42.109\",\"server_port\":8000,"
+	                   "\"client_state\":\"TIME_WAIT\",\"server_state\":\"CLOSED\"}\n");
+	check_event("state_kv", FMT_KV, &ev,
+	            HEAD_K
+	            "STATE flow=C1YtudU73D5k by=client client_ip=192.168.42.108 client_port=45714 "
+	            "server_ip=192.168.42.109 server_port=8000 client_state=TIME_WAIT "
+	            "server_state=CLOSED\n");
+	check_event("state_text", FMT_TEXT, &ev,
+	            HEAD_T "STATE       192.168.42.108:45714 > 192.168.42.109:8000  "
+	                   "client TIME_WAIT  server LAST_ACK->CLOSED\n");
+}
+
+static void
+test_closed(void)
+{
+	struct event ev = base_event(EV_CLOSED);
+
+	ev.by = SIDE_NONE;
+	ev.client_state_was = ev.client_state = ST_TIME_WAIT;
+	ev.server_state_was = ev.server_state = ST_CLOSED;
+	ev.reason = CR_FIN;
+	ev.closed_by = SIDE_SERVER;
+	ev.duration_us = 123456;
+	ev.client.bytes = 3;
+	ev.client.pkts = 6;
+	ev.server.bytes = 492;
+	ev.server.pkts = 5;
+	memcpy(ev.conn_state, "SF", 3);
+	memcpy(ev.history, "ShADadfFa", 10);
+	check_event(
+	    "closed_json", FMT_JSON, &ev,
+	    HEAD_J
+	    "\"CLOSED\",\"flow\":\"C1YtudU73D5k\",\"by\":\"none\","
+	    "\"client_ip\":\"192.168.42.108\",\"client_port\":45714,"
+	    "\"server_ip\":\"192.168.42.109\",\"server_port\":8000,"
+	    "\"client_state\":\"TIME_WAIT\",\"server_state\":\"CLOSED\","
+	    "\"reason\":\"fin\",\"abnormal\":false,\"closed_by\":\"server\",\"duration\":0.123456,"
+	    "\"client_bytes\":3,\"server_bytes\":492,\"client_pkts\":6,\"server_pkts\":5,"
+	    "\"partial\":false,\"conn_state\":\"SF\",\"history\":\"ShADadfFa\"}\n");
+	check_event(
+	    "closed_kv", FMT_KV, &ev,
+	    HEAD_K
+	    "CLOSED flow=C1YtudU73D5k by=none client_ip=192.168.42.108 client_port=45714 "
+	    "server_ip=192.168.42.109 server_port=8000 client_state=TIME_WAIT server_state=CLOSED "
+	    "reason=fin abnormal=false closed_by=server duration=0.123456 client_bytes=3 "
+	    "server_bytes=492 client_pkts=6 server_pkts=5 partial=false conn_state=SF "
+	    "history=ShADadfFa\n");
+	check_event(
+	    "closed_text", FMT_TEXT, &ev,
+	    HEAD_T "CLOSED      192.168.42.108:45714 - 192.168.42.109:8000  "
+	           "reason=fin closed_by=server 0.123s client 3B/6p server 492B/5p SF ShADadfFa\n");
+
+	/* An abnormal, partial close with nothing seen: empty strings. */
+	ev.reason = CR_IDLE_TIMEOUT;
+	ev.abnormal = 1;
+	ev.partial = 1;
+	ev.closed_by = SIDE_NONE;
+	ev.duration_us = 7440000001ULL;
+	ev.client.bytes = 18446744073709551615ULL;
+	ev.conn_state[0] = '\0';
+	ev.history[0] = '\0';
+	check_event(
+	    "closed_empty_json", FMT_JSON, &ev,
+	    HEAD_J
+	    "\"CLOSED\",\"flow\":\"C1YtudU73D5k\",\"by\":\"none\","
+	    "\"client_ip\":\"192.168.42.108\",\"client_port\":45714,"
+	    "\"server_ip\":\"192.168.42.109\",\"server_port\":8000,"
+	    "\"client_state\":\"TIME_WAIT\",\"server_state\":\"CLOSED\","
+	    "\"reason\":\"idle_timeout\",\"abnormal\":true,\"closed_by\":\"none\","
+	    "\"duration\":7440.000001,\"client_bytes\":18446744073709551615,\"server_bytes\":492,"
+	    "\"client_pkts\":6,\"server_pkts\":5,\"partial\":true,\"conn_state\":\"\","
+	    "\"history\":\"\"}\n");
+	check_event(
+	    "closed_empty_kv", FMT_KV, &ev,
+	    HEAD_K
+	    "CLOSED flow=C1YtudU73D5k by=none client_ip=192.168.42.108 client_port=45714 "
+	    "server_ip=192.168.42.109 server_port=8000 client_state=TIME_WAIT server_state=CLOSED "
+	    "reason=idle_timeout abnormal=true closed_by=none duration=7440.000001 "
+	    "client_bytes=18446744073709551615 server_bytes=492 client_pkts=6 server_pkts=5 "
+	    "partial=true\n");
+	check_event("closed_empty_text", FMT_TEXT, &ev,
+	            HEAD_T
+	            "CLOSED      192.168.42.108:45714 - 192.168.42.109:8000  "
+	            "reason=idle_timeout closed_by=none 7440.000s client 18446744073709551615B/6p "
+	            "server 492B/5p partial\n");
+
+	/* A history that fills its array with no NUL is bounded, and odd bytes cannot break a line.
+	 */
+	memset(ev.history, 'a', sizeof(ev.history));
+	memcpy(ev.conn_state, "S\"1 =x", 7);
+	ev.partial = 0;
+	check_event(
+	    "closed_odd_kv", FMT_KV, &ev,
+	    HEAD_K
+	    "CLOSED flow=C1YtudU73D5k by=none client_ip=192.168.42.108 client_port=45714 "
+	    "server_ip=192.168.42.109 server_port=8000 client_state=TIME_WAIT server_state=CLOSED "
+	    "reason=idle_timeout abnormal=true closed_by=none duration=7440.000001 "
+	    "client_bytes=18446744073709551615 server_bytes=492 client_pkts=6 server_pkts=5 "
+	    "partial=false conn_state=S?1??x history=aaaaaaaaaaaaaaaaaaaaaaaa\n");
+	check_event(
+	    "closed_odd_json", FMT_JSON, &ev,
+	    HEAD_J
+	    "\"CLOSED\",\"flow\":\"C1YtudU73D5k\",\"by\":\"none\","
+	    "\"client_ip\":\"192.168.42.108\",\"client_port\":45714,"
+	    "\"server_ip\":\"192.168.42.109\",\"server_port\":8000,"
+	    "\"client_state\":\"TIME_WAIT\",\"server_state\":\"CLOSED\","
+	    "\"reason\":\"idle_timeout\",\"abnormal\":true,\"closed_by\":\"none\","
+	    "\"duration\":7440.000001,\"client_bytes\":18446744073709551615,\"server_bytes\":492,"
+	    "\"client_pkts\":6,\"server_pkts\":5,\"partial\":false,\"conn_state\":\"S\\\"1 =x\","
+	    "\"history\":\"aaaaaaaaaaaaaaaaaaaaaaaa\"}\n");
+}
+
+static void
+test_segment_and_v6(void)
+{
+	static const uint8_t a6[16] = {0x20, 0x01, 0x0d, 0xb8, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1};
+	static const uint8_t b6[16] = {0x20, 0x01, 0x0d, 0xb8, 0, 0, 0,    0,
+	                               0,    0,    0,    0,    0, 0, 0x0a, 0xbc};
+	struct event ev = base_event(EV_SEGMENT);
+
+	ev.by = SIDE_SERVER;
+	ev.client_state_was = ev.client_state = ST_SYN_SENT;
+	ev.server_state_was = ST_LISTEN;
+	ev.server_state = ST_SYN_RCVD;
+	ev.seg_flags = TH_SYN | TH_ACK;
+	ev.seg_rel_seq = 0;
+	ev.seg_rel_ack = 1;
+	ev.seg_len = 0;
+	check_event("segment_json", FMT_JSON, &ev,
+	            HEAD_J "\"SEGMENT\",\"flow\":\"C1YtudU73D5k\",\"by\":\"server\","
+	                   "\"client_ip\":\"192.168.42.108\",\"client_port\":45714,"
+	                   "\"server_ip\":\"192.168.42.109\",\"server_port\":8000,"
+	                   "\"client_state\":\"SYN_SENT\",\"server_state\":\"SYN_RCVD\","
+	                   "\"flags\":\"S.\",\"seq\":0,\"ack\":1,\"len\":0}\n");
+	check_event(
+	    "segment_kv", FMT_KV, &ev,
+	    HEAD_K
+	    "SEGMENT flow=C1YtudU73D5k by=server client_ip=192.168.42.108 client_port=45714 "
+	    "server_ip=192.168.42.109 server_port=8000 client_state=SYN_SENT server_state=SYN_RCVD "
+	    "flags=S. seq=0 ack=1 len=0\n");
+	check_event(
+	    "segment_text", FMT_TEXT, &ev,
+	    HEAD_T
+	    "SEGMENT     192.168.42.108:45714 < 192.168.42.109:8000  [S.] seq 0 ack 1 len 0  "
+	    "client SYN_SENT  server LISTEN->SYN_RCVD\n");
+	ev.seg_flags = TH_FIN | TH_PSH | TH_ACK | TH_ECE | TH_CWR | TH_URG | TH_RST;
+	ev.seg_rel_seq = 4294967295U;
+	ev.seg_len = 1448;
+	ev.by = SIDE_CLIENT;
+	ev.server_state_was = ev.server_state;
+	check_event(
+	    "segment_flags_text", FMT_TEXT, &ev,
+	    HEAD_T
+	    "SEGMENT     192.168.42.108:45714 > 192.168.42.109:8000  [FRP.UEW] seq 4294967295 "
+	    "ack 1 len 1448  client SYN_SENT  server SYN_RCVD\n");
+	ev.seg_flags = 0;
+	check_event(
+	    "segment_noflags_kv", FMT_KV, &ev,
+	    HEAD_K
+	    "SEGMENT flow=C1YtudU73D5k by=client client_ip=192.168.42.108 client_port=45714 "
+	    "server_ip=192.168.42.109 server_port=8000 client_state=SYN_SENT server_state=SYN_RCVD "
+	    "flags=none seq=4294967295 ack=1 len=1448\n");
+
+	ev = base_event(EV_RST);
+	ev.family = 6;
+	memcpy(ev.client_ip, a6, 16);
+	memcpy(ev.server_ip, b6, 16);
+	ev.by = SIDE_SERVER;
+	ev.server_state = ST_CLOSED;
+	ev.partial = 1;
+	ev.flow_id = 0;
+	check_event(
+	    "v6_text", FMT_TEXT, &ev,
+	    "2024-06-21T09:26:15.123456Z C0           RST         [2001:db8::1]:45714 < "
+	    "[2001:db8::abc]:8000  client ESTABLISHED  server ESTABLISHED->CLOSED partial\n");
+	check_event("v6_json", FMT_JSON, &ev,
+	            HEAD_J
+	            "\"RST\",\"flow\":\"C0\",\"by\":\"server\",\"client_ip\":\"2001:db8::1\","
+	            "\"client_port\":45714,\"server_ip\":\"2001:db8::abc\",\"server_port\":8000,"
+	            "\"client_state\":\"ESTABLISHED\",\"server_state\":\"CLOSED\"}\n");
+	check_event("v6_kv", FMT_KV, &ev,
+	            HEAD_K "RST flow=C0 by=server client_ip=2001:db8::1 client_port=45714 "
+	                   "server_ip=2001:db8::abc server_port=8000 client_state=ESTABLISHED "
+	                   "server_state=CLOSED\n");
+}
+
+static void
+test_bad_input(void)
+{
+	struct event ev = base_event(EV_RST);
+	char buf[512];
+
+	TEST_BEGIN("bad_input");
+	ev.family = 5; /* no such address family: nothing, not garbage */
+	CHECK_EQ_U(format_event(FMT_JSON, &ev, buf, sizeof(buf)), 0);
+	ev.family = 4;
+	CHECK_EQ_U(format_event(FMT_NFORMATS, &ev, buf, sizeof(buf)), 0);
+	CHECK_EQ_S(buf, "");
+	ev.type = EV_NTYPES;
+	ev.client_state = (enum tcp_state)99;
+	ev.by = (enum side)7;
+	CHECK(format_event(FMT_KV, &ev, buf, sizeof(buf)) > 0);
+	CHECK(strstr(buf, "event=? flow=C1YtudU73D5k by=? ") != NULL);
+	CHECK(strstr(buf, "client_state=? ") != NULL);
+	TEST_END();
+}
+
+static void
+check_ts(const char *name, uint64_t us, const char *want)
+{
+	char buf[64];
+	size_t cap;
+	int caps_ok = 1;
+
+	TEST_BEGIN(name);
+	CHECK_EQ_U(format_ts(us, buf, sizeof(buf)), 27);
+	CHECK_EQ_S(buf, want);
+	for (cap = 0; cap < 28; cap++) {
+		if (format_ts(us, buf, cap) != 0)
+			caps_ok = 0;
+	}
+	CHECK(caps_ok);
+	CHECK_EQ_U(format_ts(us, buf, 28), 27);
+	TEST_END();
+}
+
+static void
+test_ts(void)
+{
+	check_ts("ts_epoch", 0, "1970-01-01T00:00:00.000000Z");
+	check_ts("ts_us_padding", 1000001, "1970-01-01T00:00:01.000001Z");
+	check_ts("ts_us_max", 999999, "1970-01-01T00:00:00.999999Z");
+	check_ts("ts_study_note", TS0, "2024-06-21T09:26:15.123456Z");
+	check_ts("ts_leap_2000", 951782400ULL * 1000000, "2000-02-29T00:00:00.000000Z");
+	check_ts("ts_leap_2024", 1709164800ULL * 1000000 + 10, "2024-02-29T00:00:00.000010Z");
+	check_ts("ts_year_end", 1704067199ULL * 1000000 + 999999, "2023-12-31T23:59:59.999999Z");
+	check_ts("ts_no_leap_2100", 4107542399ULL * 1000000, "2100-02-28T23:59:59.000000Z");
+	check_ts("ts_after_2100_feb", 4107542400ULL * 1000000, "2100-03-01T00:00:00.000000Z");
+	check_ts("ts_leap_2400", 13574606400ULL * 1000000, "2400-02-29T12:00:00.000000Z");
+	check_ts("ts_2038_last", 2147483647ULL * 1000000, "2038-01-19T03:14:07.000000Z");
+	check_ts("ts_2038_after", 2147483648ULL * 1000000 + 500000, "2038-01-19T03:14:08.500000Z");
+	check_ts("ts_2106", 4294967296ULL * 1000000, "2106-02-07T06:28:16.000000Z");
+	check_ts("ts_year_9999", 253402300799999999ULL, "9999-12-31T23:59:59.999999Z");
+	check_ts("ts_clamped", 253402300800000000ULL, "9999-12-31T23:59:59.999999Z");
+	check_ts("ts_clamped_max", UINT64_MAX, "9999-12-31T23:59:59.999999Z");
+}
+
+static void
+check_ip6(const char *name, const char *hex, const char *want)
+{
+	uint8_t a[16];
+	char buf[64];
+	size_t i, cap, len = strlen(want);
+	int caps_ok = 1;
+
+	for (i = 0; i < 16; i++) {
+		unsigned hi =
+		    (unsigned)(hex[2 * i] <= '9' ? hex[2 * i] - '0' : hex[2 * i] - 'a' + 10);
+		unsigned lo = (unsigned)(hex[2 * i + 1] <= '9' ? hex[2 * i + 1] - '0'
+		                                               : hex[2 * i + 1] - 'a' + 10);
+		a[i] = (uint8_t)(hi << 4 | lo);
+	}
+	TEST_BEGIN(name);
+	CHECK_EQ_U(format_ip(6, a, buf, sizeof(buf)), len);
+	CHECK_EQ_S(buf, want);
+	for (cap = 0; cap <= len; cap++) {
+		if (format_ip(6, a, buf, cap) != 0)
+			caps_ok = 0;
+	}
+	CHECK(caps_ok);
+	TEST_END();
+}
+
+static void
+test_ip(void)
+{
+	uint8_t a[16];
+	char buf[64];
+
+	check_ip6("ip6_unspecified", "00000000000000000000000000000000", "::");
+	check_ip6("ip6_loopback", "00000000000000000000000000000001", "::1");
+	check_ip6("ip6_doc", "20010db8000000000000000000000001", "2001:db8::1");
+	check_ip6("ip6_trailing_run", "20010db8000000000000000000000000", "2001:db8::");
+	check_ip6("ip6_one_zero_not_compressed", "20010db8000000010001000100010001",
+	          "2001:db8:0:1:1:1:1:1");
+	check_ip6("ip6_longest_run_last", "20010db8000000000001000000000000", "2001:db8:0:0:1::");
+	check_ip6("ip6_longest_run_later", "20010000000000010000000000000001", "2001:0:0:1::1");
+	check_ip6("ip6_first_of_equal_runs", "20010db8000000000001000000000001",
+	          "2001:db8::1:0:0:1");
+	check_ip6("ip6_leading_zeros_dropped", "20010db800aa000b000c000d000e00f0",
+	          "2001:db8:aa:b:c:d:e:f0");
+	check_ip6("ip6_lowercase", "fe80000000000000abcdef0123456789", "fe80::abcd:ef01:2345:6789");
+	check_ip6("ip6_no_zero", "ffffffffffffffffffffffffffffffff",
+	          "ffff:ffff:ffff:ffff:ffff:ffff:ffff:ffff");
+	check_ip6("ip6_mapped_v4", "00000000000000000000ffffc000020a", "::ffff:192.0.2.10");
+	check_ip6("ip6_mapped_v4_zero", "00000000000000000000ffff00000000", "::ffff:0.0.0.0");
+	check_ip6("ip6_not_mapped", "00000000000000000001ffffc000020a", "::1:ffff:c000:20a");
+	check_ip6("ip6_middle_run", "00010000000000020000000000000003", "1:0:0:2::3");
+
+	TEST_BEGIN("ip4");
+	v4(a, 0, 0, 0, 0);
+	CHECK_EQ_U(format_ip(4, a, buf, sizeof(buf)), 7);
+	CHECK_EQ_S(buf, "0.0.0.0");
+	v4(a, 255, 255, 255, 255);
+	CHECK_EQ_U(format_ip(4, a, buf, sizeof(buf)), 15);
+	CHECK_EQ_S(buf, "255.255.255.255");
+	CHECK_EQ_U(format_ip(4, a, buf, 15), 0);
+	CHECK_EQ_U(format_ip(4, a, buf, 16), 15);
+	v4(a, 10, 0, 100, 9);
+	CHECK_EQ_U(format_ip(4, a, buf, sizeof(buf)), 10);
+	CHECK_EQ_S(buf, "10.0.100.9");
+	CHECK_EQ_U(format_ip(0, a, buf, sizeof(buf)), 0);
+	TEST_END();
+}
+
+static void
+test_flow_id(void)
+{
+	char buf[16];
+
+	TEST_BEGIN("flow_id");
+	CHECK_EQ_U(format_flow_id(0, buf, sizeof(buf)), 2);
+	CHECK_EQ_S(buf, "C0");
+	CHECK_EQ_U(format_flow_id(61, buf, sizeof(buf)), 2);
+	CHECK_EQ_S(buf, "Cz");
+	CHECK_EQ_U(format_flow_id(62, buf, sizeof(buf)), 3);
+	CHECK_EQ_S(buf, "C10");
+	CHECK_EQ_U(format_flow_id(1000000007, buf, sizeof(buf)), 7);
+	CHECK_EQ_S(buf, "C15ftgN");
+	CHECK_EQ_U(format_flow_id(FLOW0, buf, sizeof(buf)), 12);
+	CHECK_EQ_S(buf, "C1YtudU73D5k");
+	CHECK_EQ_U(format_flow_id(UINT64_MAX, buf, sizeof(buf)), 12);
+	CHECK_EQ_S(buf, "CLygHa16AHYF");
+	CHECK_EQ_U(format_flow_id(UINT64_MAX, buf, 12), 0);
+	CHECK_EQ_U(format_flow_id(UINT64_MAX, buf, 13), 12);
+	TEST_END();
+}
+
+static void
+check_escape(const char *name, const char *in, const char *want)
+{
+	char buf[128];
+	size_t cap, len = strlen(want);
+	int caps_ok = 1;
+
+	TEST_BEGIN(name);
+	CHECK_EQ_U(format_json_escape(in, buf, sizeof(buf)), len);
+	CHECK_EQ_S(buf, want);
+	for (cap = 0; cap <= len; cap++) {
+		if (format_json_escape(in, buf, cap) != 0)
+			caps_ok = 0;
+	}
+	CHECK(caps_ok);
+	TEST_END();
+}
+
+static void
+test_escape(void)
+{
+	check_escape("esc_plain", "eth0", "eth0");
+	check_escape("esc_empty", "", "");
+	check_escape("esc_quote_backslash", "a\"b\\c", "a\\\"b\\\\c");
+	check_escape("esc_controls", "\x01\t\n\r\x1f\x7f",
+	             "\\u0001\\u0009\\u000a\\u000d\\u001f\\u007f");
+	check_escape("esc_utf8_kept", "caf\xc3\xa9 \xe2\x82\xac \xf0\x9f\x98\x80",
+	             "caf\xc3\xa9 \xe2\x82\xac \xf0\x9f\x98\x80");
+	check_escape("esc_lone_continuation", "a\x80z", "a\\u0080z");
+	check_escape("esc_truncated_seq", "\xe2\x82", "\\u00e2\\u0082");
+	check_escape("esc_overlong", "\xc0\xaf\xe0\x80\xaf", "\\u00c0\\u00af\\u00e0\\u0080\\u00af");
+	check_escape("esc_surrogate", "\xed\xa0\x80", "\\u00ed\\u00a0\\u0080");
+	check_escape("esc_above_max", "\xf4\x90\x80\x80\xf5",
+	             "\\u00f4\\u0090\\u0080\\u0080\\u00f5");
+	check_escape("esc_max_ok", "\xf4\x8f\xbf\xbf", "\xf4\x8f\xbf\xbf");
+	check_escape("esc_ff", "\xff\xfe", "\\u00ff\\u00fe");
+}
+
+static void
+test_suppressed(void)
+{
+	struct suppressed s;
+	char buf[256];
+	size_t n, cap;
+	int caps_ok = 1;
+
+	memset(&s, 0, sizeof(s));
+	s.ts_us = TS0;
+	s.window_s = 10;
+	s.total = 1532;
+	s.by_type[EV_RST] = 1500;
+	s.by_type[EV_CLOSED] = 32;
+	TEST_BEGIN("suppressed");
+	n = format_suppressed(FMT_JSON, &s, buf, sizeof(buf));
+	CHECK_EQ_S(buf,
+	           "{\"ts\":\"2024-06-21T09:26:15.123456Z\",\"event\":\"SUPPRESSED\","
+	           "\"suppressed\":1532,\"window\":10,\"types\":{\"RST\":1500,\"CLOSED\":32}}\n");
+	CHECK_EQ_U(n, strlen(buf));
+	for (cap = 0; cap <= n; cap++) {
+		if (format_suppressed(FMT_JSON, &s, buf, cap) != 0)
+			caps_ok = 0;
+	}
+	CHECK(caps_ok);
+	format_suppressed(FMT_KV, &s, buf, sizeof(buf));
+	CHECK_EQ_S(buf, "ts=2024-06-21T09:26:15.123456Z event=SUPPRESSED suppressed=1532 window=10 "
+	                "types=RST:1500,CLOSED:32\n");
+	format_suppressed(FMT_TEXT, &s, buf, sizeof(buf));
+	CHECK_EQ_S(buf, "2024-06-21T09:26:15.123456Z suppressed 1532 events in 10 s "
+	                "(RST 1500, CLOSED 32)\n");
+	CHECK_EQ_U(format_suppressed_message(&s, buf, sizeof(buf)),
+	           strlen("suppressed 1532 events in 10 s (RST 1500, CLOSED 32)"));
+	CHECK_EQ_S(buf, "suppressed 1532 events in 10 s (RST 1500, CLOSED 32)");
+	memset(&s.by_type, 0, sizeof(s.by_type));
+	s.total = 1;
+	s.by_type[EV_SYN] = 1;
+	s.window_s = 60;
+	format_suppressed_message(&s, buf, sizeof(buf));
+	CHECK_EQ_S(buf, "suppressed 1 event in 60 s (SYN 1)");
+	TEST_END();
+}
+
+int
+main(void)
+{
+	test_names();
+	test_syn();
+	test_syn_ack();
+	test_middle_events();
+	test_closed();
+	test_segment_and_v6();
+	test_bad_input();
+	test_ts();
+	test_ip();
+	test_flow_id();
+	test_escape();
+	test_suppressed();
+	TEST_EXIT();
+}
