@@ -653,7 +653,15 @@ tracker_process(struct tracker *t, uint32_t idx, int s, const struct segment *se
 				f->closed_by = (uint8_t)s;
 			switch (snd->state) {
 			case ST_CLOSE_WAIT:
-				ep_set_state(t, snd, ST_LAST_ACK);
+				/*
+				 * A FIN that does not acknowledge the peer's FIN was
+				 * sent before that FIN arrived: the FINs crossed
+				 * (simultaneous close, RFC 9293 figure 13).
+				 */
+				if ((fl & TH_ACK) && seq_diff(seg->ack, rcv->fin_seq + 1) < 0)
+					ep_set_state(t, snd, ST_CLOSING);
+				else
+					ep_set_state(t, snd, ST_LAST_ACK);
 				break;
 			case ST_FIN_WAIT_1:
 			case ST_FIN_WAIT_2:
@@ -694,8 +702,8 @@ tracker_process(struct tracker *t, uint32_t idx, int s, const struct segment *se
 	for (int i = 0, e = s; i < 2; i++, e = !e) {
 		enum tcp_state now = f->ep[e].state;
 
-		if (now == was[e])
-			continue;
+		if (now == was[e] || now == ST_LISTEN)
+			continue; /* LISTEN is assumed, not seen */
 		if (now == ST_ESTABLISHED)
 			tracker_event(t, f, EV_ESTABLISHED, e, was, seg->ts_us, NULL);
 		else if (now == ST_TIME_WAIT)

@@ -1,0 +1,397 @@
+/*
+ * test_tracker.c - the tracker's state machines, row by row, from segments
+ * built in memory. Each case lists the events it must produce as
+ * "TYPE by client_state server_state" strings, CLOSED with its reason.
+ */
+#include <stdint.h>
+#include <string.h>
+
+#include "../testhelp.h"
+#include "event.h"
+#include "tracker.h"
+
+#define C 0 /* the client sends */
+#define S 1 /* the server sends */
+
+static char got[4096];
+static struct event last_closed;
+static int nclosed;
+
+static void
+record_cb(const struct event *ev, void *arg)
+{
+	char line[256];
+
+	(void)arg;
+	if (ev->type == EV_CLOSED) {
+		snprintf(line, sizeof line, "CLOSED %s %s %s %s by=%s|", close_reason_name(ev->reason),
+		    side_name(ev->closed_by), tcp_state_name(ev->client_state),
+		    tcp_state_name(ev->server_state), ev->conn_state);
+		last_closed = *ev;
+		nclosed++;
+	} else {
+		snprintf(line, sizeof line, "%s %s %s %s|", event_type_name(ev->type), side_name(ev->by),
+		    tcp_state_name(ev->client_state), tcp_state_name(ev->server_state));
+	}
+	strncat(got, line, sizeof got - strlen(got) - 1);
+}
+
+static struct tracker *tr;
+static uint64_t now_us;
+static uint32_t cseq, sseq; /* next sequence number of each side */
+
+static void
+start(uint32_t max_flows)
+{
+	struct tracker_config cfg;
+	char err[128];
+
+	tracker_config_default(&cfg);
+	cfg.max_flows = max_flows;
+	tracker_free(tr);
+	tr = tracker_new(&cfg, record_cb, NULL, err, sizeof err);
+	got[0] = '\0';
+	nclosed = 0;
+	now_us = 1700000000ULL * 1000000;
+	cseq = 1000;
+	sseq = 5000;
+}
+
+/* Send a segment from side `from` with flags, len payload bytes at the side's next seq. */
+static void
+seg_full(int from, uint8_t flags, uint32_t seq, uint32_t ack, uint32_t len, uint16_t cport)
+{
+	struct segment s;
+	uint8_t cip[16] = { 10, 0, 0, 1 }, sip[16] = { 10, 0, 0, 2 };
+
+	memset(&s, 0, sizeof s);
+	now_us += 1000;
+	s.ts_us = now_us;
+	s.family = 4;
+	memcpy(from == C ? s.saddr : s.daddr, cip, 16);
+	memcpy(from == C ? s.daddr : s.saddr, sip, 16);
+	s.sport = from == C ? cport : 80;
+	s.dport = from == C ? 80 : cport;
+	s.flags = flags;
+	s.seq = seq;
+	s.ack = ack;
+	s.len = len;
+	s.win = 1000;
+	tracker_segment(tr, &s);
+}
+
+/* The usual case: next sequence numbers, advancing them. */
+static void
+seg(int from, uint8_t flags, uint32_t len)
+{
+	uint32_t *mine = from == C ? &cseq : &sseq, *theirs = from == C ? &sseq : &cseq;
+
+	seg_full(from, flags, *mine, flags & TH_ACK ? *theirs : 0, len, 40000);
+	*mine += len + ((flags & (TH_SYN | TH_FIN)) ? 1 : 0);
+}
+
+static void
+handshake(void)
+{
+	seg(C, TH_SYN, 0);
+	seg(S, TH_SYN | TH_ACK, 0);
+	seg(C, TH_ACK, 0);
+}
+
+#define HS "SYN client SYN_SENT LISTEN|SYN_ACK server ESTABLISHED SYN_RCVD|" \
+	"ESTABLISHED client ESTABLISHED SYN_RCVD|ESTABLISHED server ESTABLISHED ESTABLISHED|"
+
+#define EXPECT(name, want) do { TEST_BEGIN(name); CHECK_EQ_S(got, want); TEST_END(); } while (0)
+
+int
+main(void)
+{
+	start(64);
+	handshake();
+	EXPECT("open", HS);
+
+	start(64);
+	handshake();
+	seg(C, TH_ACK | TH_PSH, 3);
+	seg(S, TH_ACK | TH_PSH, 492);
+	seg(C, TH_ACK | TH_FIN, 0);
+	seg(S, TH_ACK, 0);
+	seg(S, TH_ACK | TH_FIN, 0);
+	seg(C, TH_ACK, 0);
+	EXPECT("client closes first", HS
+	    "FIN client FIN_WAIT_1 CLOSE_WAIT|STATE server FIN_WAIT_1 CLOSE_WAIT|"
+	    "STATE client FIN_WAIT_2 CLOSE_WAIT|"
+	    "FIN server TIME_WAIT LAST_ACK|TIME_WAIT client TIME_WAIT LAST_ACK|"
+	    "STATE server TIME_WAIT CLOSED|CLOSED fin client TIME_WAIT CLOSED by=SF|");
+	TEST_BEGIN("bytes by sequence space");
+	CHECK_EQ_U(last_closed.client.bytes, 3);
+	CHECK_EQ_U(last_closed.server.bytes, 492);
+	CHECK_EQ_U(last_closed.client.pkts, 5);
+	CHECK_EQ_U(last_closed.server.pkts, 4);
+	CHECK_EQ_S(last_closed.history, "ShADdFaf");
+	TEST_END();
+
+	start(64);
+	handshake();
+	seg(S, TH_ACK | TH_FIN, 0);
+	seg(C, TH_ACK | TH_FIN, 0);
+	seg(S, TH_ACK, 0);
+	EXPECT("three-segment close, server first", HS
+	    "FIN server CLOSE_WAIT FIN_WAIT_1|STATE client CLOSE_WAIT FIN_WAIT_1|"
+	    "FIN client LAST_ACK TIME_WAIT|TIME_WAIT server LAST_ACK TIME_WAIT|"
+	    "STATE client CLOSED TIME_WAIT|CLOSED fin server CLOSED TIME_WAIT by=SF|");
+
+	start(64);
+	handshake();
+	{
+		uint32_t c = cseq, s = sseq;
+		seg_full(C, TH_ACK | TH_FIN, c, s, 0, 40000);
+		seg_full(S, TH_ACK | TH_FIN, s, c, 0, 40000); /* crossed: acks nothing new */
+		seg_full(C, TH_ACK, c + 1, s + 1, 0, 40000);
+		seg_full(S, TH_ACK, s + 1, c + 1, 0, 40000);
+	}
+	EXPECT("simultaneous close", HS
+	    "FIN client FIN_WAIT_1 CLOSE_WAIT|STATE server FIN_WAIT_1 CLOSE_WAIT|"
+	    "FIN server CLOSING CLOSING|STATE client CLOSING CLOSING|"
+	    "TIME_WAIT server CLOSING TIME_WAIT|"
+	    "TIME_WAIT client TIME_WAIT TIME_WAIT|CLOSED fin client TIME_WAIT TIME_WAIT by=SF|");
+
+	start(64);
+	seg(C, TH_SYN, 0);
+	seg_full(S, TH_RST | TH_ACK, 0, cseq, 0, 40000);
+	EXPECT("refused", "SYN client SYN_SENT LISTEN|RST server CLOSED CLOSED|"
+	    "CLOSED refused server CLOSED CLOSED by=REJ|");
+
+	start(64);
+	seg(C, TH_SYN, 0);
+	seg_full(S, TH_RST | TH_ACK, 0, cseq + 7, 0, 40000);
+	EXPECT("refusal that does not ack the SYN is ignored", "SYN client SYN_SENT LISTEN|");
+
+	start(64);
+	seg(C, TH_SYN, 0);
+	seg_full(C, TH_SYN, 1000, 0, 0, 40000);
+	seg_full(C, TH_SYN, 1000, 0, 0, 40000);
+	EXPECT("retransmitted SYN: no new event", "SYN client SYN_SENT LISTEN|");
+	TEST_BEGIN("retransmitted SYN counted");
+	CHECK(tracker_stats(tr)->retransmits + tracker_stats(tr)->duplicates == 2);
+	TEST_END();
+
+	start(64);
+	seg(C, TH_SYN, 0);
+	now_us += 31ULL * 1000000;
+	tracker_advance(tr, now_us);
+	EXPECT("syn timeout", "SYN client SYN_SENT LISTEN|CLOSED syn_timeout none SYN_SENT LISTEN by=S0|");
+
+	start(64);
+	seg(C, TH_SYN, 0);
+	now_us += 31ULL * 1000000;
+	tracker_advance(tr, now_us);
+	seg_full(C, TH_SYN, 1000, 0, 0, 40000);
+	EXPECT("SYN retransmitted after its timeout: absorbed",
+	    "SYN client SYN_SENT LISTEN|CLOSED syn_timeout none SYN_SENT LISTEN by=S0|");
+
+	start(64);
+	handshake();
+	seg(C, TH_ACK | TH_RST, 0);
+	EXPECT("client aborts", HS "RST client CLOSED CLOSED|CLOSED rst client CLOSED CLOSED by=RSTO|");
+
+	start(64);
+	handshake();
+	seg(S, TH_ACK | TH_RST, 0);
+	EXPECT("server aborts", HS "RST server CLOSED CLOSED|CLOSED rst server CLOSED CLOSED by=RSTR|");
+
+	start(64);
+	handshake();
+	seg_full(S, TH_RST, sseq + 5000000, 0, 0, 40000);
+	seg(C, TH_ACK | TH_FIN, 0);
+	EXPECT("out-of-window RST ignored", HS "FIN client FIN_WAIT_1 CLOSE_WAIT|STATE server FIN_WAIT_1 CLOSE_WAIT|");
+	TEST_BEGIN("out-of-window RST counted");
+	CHECK_EQ_U(tracker_stats(tr)->rst_out_of_window, 1);
+	TEST_END();
+
+	start(64);
+	handshake();
+	seg(C, TH_ACK | TH_FIN, 0);
+	seg(S, TH_ACK | TH_RST, 0);
+	EXPECT("RST after a half-close", HS "FIN client FIN_WAIT_1 CLOSE_WAIT|STATE server FIN_WAIT_1 CLOSE_WAIT|"
+	    "RST server CLOSED CLOSED|CLOSED rst server CLOSED CLOSED by=RSTR|");
+
+	start(64);
+	seg(C, TH_SYN, 0);
+	seg(S, TH_SYN | TH_ACK, 0);
+	seg(S, TH_RST, 0);
+	EXPECT("RST in SYN_RCVD", "SYN client SYN_SENT LISTEN|SYN_ACK server ESTABLISHED SYN_RCVD|"
+	    "ESTABLISHED client ESTABLISHED SYN_RCVD|RST server CLOSED CLOSED|"
+	    "CLOSED rst server CLOSED CLOSED by=RSTR|");
+
+	start(64);
+	handshake();
+	seg(C, TH_ACK | TH_FIN, 0);
+	seg(S, TH_ACK | TH_FIN, 0);
+	seg(C, TH_ACK, 0);
+	got[0] = '\0';
+	seg(C, TH_ACK | TH_RST, 0);
+	EXPECT("RST after the close is noise", "");
+
+	start(64);
+	seg(C, TH_SYN, 0);
+	{
+		uint32_t c = cseq, s = sseq;
+		seg_full(S, TH_SYN, s, 0, 0, 40000);
+		seg_full(C, TH_SYN | TH_ACK, c - 1, s + 1, 0, 40000);
+		seg_full(S, TH_SYN | TH_ACK, s, c, 0, 40000);
+	}
+	EXPECT("simultaneous open", "SYN client SYN_SENT LISTEN|SYN server SYN_RCVD SYN_RCVD|"
+	    "STATE client SYN_RCVD SYN_RCVD|"
+	    "SYN_ACK client SYN_RCVD ESTABLISHED|ESTABLISHED server SYN_RCVD ESTABLISHED|"
+	    "SYN_ACK server ESTABLISHED ESTABLISHED|ESTABLISHED client ESTABLISHED ESTABLISHED|");
+
+	start(64);
+	handshake();
+	seg(C, TH_ACK | TH_FIN, 0);
+	seg(S, TH_ACK, 0);
+	seg(S, TH_ACK | TH_PSH, 100);
+	seg(C, TH_ACK, 0);
+	seg(S, TH_ACK | TH_PSH | TH_FIN, 50);
+	seg(C, TH_ACK, 0);
+	EXPECT("half-close with data, FIN with data", HS "FIN client FIN_WAIT_1 CLOSE_WAIT|STATE server FIN_WAIT_1 CLOSE_WAIT|"
+	    "STATE client FIN_WAIT_2 CLOSE_WAIT|FIN server TIME_WAIT LAST_ACK|"
+	    "TIME_WAIT client TIME_WAIT LAST_ACK|STATE server TIME_WAIT CLOSED|"
+	    "CLOSED fin client TIME_WAIT CLOSED by=SF|");
+	TEST_BEGIN("half-close bytes");
+	CHECK_EQ_U(last_closed.server.bytes, 150);
+	TEST_END();
+
+	start(64);
+	handshake();
+	seg(C, TH_ACK | TH_FIN, 0);
+	cseq--;
+	seg(C, TH_ACK | TH_FIN, 0);
+	EXPECT("retransmitted FIN", HS "FIN client FIN_WAIT_1 CLOSE_WAIT|STATE server FIN_WAIT_1 CLOSE_WAIT|");
+
+	start(64);
+	handshake();
+	seg(C, TH_ACK | TH_FIN, 0);
+	seg(S, TH_ACK | TH_FIN, 0);
+	seg(C, TH_ACK, 0);
+	got[0] = '\0';
+	cseq = 90000;
+	seg_full(C, TH_SYN, 90000, 0, 0, 40000);
+	EXPECT("new SYN on a TIME_WAIT 4-tuple starts a new connection", "SYN client SYN_SENT LISTEN|");
+	TEST_BEGIN("new connection, new id");
+	CHECK_EQ_U(tracker_stats(tr)->flows_created, 2);
+	TEST_END();
+
+	start(64);
+	handshake();
+	got[0] = '\0';
+	seg_full(C, TH_SYN, 777777, 0, 0, 40000);
+	EXPECT("new ISN on an established 4-tuple", "CLOSED reused none ESTABLISHED ESTABLISHED by=S1|"
+	    "SYN client SYN_SENT LISTEN|");
+
+	start(64);
+	handshake();
+	seg(C, TH_ACK | TH_PSH, 10);
+	seg_full(C, TH_ACK, cseq - 1, sseq, 1, 40000); /* keepalive */
+	seg_full(C, TH_ACK, cseq - 1, sseq, 0, 40000);
+	seg_full(S, TH_ACK, sseq, cseq, 0, 40000);
+	EXPECT("keepalives change nothing", HS);
+	TEST_BEGIN("keepalive is not a retransmission");
+	CHECK_EQ_U(tracker_stats(tr)->retransmits, 0);
+	TEST_END();
+
+	start(64);
+	handshake();
+	seg(C, TH_ACK | TH_PSH, 10);
+	seg_full(C, TH_ACK | TH_PSH, cseq - 10, sseq, 10, 40000);
+	now_us += 5000;
+	seg_full(C, TH_ACK | TH_PSH, cseq - 10, sseq, 10, 40000);
+	seg(C, TH_ACK | TH_RST, 0);
+	TEST_BEGIN("duplicate and retransmission count once");
+	CHECK_EQ_U(last_closed.client.bytes, 10);
+	CHECK_EQ_U(tracker_stats(tr)->duplicates, 1);
+	CHECK_EQ_U(tracker_stats(tr)->retransmits, 1);
+	TEST_END();
+
+	start(64);
+	cseq = 0xfffffff0u;
+	handshake();
+	seg(C, TH_ACK | TH_PSH, 100);
+	seg(C, TH_ACK | TH_PSH, 100);
+	seg(C, TH_ACK | TH_FIN, 0);
+	seg(S, TH_ACK | TH_FIN, 0);
+	seg(C, TH_ACK, 0);
+	TEST_BEGIN("sequence wrap");
+	CHECK_EQ_U(last_closed.client.bytes, 200);
+	CHECK_EQ_U(last_closed.reason, CR_FIN);
+	TEST_END();
+
+	start(64);
+	seg(C, TH_ACK | TH_PSH, 10);
+	seg(S, TH_ACK | TH_PSH, 20);
+	seg(C, TH_ACK | TH_FIN, 0);
+	seg(S, TH_ACK | TH_FIN, 0);
+	seg(C, TH_ACK, 0);
+	EXPECT("midstream pickup", "FIN client FIN_WAIT_1 CLOSE_WAIT|STATE server FIN_WAIT_1 CLOSE_WAIT|FIN server TIME_WAIT LAST_ACK|"
+	    "TIME_WAIT client TIME_WAIT LAST_ACK|STATE server TIME_WAIT CLOSED|"
+	    "CLOSED fin client TIME_WAIT CLOSED by=SF|");
+	TEST_BEGIN("midstream is partial");
+	CHECK(last_closed.partial);
+	CHECK_EQ_U(last_closed.client_port, 40000);
+	TEST_END();
+
+	start(64);
+	seg_full(S, TH_SYN | TH_ACK, sseq, cseq + 1, 0, 40000);
+	EXPECT("SYN-ACK first", "SYN_ACK server ESTABLISHED SYN_RCVD|ESTABLISHED client ESTABLISHED SYN_RCVD|");
+
+	start(64);
+	seg(C, TH_RST, 0);
+	seg(C, TH_SYN | TH_FIN, 0);
+	EXPECT("lone RST and bad flags make no flow", "");
+	TEST_BEGIN("stray and bad flags counted");
+	CHECK_EQ_U(tracker_stats(tr)->stray, 1);
+	CHECK_EQ_U(tracker_stats(tr)->bad_flags, 1);
+	TEST_END();
+
+	start(64);
+	handshake();
+	seg(C, TH_ACK | TH_FIN, 0);
+	now_us += 241ULL * 1000000;
+	tracker_advance(tr, now_us);
+	EXPECT("half-open close times out", HS "FIN client FIN_WAIT_1 CLOSE_WAIT|STATE server FIN_WAIT_1 CLOSE_WAIT|"
+	    "CLOSED closing_timeout client FIN_WAIT_1 CLOSE_WAIT by=S2|");
+
+	start(64);
+	handshake();
+	seg(C, TH_ACK | TH_FIN, 0);
+	seg(S, TH_ACK | TH_FIN, 0);
+	now_us += 241ULL * 1000000;
+	tracker_advance(tr, now_us);
+	EXPECT("last ACK unobserved", HS "FIN client FIN_WAIT_1 CLOSE_WAIT|STATE server FIN_WAIT_1 CLOSE_WAIT|"
+	    "FIN server TIME_WAIT LAST_ACK|TIME_WAIT client TIME_WAIT LAST_ACK|"
+	    "CLOSED fin client TIME_WAIT LAST_ACK by=SF|");
+
+	/* Eviction: a full table gives up a handshake before an established connection. */
+	start(2);
+	handshake();
+	seg_full(C, TH_SYN, 1, 0, 0, 40001);
+	got[0] = '\0';
+	seg_full(C, TH_SYN, 1, 0, 0, 40002);
+	TEST_BEGIN("eviction takes the half-open flow first");
+	CHECK(strncmp(got, "CLOSED evicted none SYN_SENT LISTEN", 35) == 0);
+	CHECK_EQ_U(tracker_stats(tr)->flows_evicted, 1);
+	CHECK_EQ_U(tracker_stats(tr)->flows_active, 2);
+	TEST_END();
+
+	start(64);
+	handshake();
+	tracker_flush(tr, now_us, CR_SHUTDOWN);
+	EXPECT("shutdown", HS "CLOSED shutdown none ESTABLISHED ESTABLISHED by=S1|");
+	TEST_BEGIN("state counts return to zero");
+	for (int i = 0; i < ST_NSTATES; i++)
+		CHECK_EQ_U(tracker_stats(tr)->open_by_state[i], 0);
+	TEST_END();
+
+	tracker_free(tr);
+	TEST_EXIT();
+}
