@@ -51,7 +51,7 @@ struct decode_stats {
 
 /*
  * Decode one frame of link type `link` into *seg. caplen bytes are readable at
- * frame; wirelen is the original length. Returns DECODE_OK or the reason the
+ * frame; lengths come from the IP headers, not from the capture. Returns DECODE_OK or the reason the
  * frame was skipped, and counts the outcome in *st (which may be NULL).
  * seg->ts_us is left for the caller to fill.
  */
