@@ -1,0 +1,583 @@
+/*
+ * capture.c - libpcap, live and offline: frames in, decoded segments out.
+ *
+ * Live capture is a non-blocking pcap handle whose selectable fd is one
+ * libevent read event. Each wakeup reads at most CAPTURE_BATCH frames
+ * CAPTURE_ROUNDS times, so that timers and signals never wait behind a flood.
+ * When the handle fails (the interface went down or away) capture says so
+ * once, closes it and retries on a timer with exponential backoff, the way
+ * pflogd suspends rather than dies; it says so again when capture resumes.
+ * Offline files run through the same per-frame path in a plain loop.
+ */
+#include <sys/time.h>
+
+#include <errno.h>
+#include <event2/event.h>
+/* libevent's EV_CLOSED (a socket flag we never use) would shadow the event type. */
+#undef EV_CLOSED
+#include <pcap/pcap.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "capture.h"
+#include "log.h"
+
+#define CAPTURE_BATCH 256     /* frames per pcap_dispatch() */
+#define CAPTURE_ROUNDS 4      /* pcap_dispatch() calls per wakeup */
+#define CAPTURE_TIMEOUT_MS 100 /* how long the kernel holds a partly filled block */
+#define CAPTURE_RETRY_MIN_S 1
+#define CAPTURE_RETRY_MAX_S 60
+#define CAPTURE_DRAIN_ROUNDS 16
+
+/* What a handle is opened with; a change of any of it needs a new handle. */
+struct capture_params {
+	char interface[64];
+	char filter[1024];
+	uint16_t ports[CONF_MAX_PORTS];
+	size_t nports;
+	uint32_t snaplen;
+	uint32_t buffer_size_kb;
+	int promiscuous;
+	int immediate;
+};
+
+struct capture {
+	struct event_base *base;
+	struct capture_params par;
+	pcap_t *p;                /* NULL while down */
+	int dlt;
+	struct event *ev_read;
+	struct event *ev_retry;
+	char expr[2048];          /* the filter expression in force */
+	char path[4096];          /* offline: the file read */
+
+	capture_segment_cb *cb;
+	void *arg;
+	struct decode_stats *ds;
+
+	/* pcap_stats() counts in u_int and from zero on each handle. */
+	struct capture_stats total; /* up to the last sample */
+	unsigned last_recv, last_drop, last_ifdrop;
+
+	unsigned retry_s;          /* next retry delay */
+	time_t down_since;
+	int attempts;
+};
+
+static void capture_read_cb(evutil_socket_t fd, short what, void *arg);
+static void capture_retry_cb(evutil_socket_t fd, short what, void *arg);
+
+static void
+capture_params_from(struct capture_params *par, const struct config *cfg)
+{
+	memset(par, 0, sizeof(*par));
+	snprintf(par->interface, sizeof(par->interface), "%s", cfg->interface);
+	snprintf(par->filter, sizeof(par->filter), "%s", cfg->filter);
+	memcpy(par->ports, cfg->ports, sizeof(par->ports));
+	par->nports = cfg->nports;
+	par->snaplen = cfg->snaplen;
+	par->buffer_size_kb = cfg->buffer_size_kb;
+	par->promiscuous = cfg->promiscuous;
+	par->immediate = cfg->immediate;
+}
+
+int
+capture_filter_build(const struct config *cfg, int dlt, char *buf, size_t cap)
+{
+	char tcp[1024];
+	size_t i, len;
+	int n;
+
+	if (cfg->filter[0] != '\0') {
+		n = snprintf(buf, cap, "%s", cfg->filter);
+		return n < 0 || (size_t)n >= cap ? -1 : 0;
+	}
+	if (cfg->nports == 0)
+		snprintf(tcp, sizeof(tcp), "tcp");
+	else {
+		len = (size_t)snprintf(tcp, sizeof(tcp), "tcp and (");
+		for (i = 0; i < cfg->nports; i++)
+			len += (size_t)snprintf(tcp + len, sizeof(tcp) - len, "%sport %u",
+			    i > 0 ? " or " : "", cfg->ports[i]);
+		snprintf(tcp + len, sizeof(tcp) - len, ")");
+	}
+	/*
+	 * pcap's `vlan` moves every later offset past one tag, so the tagged
+	 * alternatives come after the untagged one and nest: untagged, one
+	 * 802.1Q tag, or QinQ. Only Ethernet has tags in the frame; on `any`
+	 * (Linux cooked) tagged traffic is seen untagged on its VLAN interface.
+	 */
+	if (dlt == DLT_EN10MB)
+		n = snprintf(buf, cap, "(%s) or (vlan and ((%s) or (vlan and (%s))))", tcp, tcp,
+		    tcp);
+	else
+		n = snprintf(buf, cap, "%s", tcp);
+	return n < 0 || (size_t)n >= cap ? -1 : 0;
+}
+
+int
+capture_filter_check(const char *expr, char *err, size_t errlen)
+{
+	struct bpf_program prog;
+	pcap_t *p;
+
+	p = pcap_open_dead(DLT_EN10MB, 262144);
+	if (p == NULL) {
+		snprintf(err, errlen, "cannot check the filter: out of memory");
+		return -1;
+	}
+	if (pcap_compile(p, &prog, expr, 1, PCAP_NETMASK_UNKNOWN) == -1) {
+		snprintf(err, errlen, "%s", pcap_geterr(p));
+		pcap_close(p);
+		return -1;
+	}
+	pcap_freecode(&prog);
+	pcap_close(p);
+	return 0;
+}
+
+/* "what: link type EN10MB (1) is not supported", naming it when pcap can. */
+static void
+capture_link_error(const char *what, int dlt, char *err, size_t errlen)
+{
+	const char *name = pcap_datalink_val_to_name(dlt);
+
+	if (name != NULL)
+		snprintf(err, errlen, "%s: link type %s (%d) is not supported", what, name, dlt);
+	else
+		snprintf(err, errlen, "%s: link type %d is not supported", what, dlt);
+}
+
+/* Compile expr for handle p and install it. */
+static int
+capture_setfilter(pcap_t *p, const char *expr, char *err, size_t errlen)
+{
+	struct bpf_program prog;
+
+	if (pcap_compile(p, &prog, expr, 1, PCAP_NETMASK_UNKNOWN) == -1) {
+		snprintf(err, errlen, "bad filter \"%s\": %s", expr, pcap_geterr(p));
+		return -1;
+	}
+	if (pcap_setfilter(p, &prog) == -1) {
+		snprintf(err, errlen, "cannot set filter \"%s\": %s", expr, pcap_geterr(p));
+		pcap_freecode(&prog);
+		return -1;
+	}
+	pcap_freecode(&prog);
+	return 0;
+}
+
+/* One frame from libpcap: decode it, stamp it, hand it on. */
+static void
+capture_frame(struct capture *c, int dlt, const struct pcap_pkthdr *h, const u_char *bytes)
+{
+	struct segment seg;
+
+	if (decode_packet(dlt, bytes, h->caplen, &seg, c->ds) != DECODE_OK)
+		return;
+	/* A crafted file may carry a negative time; it sorts as the epoch. */
+	if (h->ts.tv_sec < 0)
+		seg.ts_us = 0;
+	else
+		seg.ts_us = (uint64_t)h->ts.tv_sec * 1000000u + (uint64_t)h->ts.tv_usec;
+	c->cb(&seg, c->arg);
+}
+
+static void
+capture_frame_cb(u_char *user, const struct pcap_pkthdr *h, const u_char *bytes)
+{
+	struct capture *c = (struct capture *)(void *)user;
+
+	capture_frame(c, c->dlt, h, bytes);
+}
+
+/*
+ * Open, configure and activate a live handle for par. On success *dltp and
+ * expr hold the link type and the filter installed.
+ */
+static pcap_t *
+capture_activate(const struct capture_params *par, int *dltp, char *expr, size_t exprlen,
+    char *err, size_t errlen)
+{
+	char ebuf[PCAP_ERRBUF_SIZE];
+	struct config tmp;
+	pcap_t *p;
+	int rc, dlt;
+
+	p = pcap_create(par->interface, ebuf);
+	if (p == NULL) {
+		snprintf(err, errlen, "capture on %s: %s", par->interface, ebuf);
+		return NULL;
+	}
+	if (pcap_set_snaplen(p, (int)par->snaplen) != 0 ||
+	    pcap_set_buffer_size(p, (int)(par->buffer_size_kb > 2097151 ? 2147483647 :
+	    par->buffer_size_kb * 1024)) != 0 ||
+	    pcap_set_promisc(p, par->promiscuous) != 0 ||
+	    pcap_set_immediate_mode(p, par->immediate) != 0 ||
+	    pcap_set_timeout(p, CAPTURE_TIMEOUT_MS) != 0) {
+		snprintf(err, errlen, "capture on %s: cannot set options", par->interface);
+		pcap_close(p);
+		return NULL;
+	}
+	rc = pcap_activate(p);
+	if (rc < 0) {
+		if (rc == PCAP_ERROR || *pcap_geterr(p) == '\0')
+			snprintf(err, errlen, "capture on %s: %s%s", par->interface,
+			    rc == PCAP_ERROR ? "" : pcap_statustostr(rc),
+			    rc == PCAP_ERROR ? pcap_geterr(p) : "");
+		else
+			snprintf(err, errlen, "capture on %s: %s (%s)", par->interface,
+			    pcap_statustostr(rc), pcap_geterr(p));
+		if (rc == PCAP_ERROR_PERM_DENIED)
+			snprintf(err + strlen(err), errlen - strlen(err),
+			    "; capturing needs root or CAP_NET_RAW");
+		pcap_close(p);
+		return NULL;
+	}
+	if (rc > 0)
+		log_warnx("capture on %s: %s%s%s", par->interface, pcap_statustostr(rc),
+		    *pcap_geterr(p) != '\0' ? ": " : "", pcap_geterr(p));
+	dlt = pcap_datalink(p);
+	if (!decode_link_supported(dlt)) {
+		capture_link_error(par->interface, dlt, err, errlen);
+		pcap_close(p);
+		return NULL;
+	}
+	memset(&tmp, 0, sizeof(tmp));
+	memcpy(tmp.filter, par->filter, sizeof(tmp.filter));
+	memcpy(tmp.ports, par->ports, sizeof(tmp.ports));
+	tmp.nports = par->nports;
+	if (capture_filter_build(&tmp, dlt, expr, exprlen) == -1) {
+		snprintf(err, errlen, "capture on %s: filter too long", par->interface);
+		pcap_close(p);
+		return NULL;
+	}
+	if (capture_setfilter(p, expr, err, errlen) == -1) {
+		pcap_close(p);
+		return NULL;
+	}
+	if (pcap_setnonblock(p, 1, ebuf) == -1) {
+		snprintf(err, errlen, "capture on %s: %s", par->interface, ebuf);
+		pcap_close(p);
+		return NULL;
+	}
+	if (pcap_get_selectable_fd(p) == -1) {
+		snprintf(err, errlen, "capture on %s: no selectable descriptor", par->interface);
+		pcap_close(p);
+		return NULL;
+	}
+	*dltp = dlt;
+	return p;
+}
+
+/* Fold the handle's u_int counters into the 64-bit totals (they wrap). */
+static void
+capture_sample(struct capture *c)
+{
+	struct pcap_stat ps;
+
+	if (c->p == NULL || pcap_stats(c->p, &ps) == -1)
+		return;
+	c->total.received += (unsigned)(ps.ps_recv - c->last_recv);
+	c->total.dropped += (unsigned)(ps.ps_drop - c->last_drop);
+	c->total.ifdropped += (unsigned)(ps.ps_ifdrop - c->last_ifdrop);
+	c->last_recv = ps.ps_recv;
+	c->last_drop = ps.ps_drop;
+	c->last_ifdrop = ps.ps_ifdrop;
+}
+
+/* Make p (just activated) the handle in force, reading from the event loop. */
+static int
+capture_attach(struct capture *c, pcap_t *p, int dlt, char *err, size_t errlen)
+{
+	struct event *ev;
+
+	ev = event_new(c->base, pcap_get_selectable_fd(p), EV_READ | EV_PERSIST, capture_read_cb,
+	    c);
+	if (ev == NULL || event_add(ev, NULL) == -1) {
+		snprintf(err, errlen, "capture on %s: cannot add the read event",
+		    c->par.interface);
+		if (ev != NULL)
+			event_free(ev);
+		return -1;
+	}
+	c->p = p;
+	c->dlt = dlt;
+	c->ev_read = ev;
+	c->last_recv = c->last_drop = c->last_ifdrop = 0;
+	return 0;
+}
+
+static void
+capture_detach(struct capture *c)
+{
+	if (c->p == NULL)
+		return;
+	capture_sample(c);
+	if (c->ev_read != NULL)
+		event_free(c->ev_read);
+	c->ev_read = NULL;
+	pcap_close(c->p);
+	c->p = NULL;
+}
+
+static void
+capture_schedule_retry(struct capture *c)
+{
+	struct timeval tv = { (time_t)c->retry_s, 0 };
+
+	event_add(c->ev_retry, &tv);
+}
+
+/* The handle failed while running: say so once, close it, retry later. */
+static void
+capture_fail(struct capture *c, const char *why)
+{
+	log_warnx("capture on %s failed: %s; retrying in %u s", c->par.interface, why,
+	    c->retry_s);
+	capture_detach(c);
+	c->down_since = time(NULL);
+	c->attempts = 0;
+	capture_schedule_retry(c);
+}
+
+static void
+capture_retry_cb(evutil_socket_t fd, short what, void *arg)
+{
+	struct capture *c = arg;
+	char err[512], expr[sizeof(c->expr)];
+	pcap_t *p;
+	int dlt;
+
+	c->attempts++;
+	p = capture_activate(&c->par, &dlt, expr, sizeof(expr), err, sizeof(err));
+	if (p == NULL || capture_attach(c, p, dlt, err, sizeof(err)) == -1) {
+		if (p != NULL)
+			pcap_close(p);
+		if (c->retry_s < CAPTURE_RETRY_MAX_S)
+			c->retry_s = c->retry_s * 2 > CAPTURE_RETRY_MAX_S ? CAPTURE_RETRY_MAX_S :
+			    c->retry_s * 2;
+		log_debug("%s; retrying in %u s", err, c->retry_s);
+		capture_schedule_retry(c);
+		return;
+	}
+	memcpy(c->expr, expr, sizeof(c->expr));
+	log_info("capture on %s resumed after %ld s (%d attempts)", c->par.interface,
+	    (long)(time(NULL) - c->down_since), c->attempts);
+	/*
+	 * The delay is not reset here: an interface that comes up and fails at
+	 * once keeps backing off. It resets when frames flow again.
+	 */
+}
+
+static void
+capture_read_cb(evutil_socket_t fd, short what, void *arg)
+{
+	struct capture *c = arg;
+	int round, n;
+
+	for (round = 0; round < CAPTURE_ROUNDS; round++) {
+		n = pcap_dispatch(c->p, CAPTURE_BATCH, capture_frame_cb, (u_char *)c);
+		if (n < 0) {
+			capture_fail(c, n == PCAP_ERROR ? pcap_geterr(c->p) : pcap_statustostr(n));
+			return;
+		}
+		if (n > 0)
+			c->retry_s = CAPTURE_RETRY_MIN_S;
+		if (n < CAPTURE_BATCH)
+			break;
+	}
+}
+
+struct capture *
+capture_open(struct event_base *base, const struct config *cfg, capture_segment_cb *cb,
+    void *arg, struct decode_stats *ds, char *err, size_t errlen)
+{
+	struct capture *c;
+	pcap_t *p;
+	int dlt;
+
+	c = calloc(1, sizeof(*c));
+	if (c == NULL) {
+		snprintf(err, errlen, "out of memory");
+		return NULL;
+	}
+	c->base = base;
+	c->cb = cb;
+	c->arg = arg;
+	c->ds = ds;
+	c->retry_s = CAPTURE_RETRY_MIN_S;
+	capture_params_from(&c->par, cfg);
+	c->ev_retry = evtimer_new(base, capture_retry_cb, c);
+	if (c->ev_retry == NULL) {
+		snprintf(err, errlen, "cannot create the retry timer");
+		free(c);
+		return NULL;
+	}
+	p = capture_activate(&c->par, &dlt, c->expr, sizeof(c->expr), err, errlen);
+	if (p == NULL || capture_attach(c, p, dlt, err, errlen) == -1) {
+		if (p != NULL)
+			pcap_close(p);
+		event_free(c->ev_retry);
+		free(c);
+		return NULL;
+	}
+	return c;
+}
+
+int
+capture_reconfigure(struct capture *c, const struct config *cfg, char *err, size_t errlen)
+{
+	struct capture_params par;
+	char expr[sizeof(c->expr)];
+	pcap_t *p;
+	int dlt;
+
+	capture_params_from(&par, cfg);
+	if (memcmp(&par, &c->par, sizeof(par)) == 0)
+		return 0;
+	if (c->p == NULL) {
+		/* Down and retrying: the next attempt uses the new settings. */
+		c->par = par;
+		return 1;
+	}
+	p = capture_activate(&par, &dlt, expr, sizeof(expr), err, errlen);
+	if (p == NULL)
+		return -1;
+	capture_detach(c);
+	c->par = par;
+	if (capture_attach(c, p, dlt, err, errlen) == -1) {
+		pcap_close(p);
+		c->down_since = time(NULL);
+		c->attempts = 0;
+		capture_schedule_retry(c);
+		return -1;
+	}
+	memcpy(c->expr, expr, sizeof(c->expr));
+	return 1;
+}
+
+void
+capture_drain(struct capture *c)
+{
+	int round, n;
+
+	if (c->p == NULL)
+		return;
+	for (round = 0; round < CAPTURE_DRAIN_ROUNDS; round++) {
+		n = pcap_dispatch(c->p, CAPTURE_BATCH, capture_frame_cb, (u_char *)c);
+		if (n < CAPTURE_BATCH)
+			break;
+	}
+}
+
+void
+capture_stats(struct capture *c, struct capture_stats *st)
+{
+	capture_sample(c);
+	*st = c->total;
+}
+
+const char *
+capture_filter(const struct capture *c)
+{
+	return c->expr;
+}
+
+int
+capture_is_up(const struct capture *c)
+{
+	return c->p != NULL;
+}
+
+void
+capture_close(struct capture *c)
+{
+	if (c == NULL)
+		return;
+	capture_detach(c);
+	if (c->ev_retry != NULL)
+		event_free(c->ev_retry);
+	free(c);
+}
+
+struct capture *
+capture_open_file(const char *path, const struct config *cfg, capture_segment_cb *cb,
+    void *arg, struct decode_stats *ds, char *err, size_t errlen)
+{
+	char ebuf[PCAP_ERRBUF_SIZE];
+	struct capture *c;
+	pcap_t *p;
+	int dlt;
+
+	p = pcap_open_offline_with_tstamp_precision(path, PCAP_TSTAMP_PRECISION_MICRO, ebuf);
+	if (p == NULL) {
+		/* libpcap's messages mostly begin with the path already. */
+		if (strncmp(ebuf, path, strlen(path)) == 0)
+			snprintf(err, errlen, "%s", ebuf);
+		else
+			snprintf(err, errlen, "%s: %s", path, ebuf);
+		return NULL;
+	}
+	dlt = pcap_datalink(p);
+	if (!decode_link_supported(dlt)) {
+		capture_link_error(path, dlt, err, errlen);
+		pcap_close(p);
+		return NULL;
+	}
+	c = calloc(1, sizeof(*c));
+	if (c == NULL) {
+		snprintf(err, errlen, "out of memory");
+		pcap_close(p);
+		return NULL;
+	}
+	capture_params_from(&c->par, cfg);
+	snprintf(c->par.interface, sizeof(c->par.interface), "file");
+	if (cfg->filter[0] != '\0' || cfg->nports > 0) {
+		if (capture_filter_build(cfg, dlt, c->expr, sizeof(c->expr)) == -1) {
+			snprintf(err, errlen, "%s: filter too long", path);
+			pcap_close(p);
+			free(c);
+			return NULL;
+		}
+		if (capture_setfilter(p, c->expr, ebuf, sizeof(ebuf)) == -1) {
+			snprintf(err, errlen, "%s: %s", path, ebuf);
+			pcap_close(p);
+			free(c);
+			return NULL;
+		}
+	}
+	snprintf(c->path, sizeof(c->path), "%s", path);
+	c->p = p;
+	c->dlt = dlt;
+	c->cb = cb;
+	c->arg = arg;
+	c->ds = ds;
+	return c;
+}
+
+int
+capture_run_file(struct capture *c, uint64_t *last_ts_us, char *err, size_t errlen)
+{
+	struct pcap_pkthdr *h;
+	const u_char *bytes;
+	uint64_t ts;
+	int rc;
+
+	*last_ts_us = 0;
+	while ((rc = pcap_next_ex(c->p, &h, &bytes)) == 1) {
+		capture_frame(c, c->dlt, h, bytes);
+		/* The latest time seen, should the file not be in time order. */
+		ts = h->ts.tv_sec < 0 ? 0 :
+		    (uint64_t)h->ts.tv_sec * 1000000u + (uint64_t)h->ts.tv_usec;
+		if (ts > *last_ts_us)
+			*last_ts_us = ts;
+	}
+	if (rc != PCAP_ERROR_BREAK) {
+		snprintf(err, errlen, "%s: %s", c->path, pcap_geterr(c->p));
+		return -1;
+	}
+	return 0;
+}

@@ -1,0 +1,88 @@
+/*
+ * capture.h - libpcap, live and offline: frames in, decoded segments out.
+ *
+ * capture owns the pcap handle, its libevent read event, the retry timer
+ * that reopens a capture after the interface went away, and the pcap_stats
+ * totals across reopenings. Every frame is decoded here; each segment is
+ * handed to the caller's callback, stamped with the capture time.
+ */
+#ifndef TCPSTATED_CAPTURE_H
+#define TCPSTATED_CAPTURE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "../lib/decode.h"
+#include "../lib/segment.h"
+#include "conf.h"
+
+struct event_base;
+
+typedef void capture_segment_cb(const struct segment *seg, void *arg);
+
+/* Totals since the start, across reopenings (pcap_stats, widened to 64 bits). */
+struct capture_stats {
+	uint64_t received; /* packets that passed the filter */
+	uint64_t dropped;  /* no room in the kernel buffer */
+	uint64_t ifdropped; /* dropped by the interface or driver */
+};
+
+struct capture;
+
+/*
+ * Open cfg's interface with cfg's filter and start reading it from base.
+ * Decoded segments go to cb; every frame is counted in *ds. Returns NULL with
+ * a one-line reason in err when the interface or the filter is unusable.
+ */
+struct capture *capture_open(struct event_base *base, const struct config *cfg,
+    capture_segment_cb *cb, void *arg, struct decode_stats *ds, char *err, size_t errlen);
+
+/*
+ * Apply new capture settings (SIGHUP). When the interface, filter or buffer
+ * settings changed, a new handle is opened first and the old one is kept if
+ * that fails (returns -1, reason in err). Returns 1 if reopened, 0 if nothing
+ * needed to change.
+ */
+int capture_reconfigure(struct capture *c, const struct config *cfg, char *err, size_t errlen);
+
+/*
+ * Read what is already captured (at most a few thousand frames) without
+ * waiting: at shutdown, so the last packets before the signal still count.
+ */
+void capture_drain(struct capture *c);
+
+void capture_stats(struct capture *c, struct capture_stats *st);
+
+/* The filter expression in force ("" when none), and whether capture runs now. */
+const char *capture_filter(const struct capture *c);
+int capture_is_up(const struct capture *c);
+
+void capture_close(struct capture *c);
+
+/*
+ * The pcap-filter(7) expression for cfg on link type dlt: cfg's filter if set,
+ * else TCP on cfg's ports (any port when none) that also matches 802.1Q and
+ * QinQ tagged frames on Ethernet. Returns -1 if it does not fit in cap.
+ */
+int capture_filter_build(const struct config *cfg, int dlt, char *buf, size_t cap);
+
+/* Compile expr for Ethernet to check it; -1 with pcap's reason in err if bad. */
+int capture_filter_check(const char *expr, char *err, size_t errlen);
+
+/*
+ * Open a pcap or pcapng file for capture_run_file() (cfg's filter applies when
+ * cfg has one). Returns NULL with a one-line reason in err when the file
+ * cannot be opened or has a link type decode does not know.
+ */
+struct capture *capture_open_file(const char *path, const struct config *cfg,
+    capture_segment_cb *cb, void *arg, struct decode_stats *ds, char *err, size_t errlen);
+
+/*
+ * Read the file to the end, feeding cb frame by frame. *last_ts_us receives
+ * the latest frame time seen (0 if none). Returns 0 at a clean end of file,
+ * -1 with a one-line reason in err when the file is cut short or unreadable
+ * (after feeding everything before the damage).
+ */
+int capture_run_file(struct capture *c, uint64_t *last_ts_us, char *err, size_t errlen);
+
+#endif
