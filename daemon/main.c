@@ -1,0 +1,740 @@
+/*
+ * main.c - tcpstated: options, configuration, capture, outputs, privileges,
+ * the event loop, shutdown; in that order, as OpenBSD's relayd and ntpd do.
+ *
+ * main owns the one libevent event_base and everything hung on it: the
+ * signals, the housekeeping timer that advances the tracker on wall-clock
+ * time when no packets come, the stats timer and the systemd watchdog. It is
+ * also the only place that reads the clock. The tracker's events arrive in
+ * main_event_cb() and go to the outputs (and to the ladder view).
+ */
+#include <sys/random.h>
+#include <sys/stat.h>
+
+#include <errno.h>
+#include <event2/event.h>
+/* libevent's EV_CLOSED (a socket flag we never use) would shadow the event type. */
+#undef EV_CLOSED
+#include <inttypes.h>
+#include <libconfig.h>
+#include <pcap/pcap.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "../lib/decode.h"
+#include "../lib/format.h"
+#include "../lib/tracker.h"
+#include "capture.h"
+#include "conf.h"
+#include "ladder.h"
+#include "log.h"
+#include "notify.h"
+#include "output.h"
+#include "privs.h"
+
+#ifndef TCPSTATED_VERSION
+#define TCPSTATED_VERSION "unknown"
+#endif
+
+#define MAIN_OUT_LADDER FMT_NFORMATS /* -o ladder: not a record format */
+#define MAIN_TICK_S 1                /* housekeeping period */
+#define MAIN_STATUS_EVERY_S 10       /* STATUS= refresh when stats are rarer */
+/*
+ * The housekeeping timer expires flows on wall-clock time this far behind
+ * now: the kernel hands frames over up to a block timeout late, and a flow
+ * must not time out while its next segment still waits in the buffer.
+ */
+#define MAIN_ADVANCE_LAG_US 1000000u
+#define MAIN_ERRLEN 16384
+
+/* What the command line said; it overrides the file, also on reload. */
+struct main_opts {
+	const char *conf;     /* -c */
+	const char *iface;    /* -i */
+	const char *filter;   /* -F */
+	uint16_t ports[CONF_MAX_PORTS];
+	size_t nports;
+	int have_ports;       /* -p */
+	int out;              /* -o: -1, FMT_JSON, FMT_TEXT or MAIN_OUT_LADDER */
+	const char *rfile;    /* -r */
+	int check;            /* -t */
+	int debug;            /* -d */
+};
+
+/* The running daemon. */
+struct main_state {
+	struct main_opts *opts;
+	struct config cfg;
+	uint32_t out_mask;     /* event types the config lets reach the outputs */
+	struct event_base *base;
+	struct tracker *tracker;
+	struct capture *capture;
+	struct outputs *outputs;
+	struct ladder *ladder;
+	struct decode_stats dstats;
+	uint64_t events;       /* delivered to the outputs */
+	struct event *ev_tick, *ev_stats, *ev_watchdog;
+	struct event *ev_sig[4];
+	unsigned ticks;
+	int stopping;
+};
+
+static void __attribute__((noreturn))
+usage(int status)
+{
+	FILE *f = status == 0 ? stdout : stderr;
+
+	fprintf(f, "usage: tcpstated [-dfhtV] [-c file] [-F filter] [-i interface] [-o format]\n"
+		   "                 [-p ports] [-r file]\n");
+	if (status == 0)
+		fprintf(f, "\n"
+			   "  -c file       configuration file (default %s)\n"
+			   "  -d            debug diagnostics on standard error\n"
+			   "  -F filter     pcap-filter(7) expression; overrides -p and the config\n"
+			   "  -f            foreground (tcpstated never forks; accepted for systemd)\n"
+			   "  -h            this help\n"
+			   "  -i interface  capture on interface (\"any\" for every interface)\n"
+			   "  -o format     also print every event on standard output: json, text\n"
+			   "                or ladder (a sequence diagram per connection)\n"
+			   "  -p ports      capture only these TCP ports, comma-separated (80,443)\n"
+			   "  -r file       read a pcap or pcapng file instead of capturing\n"
+			   "  -t            check the configuration and exit\n"
+			   "  -V            print versions and exit\n",
+		    CONF_PATH_DEFAULT);
+	exit(status);
+}
+
+static void __attribute__((noreturn, format(printf, 1, 2)))
+usage_error(const char *fmt, ...)
+{
+	va_list ap;
+	char msg[512];
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	log_warnx("%s", msg);
+	usage(2);
+}
+
+static void
+version(void)
+{
+	printf("tcpstated %s\n", TCPSTATED_VERSION);
+	printf("%s\n", pcap_lib_version());
+	printf("libevent %s\n", event_get_version());
+	printf("libconfig %d.%d.%d\n", LIBCONFIG_VER_MAJOR, LIBCONFIG_VER_MINOR,
+	    LIBCONFIG_VER_REVISION);
+}
+
+/* -p 80,443: 1..65535 each, at most CONF_MAX_PORTS; a bad list is a usage error. */
+static void
+main_parse_ports(struct main_opts *o, const char *arg)
+{
+	const char *p = arg;
+	unsigned long v;
+	char *end;
+	size_t i;
+
+	o->nports = 0;
+	o->have_ports = 1;
+	for (;;) {
+		if (*p < '0' || *p > '9')
+			usage_error("-p %s: expected comma-separated port numbers", arg);
+		errno = 0;
+		v = strtoul(p, &end, 10);
+		if (errno != 0 || v < 1 || v > 65535)
+			usage_error("-p %s: port %.*s is out of range (1..65535)", arg,
+			    (int)(end - p), p);
+		for (i = 0; i < o->nports && o->ports[i] != v; i++)
+			;
+		if (i == o->nports) {
+			if (o->nports == CONF_MAX_PORTS)
+				usage_error("-p: more than %d ports (use -F for more)",
+				    CONF_MAX_PORTS);
+			o->ports[o->nports++] = (uint16_t)v;
+		}
+		if (*end == '\0')
+			break;
+		if (*end != ',')
+			usage_error("-p %s: expected comma-separated port numbers", arg);
+		p = end + 1;
+	}
+}
+
+static void
+main_options(struct main_opts *o, int argc, char **argv)
+{
+	int ch;
+
+	memset(o, 0, sizeof(*o));
+	o->out = -1;
+	opterr = 0;
+	while ((ch = getopt(argc, argv, ":c:dF:fhi:o:p:r:tV")) != -1) {
+		switch (ch) {
+		case 'c':
+			o->conf = optarg;
+			break;
+		case 'd':
+			o->debug = 1;
+			log_init(1, "tcpstated");
+			break;
+		case 'F':
+			if (strlen(optarg) >= sizeof(((struct config *)0)->filter))
+				usage_error("-F: filter longer than %zu characters",
+				    sizeof(((struct config *)0)->filter) - 1);
+			o->filter = optarg;
+			break;
+		case 'f':
+			break; /* tcpstated never forks */
+		case 'h':
+			usage(0);
+		case 'i':
+			if (*optarg == '\0' || strlen(optarg) > 15)
+				usage_error("-i %s: an interface name has 1 to 15 characters",
+				    optarg);
+			o->iface = optarg;
+			break;
+		case 'o':
+			if (strcmp(optarg, "json") == 0)
+				o->out = FMT_JSON;
+			else if (strcmp(optarg, "text") == 0)
+				o->out = FMT_TEXT;
+			else if (strcmp(optarg, "ladder") == 0)
+				o->out = MAIN_OUT_LADDER;
+			else
+				usage_error("-o %s: unknown format (json, text or ladder)", optarg);
+			break;
+		case 'p':
+			main_parse_ports(o, optarg);
+			break;
+		case 'r':
+			o->rfile = optarg;
+			break;
+		case 't':
+			o->check = 1;
+			break;
+		case 'V':
+			version();
+			exit(0);
+		case ':':
+			usage_error("option -%c needs an argument", optopt);
+		default:
+			usage_error("unknown option -%c", optopt);
+		}
+	}
+	if (optind < argc)
+		usage_error("unexpected argument \"%s\"", argv[optind]);
+}
+
+/* The command line wins over the file, at start and on every reload. */
+static void
+main_overrides(const struct main_opts *o, struct config *c)
+{
+	if (o->iface != NULL)
+		snprintf(c->interface, sizeof(c->interface), "%s", o->iface);
+	if (o->have_ports) {
+		memcpy(c->ports, o->ports, sizeof(c->ports));
+		c->nports = o->nports;
+		c->filter[0] = '\0'; /* -p is more specific than the file's filter */
+	}
+	if (o->filter != NULL)
+		snprintf(c->filter, sizeof(c->filter), "%s", o->filter);
+}
+
+/* Print config errors: bare "file:line: message" lines for -t, diagnostics otherwise. */
+static void
+main_print_errors(const char *err, int check)
+{
+	const char *p = err, *nl;
+
+	while (*p != '\0') {
+		nl = strchr(p, '\n');
+		if (nl == NULL)
+			nl = p + strlen(p);
+		if (check)
+			fprintf(stderr, "%.*s\n", (int)(nl - p), p);
+		else
+			log_warnx("%.*s", (int)(nl - p), p);
+		p = *nl == '\n' ? nl + 1 : nl;
+	}
+}
+
+/*
+ * Load the configuration for the start: the file (the default one may be
+ * missing with -r), then the command line. Exits 1 on any error.
+ */
+static void
+main_config(const struct main_opts *o, struct config *c)
+{
+	char *err, why[PCAP_ERRBUF_SIZE];
+	const char *path = o->conf != NULL ? o->conf : CONF_PATH_DEFAULT;
+	struct stat st;
+
+	conf_defaults(c);
+	if (o->rfile != NULL && o->conf == NULL && !o->check && stat(path, &st) == -1 &&
+	    errno == ENOENT) {
+		log_debug("%s does not exist: using the defaults", path);
+	} else {
+		err = malloc(MAIN_ERRLEN);
+		if (err == NULL)
+			fatalx("out of memory");
+		if (conf_load(path, c, err, MAIN_ERRLEN) == -1) {
+			main_print_errors(err, o->check);
+			exit(1);
+		}
+		free(err);
+	}
+	main_overrides(o, c);
+	if (o->filter != NULL && capture_filter_check(o->filter, why, sizeof(why)) == -1) {
+		if (o->check)
+			fprintf(stderr, "-F: bad filter \"%s\": %s\n", o->filter, why);
+		else
+			log_warnx("-F: bad filter \"%s\": %s", o->filter, why);
+		exit(1);
+	}
+}
+
+static uint64_t
+main_now_us(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (uint64_t)ts.tv_sec * 1000000u + (uint64_t)ts.tv_nsec / 1000u;
+}
+
+/* Every event of the tracker: to the ladder, and to the outputs if the config wants it. */
+static void
+main_event_cb(const struct event *ev, void *arg)
+{
+	struct main_state *m = arg;
+
+	if (m->ladder != NULL)
+		ladder_event(m->ladder, ev);
+	if (!(m->out_mask & EV_BIT(ev->type)) || m->outputs == NULL)
+		return;
+	m->events++;
+	outputs_event(m->outputs, ev);
+}
+
+static void
+main_segment_cb(const struct segment *seg, void *arg)
+{
+	struct main_state *m = arg;
+
+	tracker_segment(m->tracker, seg);
+}
+
+/* The tracker's configuration: the file's, plus what the ladder view needs. */
+static void
+main_tracker_config(const struct main_state *m, struct tracker_config *tc)
+{
+	*tc = m->cfg.tracking;
+	if (m->opts->out == MAIN_OUT_LADDER)
+		tc->event_mask |= EV_BIT(EV_SEGMENT) | EV_BIT(EV_CLOSED);
+}
+
+static uint64_t
+main_output_drops(const struct main_state *m)
+{
+	uint64_t n = 0;
+	int k;
+
+	for (k = 0; k < OUT_NKINDS; k++)
+		if (m->cfg.out[k].enabled)
+			n += outputs_stats(m->outputs, (enum out_kind)k)->dropped;
+	return n;
+}
+
+static const char *const main_out_names[OUT_NKINDS] = { "journal", "syslog", "file" };
+
+/* The STATUS= line of systemctl status. */
+static void
+main_status(struct main_state *m, int ready)
+{
+	const struct tracker_stats *ts = tracker_stats(m->tracker);
+	struct capture_stats cs;
+	char buf[1024];
+
+	capture_stats(m->capture, &cs);
+	if (capture_is_up(m->capture))
+		snprintf(buf, sizeof(buf),
+		    "capturing %s (%s): %" PRIu64 " connections, %" PRIu64 " events, %" PRIu64
+		    " capture drops, %" PRIu64 " output drops",
+		    m->cfg.interface, capture_filter(m->capture), ts->flows_active, m->events,
+		    cs.dropped + cs.ifdropped, main_output_drops(m));
+	else
+		snprintf(buf, sizeof(buf),
+		    "capture on %s is down, retrying: %" PRIu64 " connections, %" PRIu64
+		    " events, %" PRIu64 " capture drops, %" PRIu64 " output drops",
+		    m->cfg.interface, ts->flows_active, m->events, cs.dropped + cs.ifdropped,
+		    main_output_drops(m));
+	if (ready)
+		notify_ready(buf);
+	else
+		notify_status(buf);
+}
+
+/* The counters, as diagnostics lines: periodically (final = 0) and at stop. */
+static void
+main_log_counters(struct main_state *m, int final)
+{
+	const struct tracker_stats *ts = tracker_stats(m->tracker);
+	const struct output_stats *os;
+	struct capture_stats cs;
+	char buf[1024];
+	size_t len;
+	int i, k;
+
+	if (m->capture != NULL)
+		capture_stats(m->capture, &cs);
+	else
+		memset(&cs, 0, sizeof(cs));
+	if (!final) {
+		log_info("stats: %" PRIu64 " packets, %" PRIu64 " dropped by the kernel, %" PRIu64
+			 " by the interface; %" PRIu64 " connections open; %" PRIu64
+			 " events; %" PRIu64 " output drops",
+		    cs.received, cs.dropped, cs.ifdropped, ts->flows_active, m->events,
+		    m->outputs != NULL ? main_output_drops(m) : 0);
+		return;
+	}
+	if (m->opts->rfile == NULL)
+		log_info("capture: %" PRIu64 " packets received, %" PRIu64
+			 " dropped by the kernel, %" PRIu64 " dropped by the interface",
+		    cs.received, cs.dropped, cs.ifdropped);
+	len = (size_t)snprintf(buf, sizeof(buf), "decode: %" PRIu64 " frames, %" PRIu64 " segments",
+	    m->dstats.frames, m->dstats.result[DECODE_OK]);
+	for (i = 1; i < DECODE_NREASONS && len < sizeof(buf); i++)
+		if (m->dstats.result[i] > 0)
+			len += (size_t)snprintf(buf + len, sizeof(buf) - len, ", %s %" PRIu64,
+			    decode_result_name((enum decode_result)i), m->dstats.result[i]);
+	log_info("%s", buf);
+	len = (size_t)snprintf(buf, sizeof(buf),
+	    "tracker: %" PRIu64 " segments, %" PRIu64 " connections (%" PRIu64 " evicted), %" PRIu64
+	    " out-of-window RSTs, %" PRIu64 " duplicates, %" PRIu64 " stray, %" PRIu64
+	    " bad flags; closed:",
+	    ts->segments, ts->flows_created, ts->flows_evicted, ts->rst_out_of_window,
+	    ts->duplicates, ts->stray, ts->bad_flags);
+	for (i = CR_FIN; i < CR_NREASONS && len < sizeof(buf); i++)
+		len += (size_t)snprintf(buf + len, sizeof(buf) - len, " %s %" PRIu64,
+		    close_reason_name((enum close_reason)i), ts->closed[i]);
+	log_info("%s", buf);
+	if (m->outputs == NULL)
+		return;
+	for (k = 0; k < OUT_NKINDS; k++) {
+		if (!m->cfg.out[k].enabled)
+			continue;
+		os = outputs_stats(m->outputs, (enum out_kind)k);
+		log_info("output %s: %" PRIu64 " written, %" PRIu64 " filtered, %" PRIu64
+			 " suppressed, %" PRIu64 " dropped, %" PRIu64 " rotations",
+		    main_out_names[k], os->written, os->filtered, os->suppressed, os->dropped,
+		    os->rotations);
+	}
+}
+
+/* -r: read the file through the same path as live capture, then exit. */
+static int __attribute__((noreturn))
+main_replay(struct main_state *m)
+{
+	char err[1024];
+	struct tracker_config tc;
+	uint64_t last_ts;
+	int k, rc;
+
+	for (k = 0; k < OUT_NKINDS; k++)
+		m->cfg.out[k].enabled = 0; /* -r writes to standard output only */
+	main_tracker_config(m, &tc);
+	m->tracker = tracker_new(&tc, main_event_cb, m, err, sizeof(err));
+	if (m->tracker == NULL)
+		fatalx("%s", err);
+	m->capture = capture_open_file(m->opts->rfile, &m->cfg, main_segment_cb, m, &m->dstats,
+	    err, sizeof(err));
+	if (m->capture == NULL)
+		fatalx("%s", err);
+	m->outputs = outputs_open(&m->cfg,
+	    m->opts->out == MAIN_OUT_LADDER ? -1 : m->opts->out < 0 ? FMT_JSON : m->opts->out, err,
+	    sizeof(err));
+	if (m->outputs == NULL)
+		fatalx("%s", err);
+	if (m->opts->out == MAIN_OUT_LADDER && (m->ladder = ladder_new(stdout)) == NULL)
+		fatalx("out of memory");
+	if (privs_drop(m->cfg.user, err, sizeof(err)) == -1)
+		fatalx("cannot drop privileges: %s", err);
+
+	rc = capture_run_file(m->capture, &last_ts, err, sizeof(err));
+	/* At the end of what could be read, every open connection ends. */
+	tracker_flush(m->tracker, last_ts, CR_SHUTDOWN);
+	ladder_free(m->ladder);
+	m->ladder = NULL;
+	outputs_flush(m->outputs);
+	if (m->opts->debug)
+		main_log_counters(m, 1);
+	outputs_close(m->outputs);
+	capture_close(m->capture);
+	tracker_free(m->tracker);
+	if (fflush(stdout) == EOF)
+		log_warn("standard output");
+	if (rc == -1)
+		fatalx("%s", err);
+	exit(0);
+}
+
+/* SIGHUP: reload the config; on any error keep everything as it was. */
+static void
+main_reload(struct main_state *m)
+{
+	struct config *n;
+	struct tracker_config tc;
+	char *err;
+	int r;
+
+	notify_reloading();
+	n = malloc(sizeof(*n));
+	err = malloc(MAIN_ERRLEN);
+	if (n == NULL || err == NULL) {
+		log_warnx("reload: out of memory; keeping the running configuration");
+		goto out;
+	}
+	conf_defaults(n);
+	if (conf_load(m->cfg.path, n, err, MAIN_ERRLEN) == -1) {
+		main_print_errors(err, 0);
+		log_warnx("reload of %s failed; keeping the running configuration", m->cfg.path);
+		goto out;
+	}
+	main_overrides(m->opts, n);
+	if (n->tracking.max_flows != m->cfg.tracking.max_flows)
+		log_warnx("tracking.max_flows changed from %u to %u: that takes a restart; "
+			  "keeping %u", m->cfg.tracking.max_flows, n->tracking.max_flows,
+		    m->cfg.tracking.max_flows);
+	n->tracking.max_flows = m->cfg.tracking.max_flows;
+	n->tracking.id_seed = m->cfg.tracking.id_seed;
+	if (strcmp(n->user, m->cfg.user) != 0)
+		log_warnx("daemon.user changed: that takes a restart");
+	snprintf(n->user, sizeof(n->user), "%s", m->cfg.user);
+
+	if (outputs_reconfigure(m->outputs, n, err, MAIN_ERRLEN) == -1) {
+		log_warnx("reload: %s; keeping the running configuration", err);
+		goto out;
+	}
+	r = capture_reconfigure(m->capture, n, err, MAIN_ERRLEN);
+	if (r == -1) {
+		log_warnx("reload: %s; the capture keeps its old settings", err);
+		snprintf(n->interface, sizeof(n->interface), "%s", m->cfg.interface);
+		memcpy(n->ports, m->cfg.ports, sizeof(n->ports));
+		n->nports = m->cfg.nports;
+		memcpy(n->filter, m->cfg.filter, sizeof(n->filter));
+		n->snaplen = m->cfg.snaplen;
+		n->buffer_size_kb = m->cfg.buffer_size_kb;
+		n->promiscuous = m->cfg.promiscuous;
+		n->immediate = m->cfg.immediate;
+	} else if (r == 1)
+		log_info("capture reopened on %s with filter \"%s\"", n->interface,
+		    capture_filter(m->capture));
+	if (n->stats_interval_s != m->cfg.stats_interval_s) {
+		event_del(m->ev_stats);
+		if (n->stats_interval_s > 0) {
+			struct timeval tv = { (time_t)n->stats_interval_s, 0 };
+
+			event_add(m->ev_stats, &tv);
+		}
+	}
+	m->cfg = *n;
+	m->out_mask = m->cfg.tracking.event_mask;
+	main_tracker_config(m, &tc);
+	tracker_reconfigure(m->tracker, &tc);
+	log_info("configuration reloaded from %s", m->cfg.path);
+out:
+	free(n);
+	free(err);
+	outputs_reopen(m->outputs);
+	main_status(m, 1);
+}
+
+static void
+main_signal_cb(evutil_socket_t sig, short what, void *arg)
+{
+	struct main_state *m = arg;
+
+	switch (sig) {
+	case SIGHUP:
+		log_info("SIGHUP: reloading %s and reopening the log file", m->cfg.path);
+		main_reload(m);
+		break;
+	case SIGUSR1:
+		log_info("SIGUSR1: reopening the log file");
+		outputs_reopen(m->outputs);
+		break;
+	case SIGTERM:
+	case SIGINT:
+		log_info("%s: stopping", sig == SIGTERM ? "SIGTERM" : "SIGINT");
+		m->stopping = 1;
+		event_base_loopbreak(m->base);
+		break;
+	}
+}
+
+/* Once a second: expiry on wall-clock time, output windows, STATUS now and then. */
+static void
+main_tick_cb(evutil_socket_t fd, short what, void *arg)
+{
+	struct main_state *m = arg;
+	struct capture_stats cs;
+	uint64_t now = main_now_us();
+
+	if (now > MAIN_ADVANCE_LAG_US)
+		tracker_advance(m->tracker, now - MAIN_ADVANCE_LAG_US);
+	if (m->ladder != NULL)
+		ladder_tick(m->ladder);
+	outputs_tick(m->outputs, now);
+	m->ticks++;
+	if (m->ticks % MAIN_STATUS_EVERY_S == 0)
+		main_status(m, 0);
+	else
+		capture_stats(m->capture, &cs); /* sample often: pcap's counters are 32-bit */
+}
+
+static void
+main_stats_cb(evutil_socket_t fd, short what, void *arg)
+{
+	struct main_state *m = arg;
+
+	main_log_counters(m, 0);
+	main_status(m, 0);
+}
+
+static void
+main_watchdog_cb(evutil_socket_t fd, short what, void *arg)
+{
+	notify_watchdog();
+}
+
+/* A persistent timer every period_us; fatal if libevent cannot make one. */
+static struct event *
+main_timer(struct main_state *m, uint64_t period_us, event_callback_fn cb)
+{
+	struct timeval tv = { (time_t)(period_us / 1000000u), (suseconds_t)(period_us % 1000000u) };
+	struct event *ev;
+
+	ev = event_new(m->base, -1, EV_PERSIST, cb, m);
+	if (ev == NULL)
+		fatalx("cannot create a timer");
+	if (period_us > 0 && event_add(ev, &tv) == -1)
+		fatalx("cannot add a timer");
+	return ev;
+}
+
+/* Live: open everything, drop privileges, run the loop until a stop signal. */
+static int __attribute__((noreturn))
+main_live(struct main_state *m)
+{
+	static const int sigs[] = { SIGHUP, SIGUSR1, SIGTERM, SIGINT };
+	struct tracker_config tc;
+	char err[1024];
+	uint64_t wd;
+	size_t i;
+
+	if (getrandom(&m->cfg.tracking.id_seed, sizeof(m->cfg.tracking.id_seed), GRND_NONBLOCK) !=
+	    (ssize_t)sizeof(m->cfg.tracking.id_seed))
+		m->cfg.tracking.id_seed = main_now_us() ^ ((uint64_t)getpid() << 32);
+	m->base = event_base_new();
+	if (m->base == NULL)
+		fatalx("cannot create the event loop");
+	main_tracker_config(m, &tc);
+	m->tracker = tracker_new(&tc, main_event_cb, m, err, sizeof(err));
+	if (m->tracker == NULL)
+		fatalx("%s", err);
+	m->capture = capture_open(m->base, &m->cfg, main_segment_cb, m, &m->dstats, err,
+	    sizeof(err));
+	if (m->capture == NULL)
+		fatalx("%s", err);
+	log_info("capturing on %s with filter \"%s\"", m->cfg.interface,
+	    capture_filter(m->capture));
+
+	if (m->cfg.out[OUT_FILE].enabled &&
+	    privs_logdir(m->cfg.out[OUT_FILE].path, m->cfg.user, err, sizeof(err)) == -1)
+		log_warnx("%s", err); /* the file output will say it cannot write; the rest runs */
+	m->outputs = outputs_open(&m->cfg, m->opts->out == MAIN_OUT_LADDER ? -1 : m->opts->out,
+	    err, sizeof(err));
+	if (m->outputs == NULL)
+		fatalx("%s", err);
+	if (m->cfg.out[OUT_FILE].enabled &&
+	    privs_chown_file(m->cfg.out[OUT_FILE].path, m->cfg.user, err, sizeof(err)) == -1)
+		log_warnx("%s", err);
+	if (m->opts->out == MAIN_OUT_LADDER && (m->ladder = ladder_new(stdout)) == NULL)
+		fatalx("out of memory");
+
+	if (privs_drop(m->cfg.user, err, sizeof(err)) == -1)
+		fatalx("cannot drop privileges: %s", err);
+	if (geteuid() != 0)
+		log_info("running as uid %u with at most CAP_NET_RAW", (unsigned)geteuid());
+	else
+		log_info("running as root with only CAP_NET_RAW (set daemon.user to switch user)");
+
+	signal(SIGPIPE, SIG_IGN);
+	for (i = 0; i < sizeof(sigs) / sizeof(sigs[0]); i++) {
+		m->ev_sig[i] = evsignal_new(m->base, sigs[i], main_signal_cb, m);
+		if (m->ev_sig[i] == NULL || event_add(m->ev_sig[i], NULL) == -1)
+			fatalx("cannot handle signal %d", sigs[i]);
+	}
+	m->ev_tick = main_timer(m, MAIN_TICK_S * 1000000u, main_tick_cb);
+	m->ev_stats = main_timer(m, (uint64_t)m->cfg.stats_interval_s * 1000000u, main_stats_cb);
+	wd = notify_watchdog_usec();
+	if (wd > 0) {
+		m->ev_watchdog = main_timer(m, wd / 2, main_watchdog_cb);
+		notify_watchdog();
+	}
+	main_status(m, 1);
+
+	if (event_base_dispatch(m->base) == -1)
+		log_warnx("event loop failed");
+
+	notify_stopping();
+	capture_drain(m->capture); /* what was captured before the signal still counts */
+	if (m->cfg.close_on_shutdown)
+		tracker_flush(m->tracker, main_now_us(), CR_SHUTDOWN);
+	ladder_free(m->ladder);
+	m->ladder = NULL;
+	outputs_flush(m->outputs);
+	main_log_counters(m, 1);
+	outputs_close(m->outputs);
+	m->outputs = NULL;
+	capture_close(m->capture);
+	for (i = 0; i < sizeof(sigs) / sizeof(sigs[0]); i++)
+		event_free(m->ev_sig[i]);
+	event_free(m->ev_tick);
+	event_free(m->ev_stats);
+	if (m->ev_watchdog != NULL)
+		event_free(m->ev_watchdog);
+	tracker_free(m->tracker);
+	event_base_free(m->base);
+	if (fflush(stdout) == EOF && m->opts->out >= 0)
+		log_warn("standard output");
+	exit(0);
+}
+
+int
+main(int argc, char **argv)
+{
+	static struct main_opts opts;
+	static struct main_state m;
+
+	log_init(0, "tcpstated");
+	main_options(&opts, argc, argv);
+	m.opts = &opts;
+
+	main_config(&opts, &m.cfg);
+	if (opts.check) {
+		printf("configuration OK\n");
+		return 0;
+	}
+	m.out_mask = m.cfg.tracking.event_mask;
+	if (opts.rfile != NULL)
+		main_replay(&m);
+	main_live(&m);
+}

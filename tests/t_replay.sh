@@ -1,0 +1,184 @@
+#!/usr/bin/env bash
+# t_replay.sh - the offline mode (-r) in its three output forms, its
+# determinism, and the capture filter applied to a file: the port filter
+# must also match 802.1Q and QinQ tagged frames and IPv6.
+# (The exact events of the seed capture are t_golden's business.)
+. "$(dirname "$0")/lib.sh"
+
+SEED=$SHARED/fixtures/seed-handshake-close.pcap
+: >"$TMP/empty.conf"
+R() { "$TCPSTATED" -c "$TMP/empty.conf" "$@"; }
+
+# --- json (the default) ------------------------------------------------------
+R -r "$SEED" >"$TMP/seed.json" 2>"$TMP/seed.err"
+rc=$?
+if [ $rc -eq 0 ] && [ ! -s "$TMP/seed.err" ] && python3 - "$TMP/seed.json" <<'EOF'
+import json, sys
+recs = [json.loads(l) for l in open(sys.argv[1])]
+closed = [r for r in recs if r["event"] == "CLOSED"]
+assert len(closed) == 1, closed
+c = closed[0]
+assert c["reason"] == "fin" and c["closed_by"] == "server", c
+assert c["server_state"] == "TIME_WAIT" and c["client_bytes"] == 3 and c["server_bytes"] == 492, c
+assert len({r["flow"] for r in recs}) == 1
+assert [r["ts"] for r in recs] == sorted(r["ts"] for r in recs)
+EOF
+then
+	pass replay_json_default
+else
+	fail replay_json_default "rc=$rc $(head -c 300 "$TMP/seed.err")"
+fi
+
+# Same file, same events, same flow ids: replay is deterministic.
+R -r "$SEED" -o json >"$TMP/seed2.json" 2>/dev/null
+same_file replay_deterministic "$TMP/seed.json" "$TMP/seed2.json"
+
+# --- text --------------------------------------------------------------------
+R -r "$SEED" -o text >"$TMP/seed.txt" 2>"$TMP/seed.err"
+rc=$?
+if [ $rc -eq 0 ] && [ "$(grep -c '' "$TMP/seed.txt")" = "$(grep -c '' "$TMP/seed.json")" ] &&
+    grep -q ' CLOSED .*reason=fin closed_by=server' "$TMP/seed.txt" && ! grep -q '^{' "$TMP/seed.txt"; then
+	pass replay_text
+else
+	fail replay_text "rc=$rc $(tail -n 2 "$TMP/seed.txt" | tr '\n' '|')"
+fi
+
+# --- ladder ------------------------------------------------------------------
+R -r "$SEED" -o ladder >"$TMP/seed.ladder" 2>"$TMP/seed.err"
+rc=$?
+arrows=$(grep -c '  client .* server   client=' "$TMP/seed.ladder")
+right=$(grep -c '──▶ server' "$TMP/seed.ladder")
+left=$(grep -c 'client ◀──' "$TMP/seed.ladder")
+if [ $rc -eq 0 ] && [ "$arrows" = 10 ] && [ "$right" = 5 ] && [ "$left" = 5 ] &&
+    head -n 1 "$TMP/seed.ladder" | grep -q 'client 192.168.42.108:45714  server 192.168.42.109:8000' &&
+    grep -q '+0.000000  client ──\[S\] seq=0 ack=0 len=0─*▶ server   client=SYN_SENT' "$TMP/seed.ladder" &&
+    grep -q 'client ◀──\[F.\] seq=493 ack=4 len=0─* server   client=CLOSE_WAIT  server=FIN_WAIT_1' "$TMP/seed.ladder" &&
+    grep -q '^  CLOSED reason=fin .*closed_by=server .*client=CLOSED server=TIME_WAIT$' "$TMP/seed.ladder" &&
+    ! grep -q '^{' "$TMP/seed.ladder"; then
+	pass replay_ladder
+else
+	fail replay_ladder "rc=$rc arrows=$arrows right=$right left=$left $(head -n 3 "$TMP/seed.ladder" | tr '\n' '|')"
+fi
+
+# The last arrow (the ACK that completes the close) comes after CLOSED from
+# the tracker and must still be in the diagram, before the summary.
+if tail -n 3 "$TMP/seed.ladder" | head -n 1 | grep -q 'client ◀──\[.\] seq=494 ack=5 len=0'; then
+	pass replay_ladder_last_segment_before_summary
+else
+	fail replay_ladder_last_segment_before_summary "$(tail -n 3 "$TMP/seed.ladder" | tr '\n' '|')"
+fi
+
+# --- the port filter on a file, with VLAN tags and IPv6 ----------------------
+# The seed capture re-written: untagged, with one 802.1Q tag, with QinQ
+# (802.1ad + 802.1Q), and as IPv6; each frame copy is a separate connection
+# (different client port) so that each variant is counted on its own.
+python3 - "$SEED" "$TMP/variants.pcap" <<'EOF'
+import struct, sys
+src, dst = sys.argv[1], sys.argv[2]
+data = open(src, 'rb').read()
+hdr, off, frames = data[:24], 24, []
+while off < len(data):
+    ts_s, ts_u, incl, orig = struct.unpack('<IIII', data[off:off + 16])
+    frames.append((ts_s, ts_u, data[off + 16:off + 16 + incl]))
+    off += 16 + incl
+
+def csum(b):
+    if len(b) % 2: b += b'\0'
+    s = sum(struct.unpack('!%dH' % (len(b) // 2), b))
+    while s >> 16: s = (s & 0xffff) + (s >> 16)
+    return ~s & 0xffff
+
+def variant(frame, kind, port):
+    eth, ip = frame[:14], frame[14:]
+    ihl = (ip[0] & 15) * 4
+    tcp = bytearray(ip[ihl:])
+    # Move the client port so that each variant is its own connection.
+    sport, dport = struct.unpack('!HH', tcp[:4])
+    if sport == 45714: tcp[0:2] = struct.pack('!H', port)
+    if dport == 45714: tcp[2:4] = struct.pack('!H', port)
+    if kind == 'v6':
+        s6 = b'\x20\x01\x0d\xb8' + b'\0' * 11 + ip[15:16]
+        d6 = b'\x20\x01\x0d\xb8' + b'\0' * 11 + ip[19:20]
+        tcp[16:18] = b'\0\0'
+        pseudo = s6 + d6 + struct.pack('!IxxxB', len(tcp), 6)
+        tcp[16:18] = struct.pack('!H', csum(pseudo + bytes(tcp)))
+        return eth[:12] + b'\x86\xdd' + struct.pack('!IHBB', 0x60000000, len(tcp), 6, 64) + s6 + d6 + bytes(tcp)
+    body = ip[:ihl] + bytes(tcp)
+    if kind == 'plain':
+        return eth + body
+    if kind == 'vlan':
+        return eth[:12] + struct.pack('!HH', 0x8100, 100) + eth[12:] + body
+    if kind == 'qinq':
+        return eth[:12] + struct.pack('!HHHH', 0x88a8, 200, 0x8100, 100) + eth[12:] + body
+
+out = bytearray(hdr)
+for i, kind in enumerate(['plain', 'vlan', 'qinq', 'v6']):
+    for ts_s, ts_u, fr in frames:
+        f = variant(fr, kind, 50000 + i)
+        out += struct.pack('<IIII', ts_s + i * 100, ts_u, len(f), len(f)) + f
+open(dst, 'wb').write(out)
+EOF
+count_closed() { grep -c '"event":"CLOSED"' "$1"; }
+
+R -r "$TMP/variants.pcap" -o json >"$TMP/all.json" 2>"$TMP/all.err"
+R -r "$TMP/variants.pcap" -p 8000 >"$TMP/p8000.json" 2>>"$TMP/all.err"
+R -r "$TMP/variants.pcap" -p 8000,443 >"$TMP/p8000b.json" 2>>"$TMP/all.err"
+R -r "$TMP/variants.pcap" -p 9999 >"$TMP/p9999.json" 2>>"$TMP/all.err"
+all=$(count_closed "$TMP/all.json") p8000=$(count_closed "$TMP/p8000.json")
+p8000b=$(count_closed "$TMP/p8000b.json") p9999=$(count_closed "$TMP/p9999.json")
+if [ "$all" = 4 ] && [ "$p8000" = 4 ] && [ "$p8000b" = 4 ] && [ "$p9999" = 0 ] &&
+    grep -q '"client_ip":"2001:db8::6c"' "$TMP/p8000.json" && [ ! -s "$TMP/all.err" ]; then
+	pass replay_port_filter_vlan_qinq_ipv6
+else
+	fail replay_port_filter_vlan_qinq_ipv6 "CLOSED records: no filter $all, -p 8000 $p8000, -p 8000,443 $p8000b, -p 9999 $p9999 (want 4 4 4 0) $(head -c 200 "$TMP/all.err")"
+fi
+
+# A raw -F expression is used as given: without the vlan keyword it sees
+# only the untagged IPv4 and IPv6 connections.
+R -r "$TMP/variants.pcap" -F 'tcp port 8000' >"$TMP/F.json" 2>&1
+if [ "$(count_closed "$TMP/F.json")" = 2 ]; then
+	pass replay_raw_filter_as_given
+else
+	fail replay_raw_filter_as_given "$(count_closed "$TMP/F.json") CLOSED records, want 2"
+fi
+
+# The event list of the config applies to -r: only CLOSED.
+printf 'events = [ "CLOSED" ];\n' >"$TMP/closed-only.conf"
+"$TCPSTATED" -c "$TMP/closed-only.conf" -r "$SEED" >"$TMP/co.json" 2>&1
+if [ "$(grep -c '' "$TMP/co.json")" = 1 ] && grep -q '"event":"CLOSED"' "$TMP/co.json"; then
+	pass replay_config_event_list
+else
+	fail replay_config_event_list "$(head -n 3 "$TMP/co.json" | tr '\n' '|')"
+fi
+
+# Timeouts run on packet time: a lone SYN, then 40 s later (in the file) an
+# unrelated packet: the first connection ends syn_timeout at SYN + 30 s.
+python3 - "$TMP/syn-timeout.pcap" <<'EOF'
+import struct, sys
+def frame(sport, dport, flags):
+    tcp = struct.pack('!HHIIBBHHH', sport, dport, 1000, 0, 0x50, flags, 1024, 0, 0)
+    ip = struct.pack('!BBHHHBBH4s4s', 0x45, 0, 20 + len(tcp), 1, 0, 64, 6, 0,
+                     bytes([10, 9, 0, 1]), bytes([10, 9, 0, 2])) + tcp
+    return b'\x02' * 6 + b'\x04' * 6 + b'\x08\x00' + ip
+with open(sys.argv[1], 'wb') as f:
+    f.write(struct.pack('<IHHiIII', 0xa1b2c3d4, 2, 4, 0, 0, 65535, 1))
+    for ts, fr in ((1700000000, frame(40000, 80, 0x02)), (1700000040, frame(40001, 80, 0x02))):
+        f.write(struct.pack('<IIII', ts, 0, len(fr), len(fr)) + fr)
+EOF
+R -r "$TMP/syn-timeout.pcap" >"$TMP/st.json" 2>&1
+if python3 - "$TMP/st.json" <<'EOF'
+import json, sys
+recs = [json.loads(l) for l in open(sys.argv[1])]
+closed = [r for r in recs if r["event"] == "CLOSED"]
+assert [c["reason"] for c in closed] == ["syn_timeout", "shutdown"], closed
+assert closed[0]["ts"] == "2023-11-14T22:13:50.000000Z", closed[0]["ts"]
+assert closed[1]["ts"] == "2023-11-14T22:14:00.000000Z", closed[1]["ts"]
+# The timeout is reported before the later packet's own SYN event.
+order = [(r["event"], r["client_port"]) for r in recs]
+assert order.index(("CLOSED", 40000)) < order.index(("SYN", 40001)), order
+EOF
+then
+	pass replay_timeouts_on_packet_time
+else
+	fail replay_timeouts_on_packet_time "$(tr '\n' '|' <"$TMP/st.json" | head -c 400)"
+fi
