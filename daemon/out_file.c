@@ -1,0 +1,407 @@
+/*
+ * out_file.c - the log file and standard output.
+ *
+ * Records collect in a 64 KiB buffer that only ever holds whole records, and
+ * leave it in one write(2) when the next record would not fit, on
+ * outputs_flush() and on every tick. A file never keeps half a record: a short
+ * write (a full disk) is cut back to the last whole record with ftruncate(2),
+ * and the records not written stay buffered. Should even that fail, the next
+ * write starts with a newline so that the fragment stays a line of its own.
+ *
+ * Size rotation happens between records: path.(keep-1) -> path.keep ...
+ * path -> path.1, then a new path (keep = 0: the full file is deleted).
+ *
+ * When writing or opening fails (ENOSPC, EROFS, EIO, EACCES ...) the file is
+ * suspended, in the manner of pflogd: capture and the other outputs go on,
+ * records are buffered while there is room and dropped (and counted) after
+ * that, it is said once, and a retry at most once a second says when it
+ * works again and how much was lost.
+ *
+ * Standard output is the same buffer without rotation; a terminal gets each
+ * record at once. When its reader goes away (EPIPE) it stops for good. The
+ * daemon must ignore SIGPIPE for that to be seen.
+ */
+#include <sys/stat.h>
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "log.h"
+#include "out.h"
+
+#define OUT_FILE_BUF (64 * 1024)
+#define OUT_FILE_RETRY_US 1000000ULL /* at most one retry of a suspended file per second */
+#define OUT_FILE_RETRY_UNSET UINT64_MAX
+
+struct out_file {
+	char path[4096];
+	int fd;        /* -1 while not open (suspended after an open failed) */
+	int stream;    /* standard output: no rotation, no truncation, never closed */
+	int line_mode; /* a terminal: write each record at once */
+	int dead;      /* standard output went away: everything is dropped */
+	uint64_t size; /* bytes in the file as far as we know */
+	uint64_t max_size;
+	uint32_t keep;
+	uint32_t mode;
+
+	char *buf; /* OUT_FILE_BUF bytes of whole records */
+	size_t len;
+	uint64_t nrec;
+
+	int suspended;
+	uint64_t dropped_base; /* st->dropped when the suspension began */
+	uint64_t last_retry_us;
+	int cut_tail;       /* a cut record could not be truncated away */
+	int rotate_failing; /* renaming failed: said once, retried after a tick */
+	int rotate_wait;    /* do not retry renaming before the next tick */
+	struct output_stats *st;
+};
+
+/* Open path for appending, refusing symbolic links and anything but a regular file. */
+static int
+out_file_openpath(const char *path, uint32_t mode, uint64_t *size, char *err, size_t errlen)
+{
+	struct stat sb;
+	int fd;
+
+	fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_NOFOLLOW | O_CLOEXEC, (mode_t)mode);
+	if (fd == -1) {
+		if (errno == ELOOP)
+			snprintf(err, errlen, "cannot open %s: it is a symbolic link", path);
+		else
+			snprintf(err, errlen, "cannot open %s: %s", path, strerror(errno));
+		return -1;
+	}
+	if (fstat(fd, &sb) == -1) {
+		snprintf(err, errlen, "cannot stat %s: %s", path, strerror(errno));
+		close(fd);
+		return -1;
+	}
+	if (!S_ISREG(sb.st_mode)) {
+		snprintf(err, errlen, "%s is not a regular file", path);
+		close(fd);
+		return -1;
+	}
+	*size = (uint64_t)sb.st_size;
+	return fd;
+}
+
+static struct out_file *
+out_file_alloc(struct output_stats *st)
+{
+	struct out_file *f;
+
+	if ((f = calloc(1, sizeof(*f))) == NULL)
+		return NULL;
+	if ((f->buf = malloc(OUT_FILE_BUF)) == NULL) {
+		free(f);
+		return NULL;
+	}
+	f->fd = -1;
+	f->st = st;
+	f->last_retry_us = OUT_FILE_RETRY_UNSET;
+	return f;
+}
+
+struct out_file *
+out_file_open(const struct out_config *oc, struct output_stats *st, char *err, size_t errlen)
+{
+	struct out_file *f;
+
+	if (oc->path[0] == '\0') {
+		snprintf(err, errlen, "file output: no path");
+		return NULL;
+	}
+	if ((f = out_file_alloc(st)) == NULL) {
+		snprintf(err, errlen, "file output: out of memory");
+		return NULL;
+	}
+	snprintf(f->path, sizeof(f->path), "%s", oc->path);
+	out_file_configure(f, oc);
+	f->fd = out_file_openpath(f->path, f->mode, &f->size, err, errlen);
+	if (f->fd == -1) {
+		free(f->buf);
+		free(f);
+		return NULL;
+	}
+	return f;
+}
+
+struct out_file *
+out_file_stdout(struct output_stats *st)
+{
+	struct out_file *f;
+
+	if ((f = out_file_alloc(st)) == NULL)
+		return NULL;
+	snprintf(f->path, sizeof(f->path), "standard output");
+	f->fd = STDOUT_FILENO;
+	f->stream = 1;
+	f->line_mode = isatty(STDOUT_FILENO);
+	return f;
+}
+
+void
+out_file_configure(struct out_file *f, const struct out_config *oc)
+{
+	f->max_size = oc->max_size_bytes;
+	f->keep = oc->keep;
+	f->mode = oc->mode;
+}
+
+const char *
+out_file_path(const struct out_file *f)
+{
+	return f->path;
+}
+
+static uint64_t
+out_file_count_lines(const char *p, size_t n)
+{
+	uint64_t lines = 0;
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		lines += p[i] == '\n';
+	return lines;
+}
+
+/*
+ * Write the buffer out, whole records only. Returns 0 when it is empty, -1
+ * with errno set when writing failed; the records that made it are counted
+ * as written and the rest stays buffered.
+ */
+static int
+out_file_write(struct out_file *f)
+{
+	size_t landed, recs;
+	struct stat sb;
+	ssize_t n;
+
+	if (f->cut_tail) {
+		/* End the fragment a failed truncation left, so it is a line of its own. */
+		if ((n = write(f->fd, "\n", 1)) != 1) {
+			if (n == 0)
+				errno = ENOSPC;
+			return -1;
+		}
+		f->cut_tail = 0;
+		f->size++;
+	}
+	while (f->len > 0) {
+		n = write(f->fd, f->buf, f->len);
+		if (n == -1) {
+			if (errno == EINTR)
+				continue;
+			return -1;
+		}
+		landed = (size_t)n;
+		if (!f->stream) {
+			/* A file gets whole records: back to the last newline that made it. */
+			while (landed > 0 && f->buf[landed - 1] != '\n')
+				landed--;
+			if (landed < (size_t)n &&
+			    (fstat(f->fd, &sb) == -1 ||
+			     ftruncate(f->fd, sb.st_size - (off_t)((size_t)n - landed)) == -1))
+				f->cut_tail = 1;
+		}
+		if (landed == 0) {
+			/* No whole record fits: the disk is full (or the file at its limit). */
+			errno = f->stream ? EAGAIN : ENOSPC;
+			return -1;
+		}
+		recs = out_file_count_lines(f->buf, landed);
+		f->st->written += recs;
+		f->nrec -= recs;
+		f->size += landed;
+		memmove(f->buf, f->buf + landed, f->len - landed);
+		f->len -= landed;
+	}
+	return 0;
+}
+
+/* Say once that the file stopped taking records. */
+static void
+out_file_suspend(struct out_file *f, const char *why)
+{
+	if (f->suspended)
+		return;
+	log_warnx("file output suspended: %s; records are dropped and counted until it works "
+	          "again",
+	          why);
+	f->suspended = 1;
+	f->dropped_base = f->st->dropped;
+	f->last_retry_us = OUT_FILE_RETRY_UNSET;
+}
+
+/* Standard output's reader is gone (or it broke): everything from now on is dropped. */
+static void
+out_file_kill_stream(struct out_file *f, int e)
+{
+	log_warnx("standard output: %s; events for it are dropped and counted from now on",
+	          strerror(e));
+	f->dead = 1;
+	f->st->dropped += f->nrec;
+	f->len = 0;
+	f->nrec = 0;
+}
+
+void
+out_file_flush(struct out_file *f)
+{
+	char why[4200];
+
+	if (f->dead || f->suspended || f->fd == -1 || f->len == 0)
+		return;
+	if (out_file_write(f) == 0)
+		return;
+	if (f->stream) {
+		/* A non-blocking descriptor we were handed: keep the records for the next flush. */
+		if (errno != EAGAIN && errno != EWOULDBLOCK)
+			out_file_kill_stream(f, errno);
+		return;
+	}
+	snprintf(why, sizeof(why), "cannot write %s: %s", f->path, strerror(errno));
+	out_file_suspend(f, why);
+}
+
+/* Try a suspended file again: open it if need be, then write what waits. */
+static void
+out_file_retry(struct out_file *f)
+{
+	char err[4200];
+
+	if (f->fd == -1) {
+		f->fd = out_file_openpath(f->path, f->mode, &f->size, err, sizeof(err));
+		if (f->fd == -1)
+			return;
+	}
+	if (out_file_write(f) == -1)
+		return;
+	log_info("file output resumed: %s, %llu records dropped", f->path,
+	         (unsigned long long)(f->st->dropped - f->dropped_base));
+	f->suspended = 0;
+}
+
+/* path.(keep-1) -> path.keep, ..., path -> path.1 (keep 0: delete path), then a new path. */
+static void
+out_file_rotate(struct out_file *f)
+{
+	char from[sizeof(f->path) + 16], to[sizeof(f->path) + 16], err[4200];
+	uint32_t i;
+
+	if (f->keep == 0) {
+		if (unlink(f->path) == -1 && errno != ENOENT)
+			goto fail;
+	} else {
+		for (i = f->keep - 1; i >= 1; i--) {
+			snprintf(from, sizeof(from), "%s.%u", f->path, i);
+			snprintf(to, sizeof(to), "%s.%u", f->path, i + 1);
+			if (rename(from, to) == -1 && errno != ENOENT)
+				goto fail;
+		}
+		snprintf(to, sizeof(to), "%s.1", f->path);
+		if (rename(f->path, to) == -1 && errno != ENOENT)
+			goto fail;
+	}
+	if (f->rotate_failing)
+		log_info("file output: rotating %s works again", f->path);
+	f->rotate_failing = 0;
+	close(f->fd);
+	f->st->rotations++;
+	f->fd = out_file_openpath(f->path, f->mode, &f->size, err, sizeof(err));
+	if (f->fd == -1)
+		out_file_suspend(f, err);
+	return;
+
+fail:
+	/* Keep appending to the full file rather than lose records; try again after a tick. */
+	if (!f->rotate_failing)
+		log_warn("file output: cannot rotate %s (it keeps growing)", f->path);
+	f->rotate_failing = 1;
+	f->rotate_wait = 1;
+}
+
+void
+out_file_record(struct out_file *f, const char *rec, size_t len)
+{
+	if (f->dead || len > OUT_FILE_BUF) {
+		f->st->dropped++;
+		return;
+	}
+	if (!f->stream && !f->suspended && !f->rotate_wait && f->max_size > 0 &&
+	    f->size + f->len + len > f->max_size && f->size + f->len > 0) {
+		out_file_flush(f);
+		if (!f->suspended)
+			out_file_rotate(f);
+	}
+	if (f->len + len > OUT_FILE_BUF)
+		out_file_flush(f);
+	if (f->len + len > OUT_FILE_BUF) {
+		f->st->dropped++; /* suspended (or a stuck pipe) and the buffer is full */
+		return;
+	}
+	memcpy(f->buf + f->len, rec, len);
+	f->len += len;
+	f->nrec++;
+	if (f->line_mode)
+		out_file_flush(f);
+}
+
+void
+out_file_tick(struct out_file *f, uint64_t now_us)
+{
+	f->rotate_wait = 0;
+	if (f->suspended) {
+		if (f->last_retry_us == OUT_FILE_RETRY_UNSET || now_us < f->last_retry_us)
+			f->last_retry_us = now_us;
+		else if (now_us - f->last_retry_us >= OUT_FILE_RETRY_US) {
+			f->last_retry_us = now_us;
+			out_file_retry(f);
+		}
+		return;
+	}
+	out_file_flush(f);
+}
+
+void
+out_file_reopen(struct out_file *f)
+{
+	char err[4200];
+
+	if (f->stream) {
+		out_file_flush(f);
+		return;
+	}
+	out_file_flush(f);
+	if (f->fd != -1)
+		close(f->fd);
+	f->fd = out_file_openpath(f->path, f->mode, &f->size, err, sizeof(err));
+	if (f->fd == -1) {
+		out_file_suspend(f, err);
+		return;
+	}
+	if (f->suspended)
+		out_file_retry(f); /* an operator asked: try at once */
+}
+
+void
+out_file_close(struct out_file *f)
+{
+	if (f->suspended && f->fd != -1 && out_file_write(f) == 0)
+		f->suspended = 0;
+	out_file_flush(f);
+	/* Whatever could not be written is lost now: count it. */
+	f->st->dropped += f->nrec;
+	if (f->nrec > 0)
+		log_warnx("%s: %llu buffered records not written at close", f->path,
+		          (unsigned long long)f->nrec);
+	if (f->fd != -1 && !f->stream)
+		close(f->fd);
+	free(f->buf);
+	free(f);
+}

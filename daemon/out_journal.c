@@ -1,0 +1,176 @@
+/*
+ * out_journal.c - events as structured journal entries.
+ *
+ * Each event becomes one datagram of journald's native protocol
+ * (https://systemd.io/JOURNAL_NATIVE_PROTOCOL/, a stable interface): one
+ * "FIELD=value\n" line per field. That is exactly what sd_journal_sendv(3)
+ * sends for values without newlines; we send it ourselves because
+ * sd_journal_sendv blocks while journald's queue is full, and returns success
+ * when journald's socket does not exist (ENOENT), which would lose records
+ * without a count. out_dgram.c does the sending.
+ *
+ * The TCPSTATE_* fields are the key=value record with its keys in uppercase:
+ * one list of names for the file, syslog and the journal. MESSAGE is the text
+ * line without its timestamp (journald has its own).
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "out.h"
+
+const char *out_journal_socket = "/run/systemd/journal/socket";
+
+#define OUT_JOURNAL_SLOTS 1024 /* a full default rate-limit window (1000 records) */
+
+/* One per event type; systemd/tcpstated.catalog documents each (and must agree). */
+static const char *const journal_message_ids[EV_NTYPES] = {
+    [EV_SYN] = "f6616e9b93d147d6b2f280b170a09a5c",
+    [EV_SYN_ACK] = "dfe9ddccb1064e949fe2b940f36bff1f",
+    [EV_ESTABLISHED] = "eb186b77f3984be89d954ae466322ff4",
+    [EV_FIN] = "551736fae39a4595b9300653d28faee3",
+    [EV_RST] = "bba929eb9fdb44f2af8b84d1b4564fd8",
+    [EV_TIME_WAIT] = "62719ae2ef4845b1ba82ffee328d95cd",
+    [EV_STATE] = "f785adb3368b404c948578a400676daa",
+    [EV_CLOSED] = "fef4ffb9c0334322b9ab83bc5a7c4ef7",
+    /* EV_SEGMENT: never a journal entry of its own kind */
+};
+#define JOURNAL_ID_SUPPRESSED "361663c4e2bf4b5a877a6103976ce360"
+
+#define JOURNAL_IDENT "tcpstated"
+
+struct out_journal {
+	struct out_dgram *dg;
+	char buf[OUT_DGRAM_MAX];
+	size_t len;
+	int full;
+};
+
+static void
+jb_put(struct out_journal *j, const char *s, size_t n)
+{
+	if (j->full || n > sizeof(j->buf) - j->len) {
+		j->full = 1;
+		return;
+	}
+	memcpy(j->buf + j->len, s, n);
+	j->len += n;
+}
+
+static void
+jb_field(struct out_journal *j, const char *name, const char *value, size_t n)
+{
+	jb_put(j, name, strlen(name));
+	jb_put(j, "=", 1);
+	jb_put(j, value, n);
+	jb_put(j, "\n", 1);
+}
+
+/* The fields every entry starts with. */
+static void
+jb_begin(struct out_journal *j, const char *message, size_t mlen, const char *id, int priority)
+{
+	char p = (char)('0' + (priority & 7));
+
+	j->len = 0;
+	j->full = 0;
+	jb_field(j, "MESSAGE", message, mlen);
+	if (id != NULL)
+		jb_field(j, "MESSAGE_ID", id, strlen(id));
+	jb_field(j, "PRIORITY", &p, 1);
+	jb_field(j, "SYSLOG_IDENTIFIER", JOURNAL_IDENT, strlen(JOURNAL_IDENT));
+}
+
+/*
+ * "ts=... event=RST client_port=80" -> TCPSTATE_EVENT=RST, TCPSTATE_CLIENT_PORT=80.
+ * key=value values hold no spaces (format.c guarantees it); ts is journald's own.
+ * The summary's "types" is TCPSTATE_SUPPRESSED_TYPES: TYPES alone says little.
+ */
+static void
+jb_kv_fields(struct out_journal *j, const char *kv)
+{
+	const char *p = kv, *end, *eq;
+	size_t k;
+	char c;
+
+	while (*p != '\0' && *p != '\n') {
+		end = p + strcspn(p, " \n");
+		eq = memchr(p, '=', (size_t)(end - p));
+		if (eq != NULL && !(eq - p == 2 && memcmp(p, "ts", 2) == 0)) {
+			jb_put(j, "TCPSTATE_", 9);
+			if (eq - p == 5 && memcmp(p, "types", 5) == 0)
+				jb_put(j, "SUPPRESSED_", 11);
+			for (k = 0; p + k < eq; k++) {
+				c = p[k];
+				if (c >= 'a' && c <= 'z')
+					c = (char)(c - 'a' + 'A');
+				jb_put(j, &c, 1);
+			}
+			jb_put(j, eq, (size_t)(end - eq));
+			jb_put(j, "\n", 1);
+		}
+		p = *end == ' ' ? end + 1 : end;
+	}
+}
+
+struct out_journal *
+out_journal_open(char *err, size_t errlen)
+{
+	struct out_journal *j;
+
+	if ((j = calloc(1, sizeof(*j))) == NULL) {
+		snprintf(err, errlen, "journal output: out of memory");
+		return NULL;
+	}
+	j->dg = out_dgram_open("journal", out_journal_socket, OUT_JOURNAL_SLOTS, err, errlen);
+	if (j->dg == NULL) {
+		free(j);
+		return NULL;
+	}
+	return j;
+}
+
+void
+out_journal_event(struct out_journal *j, const struct event *ev, const char *kv, const char *text)
+{
+	const char *msg = strchr(text, ' '); /* past the timestamp */
+	const char *id = (unsigned)ev->type < EV_NTYPES ? journal_message_ids[ev->type] : NULL;
+
+	msg = msg != NULL ? msg + 1 : text;
+	jb_begin(j, msg, strcspn(msg, "\n"), id, output_priority(ev));
+	jb_kv_fields(j, kv);
+	/* Too big cannot happen with our records; if it did, the dgram layer counts the drop. */
+	out_dgram_send(j->dg, j->buf, j->full ? OUT_DGRAM_MAX + 1 : j->len);
+}
+
+void
+out_journal_suppressed(struct out_journal *j, const struct suppressed *s)
+{
+	char msg[OUT_RECORD_MAX], kv[OUT_RECORD_MAX];
+	size_t mlen;
+
+	mlen = format_suppressed_message(s, msg, sizeof(msg));
+	format_suppressed(FMT_KV, s, kv, sizeof(kv));
+	jb_begin(j, msg, mlen, JOURNAL_ID_SUPPRESSED, 4);
+	jb_kv_fields(j, kv);
+	out_dgram_send(j->dg, j->buf, j->full ? OUT_DGRAM_MAX + 1 : j->len);
+}
+
+void
+out_journal_tick(struct out_journal *j, struct output_stats *st)
+{
+	out_dgram_tick(j->dg, st);
+}
+
+void
+out_journal_stats(struct out_journal *j, struct output_stats *st)
+{
+	out_dgram_stats(j->dg, st);
+}
+
+void
+out_journal_close(struct out_journal *j, struct output_stats *st)
+{
+	out_dgram_close(j->dg, st);
+	free(j);
+}
