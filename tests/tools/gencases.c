@@ -1037,6 +1037,31 @@ case_linktype_null(struct pcapw *w)
 	ordinary(&c);
 }
 
+/*
+ * 47: an unanswered SYN with Linux's whole retry schedule (1, 3, 7, 15, 31
+ * and 63 s after the first, tcp_syn_retries = 6), longer than the 30 s syn
+ * timeout. It is one connection attempt: one SYN event and one CLOSED
+ * syn_timeout, not a new attempt (a second SYN and CLOSED pair) for the
+ * retransmissions after 30 s (Zeek's #863, semantics ref. case 7). An
+ * unrelated SYN 120 s after the last retry shows the time passed.
+ */
+static void
+case_syn_timeout_linux_retries(struct pcapw *w)
+{
+	struct conn a, b;
+	uint64_t backoff;
+
+	conn4(&a, w, 40047, 80);
+	c_syn(&a);
+	for (backoff = 1; backoff <= 32; backoff *= 2) {
+		conn_wait(&a, backoff * SEC);
+		conn_raw(&a, CONN_CLIENT, a.end[CONN_CLIENT].isn, 0, TH_SYN, 0);
+	}
+	conn_wait(&a, 120 * SEC);
+	conn4(&b, w, 40147, 80);
+	c_syn(&b);
+}
+
 static const struct gencase {
 	const char *name;
 	uint32_t linktype;
@@ -1088,6 +1113,7 @@ static const struct gencase {
     {"44-linktype-sll", PCAPW_LINK_LINUX_SLL, case_linktype_sll},
     {"45-linktype-sll2", PCAPW_LINK_LINUX_SLL2, case_linktype_sll2},
     {"46-linktype-null", PCAPW_LINK_NULL, case_linktype_null},
+    {"47-syn-timeout-linux-retries", PCAPW_LINK_ETHERNET, case_syn_timeout_linux_retries},
 };
 
 int
