@@ -200,21 +200,30 @@ def render(events):
     return lines
 
 
-def normalize(events):
+def normalize(path):
+    """The lines of path as written, only each flow id replaced by F1, F2, ..."""
     names = {}
     out = []
-    for ev in events:
-        fid = ev.get("flow")
-        names.setdefault(fid, "F%d" % (len(names) + 1))
-        ev = dict(ev)
-        ev["flow"] = names[fid]
-        out.append(json.dumps(ev, separators=(",", ":")))
+    with open(path) as f:
+        for line in f:
+            if not line.strip():
+                continue
+            fid = json.loads(line).get("flow")
+            names.setdefault(fid, "F%d" % (len(names) + 1))
+            out.append(line.rstrip("\n").replace('"flow":%s' % json.dumps(fid),
+                '"flow":"%s"' % names[fid], 1))
     return out
 
 
 def main(argv):
     if len(argv) == 3 and argv[1] == "--normalize":
-        for line in normalize(read_events(argv[2])):
+        try:
+            read_events(argv[2])
+            lines = normalize(argv[2])
+        except (OSError, ValueError) as e:
+            print("%s" % e, file=sys.stderr)
+            return 1
+        for line in lines:
             print(line)
         return 0
     if len(argv) != 3:
