@@ -177,6 +177,15 @@ grep -q "reconfigure failed: file output: cannot open $D/no/such/dir.json: No su
 	[ "$(jsonl "$D/a.json")" = 11 ] && [ "$(wc -l <"$D/b.json")" = 7 ] && grep -q 'reconfigure ok' "$D/err" &&
 	! grep -q '^{' "$D/b.json" && pass reconfigure_path || fail reconfigure_path "$(tr '\n' '|' <"$D/err")"
 
+# Masks and limits change on a running output; a window still open at close is summarised.
+printf 'emit mix 8\nreconfigure file.events=CLOSED,SYN file.rate_limit=2\nemit mix 24\n' |
+	"$DRIVE" -s file="$D/mask.json" -s file.events=RST 2>"$D/err2"
+got=$(python3 -c '
+import json, sys
+print(" ".join(json.loads(l)["event"] + ("=%d/%d" % (json.loads(l)["suppressed"], json.loads(l)["window"]) if "suppressed" in json.loads(l) else "") for l in open(sys.argv[1])))' "$D/mask.json")
+[ "$got" = "RST SYN CLOSED SUPPRESSED=4/1" ] && grep -q '^stats file written=3 filtered=25 suppressed=4 ' "$D/err2" &&
+	pass reconfigure_mask_rate || fail reconfigure_mask_rate "$got $(grep '^stats file' "$D/err2")"
+
 # --- Event masks and rate limits: exactly one correct summary per window
 D=$TMP/rate; mkdir -p "$D"
 {
