@@ -39,8 +39,10 @@ enum flow_class {
 #define EP_HIST_D 0x0200
 #define EP_HIST_I 0x0400
 #define EP_HIST_Q 0x0800
-#define EP_HIST_S 0x1000     /* a SYN/SYN-ACK letter was recorded; last_syn valid */
+#define EP_HIST_S 0x1000     /* a SYN/SYN-ACK letter was recorded */
 #define EP_HIST_R 0x2000     /* an R letter was recorded; last_rst valid */
+#define EP_FIN_TAKEN 0x4000  /* has shown it received the peer's FIN */
+#define EP_FIN_ACK 0x8000    /* its FIN segment carried an ACK: fin_ack is valid */
 
 /* One side of a connection as seen on the wire. */
 struct endpoint {
@@ -52,7 +54,7 @@ struct endpoint {
 	uint32_t ack_hi;    /* highest acknowledgment number sent */
 	uint32_t win_max;   /* largest window advertised, scaled */
 	uint32_t dup_sig;   /* signature of the last segment, for duplicate detection */
-	uint32_t last_syn;  /* seq of the last SYN recorded in history */
+	uint32_t fin_ack;   /* acknowledgment number its FIN segment carried */
 	uint32_t last_rst;  /* seq of the last RST recorded in history */
 	uint16_t flags;     /* EP_* */
 	uint16_t retx;      /* retransmissions, for history's logarithmic 't' */

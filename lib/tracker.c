@@ -247,27 +247,6 @@ tracker_emit(struct tracker *t, struct event *ev)
 		t->cb(ev, t->arg);
 }
 
-/* Emit one event of type for flow f; was[] are the states before the segment. */
-static void
-tracker_event(struct tracker *t, const struct flow *f, enum event_type type, int by,
-    const uint8_t was[2], uint64_t ts, const struct tcpopts *opt)
-{
-	struct event ev;
-
-	if (!(t->cfg.event_mask & EV_BIT(type))) {
-		t->st.events[type]++;
-		return;
-	}
-	tracker_fill(f, &ev, ts);
-	ev.type = type;
-	ev.by = (enum side)by;
-	ev.client_state_was = was[SIDE_CLIENT];
-	ev.server_state_was = was[SIDE_SERVER];
-	if (opt != NULL)
-		ev.opt = *opt;
-	tracker_emit(t, &ev);
-}
-
 /* End a connection for the application: the one CLOSED record. */
 static void
 tracker_closed(struct tracker *t, struct flow *f, enum close_reason reason, int by, uint64_t ts)
@@ -406,6 +385,14 @@ tracker_rst_ok(const struct flow *f, int s, const struct segment *seg)
 	return 0;
 }
 
+/* What tells two captures of one segment apart from two segments. */
+static uint32_t
+tracker_dup_sig(const struct segment *seg)
+{
+	return seg->seq * 0x9e3779b1u ^ seg->ack * 0x85ebca6bu ^
+	    (seg->len << 8 | seg->flags) * 0xc2b2ae35u ^ seg->win ^ seg->opt.ts_val * 0x27d4eb2fu;
+}
+
 /* The class a live flow's deadline follows, from its endpoints. */
 static enum flow_class
 tracker_class(const struct flow *f)
@@ -438,8 +425,137 @@ tracker_segment_event(struct tracker *t, const struct flow *f, int s, const stru
 static void tracker_start(struct tracker *t, const struct segment *seg);
 
 /*
- * A segment for an existing flow idx, sent by side s. Order follows RFC 9293
- * 3.10.7.4: sequence, RST, SYN, ACK, data, FIN.
+ * The transitions one segment causes, in the order they happen, so that each
+ * record carries the states right after its own transition.
+ */
+#define STEP_SILENT (-1) /* applied without a record (LISTEN is assumed, not seen) */
+#define STEP_AUTO (-2)   /* ESTABLISHED, TIME_WAIT or STATE, by the new state */
+
+struct steps {
+	int n;
+	struct {
+		int8_t side;
+		int8_t type;
+		uint8_t state;
+	} s[8];
+};
+
+static void
+step(struct tracker *t, struct flow *f, struct steps *st, int side, enum tcp_state to, int type)
+{
+	if (f->ep[side].state == to && type == STEP_AUTO)
+		return;
+	ep_set_state(t, &f->ep[side], to);
+	if (st->n < (int)(sizeof st->s / sizeof st->s[0])) {
+		st->s[st->n].side = (int8_t)side;
+		st->s[st->n].type = (int8_t)type;
+		st->s[st->n].state = (uint8_t)to;
+		st->n++;
+	}
+}
+
+/* Emit the records of a segment's transitions, replaying the states as they went. */
+static void
+steps_emit(struct tracker *t, const struct flow *f, const struct steps *st, const uint8_t was[2],
+    uint64_t ts, const struct tcpopts *opt)
+{
+	struct event ev;
+	uint8_t view[2] = { was[0], was[1] };
+	int i, type;
+
+	for (i = 0; i < st->n; i++) {
+		uint8_t before[2] = { view[0], view[1] };
+
+		view[st->s[i].side] = st->s[i].state;
+		if (st->s[i].type == EV_RST)
+			view[!st->s[i].side] = ST_CLOSED; /* one record closes both */
+		if ((type = st->s[i].type) == STEP_SILENT)
+			continue;
+		if (type == STEP_AUTO)
+			type = st->s[i].state == ST_ESTABLISHED ? EV_ESTABLISHED :
+			    st->s[i].state == ST_TIME_WAIT ? EV_TIME_WAIT : EV_STATE;
+		t->st.events[type]++;
+		if (!(t->cfg.event_mask & EV_BIT(type)))
+			continue;
+		tracker_fill(f, &ev, ts);
+		ev.type = (enum event_type)type;
+		ev.by = (enum side)st->s[i].side;
+		ev.client_state_was = before[SIDE_CLIENT];
+		ev.server_state_was = before[SIDE_SERVER];
+		ev.client_state = view[SIDE_CLIENT];
+		ev.server_state = view[SIDE_SERVER];
+		if (type == EV_SYN || type == EV_SYN_ACK)
+			ev.opt = *opt;
+		t->cb(&ev, t->arg);
+	}
+}
+
+/*
+ * Endpoint e shows it received its peer's FIN (RFC 9293 3.10.7.4, eighth
+ * step). If the FIN segment also acknowledged e's own FIN, FIN_WAIT_2 is
+ * passed within that segment.
+ */
+static void
+take_fin(struct tracker *t, struct flow *f, struct steps *st, int e)
+{
+	struct endpoint *me = &f->ep[e], *peer = &f->ep[!e];
+
+	if (!(peer->flags & EP_FIN) || (me->flags & EP_FIN_TAKEN))
+		return;
+	me->flags |= EP_FIN_TAKEN;
+	switch (me->state) {
+	case ST_FIN_WAIT_1:
+		if ((peer->flags & EP_FIN_ACK) && seq_diff(peer->fin_ack, me->fin_seq + 1) >= 0)
+			step(t, f, st, e, ST_TIME_WAIT, STEP_AUTO);
+		else
+			step(t, f, st, e, ST_CLOSING, STEP_AUTO);
+		break;
+	case ST_FIN_WAIT_2:
+		step(t, f, st, e, ST_TIME_WAIT, STEP_AUTO);
+		break;
+	case ST_CLOSING:
+	case ST_TIME_WAIT:
+	case ST_CLOSE_WAIT:
+	case ST_LAST_ACK:
+		break;
+	default:
+		step(t, f, st, e, ST_CLOSE_WAIT, STEP_AUTO);
+		break;
+	}
+}
+
+/* Endpoint e takes an acknowledgment (of its SYN or its FIN) when it is seen. */
+static void
+take_ack(struct tracker *t, struct flow *f, struct steps *st, int e, uint32_t ack)
+{
+	struct endpoint *me = &f->ep[e];
+
+	if (!(me->flags & EP_SEQ))
+		return;
+	if (me->state == ST_SYN_RCVD && seq_diff(ack, me->isn + 1) >= 0)
+		step(t, f, st, e, ST_ESTABLISHED, STEP_AUTO);
+	if ((me->flags & EP_FIN) && seq_diff(ack, me->fin_seq + 1) >= 0) {
+		if (me->state == ST_FIN_WAIT_1)
+			step(t, f, st, e, ST_FIN_WAIT_2, STEP_AUTO);
+		else if (me->state == ST_CLOSING)
+			step(t, f, st, e, ST_TIME_WAIT, STEP_AUTO);
+		else if (me->state == ST_LAST_ACK)
+			step(t, f, st, e, ST_CLOSED, STEP_AUTO);
+	}
+}
+
+/* Does ack acknowledge the SYN of endpoint e (and no more than e sent)? */
+static int
+acks_syn(const struct endpoint *e, uint32_t ack)
+{
+	return !(e->flags & EP_SEQ) ||
+	    (seq_diff(ack, e->isn + 1) >= 0 && seq_diff(ack, e->hi) <= 0);
+}
+
+/*
+ * A segment for an existing flow idx, sent by side s. What the sender shows
+ * it received comes first, then its own transition, then the receiver's
+ * (see tests/golden/README.md for the observer model).
  */
 static void
 tracker_process(struct tracker *t, uint32_t idx, int s, const struct segment *seg)
@@ -448,11 +564,13 @@ tracker_process(struct tracker *t, uint32_t idx, int s, const struct segment *se
 	struct endpoint *snd = &f->ep[s], *rcv = &f->ep[!s];
 	uint8_t was[2] = { f->ep[0].state, f->ep[1].state };
 	uint8_t fl = seg->flags;
-	int primary = -1, touch = 1;
+	struct steps st = { 0 };
+	int touch = 1, reason;
 	uint32_t dstart, dend;
 	int32_t d;
 
 	snd->pkts++;
+	snd->dup_sig = tracker_dup_sig(seg);
 	f->last_ts = seg->ts_us;
 	if (s == SIDE_SERVER)
 		f->flags |= FL_LAST_SERVER;
@@ -466,10 +584,9 @@ tracker_process(struct tracker *t, uint32_t idx, int s, const struct segment *se
 		snd->flags |= EP_HIST_R;
 		snd->last_rst = seg->seq;
 	} else if (fl & TH_SYN) {
-		if (!(snd->flags & EP_HIST_S) || snd->last_syn != seg->seq)
+		if (!(snd->flags & EP_HIST_S) || snd->isn != seg->seq)
 			hist_add(f, s, fl & TH_ACK ? 'H' : 'S');
 		snd->flags |= EP_HIST_S;
-		snd->last_syn = seg->seq;
 	} else if (fl & TH_FIN) {
 		if (!(snd->flags & EP_FIN) || snd->fin_seq != seg->seq + seg->len)
 			hist_add(f, s, 'F');
@@ -485,29 +602,25 @@ tracker_process(struct tracker *t, uint32_t idx, int s, const struct segment *se
 	if (seg->win == 0 && !(fl & (TH_RST | TH_SYN)) && !(rcv->flags & EP_FIN))
 		hist_scaled(f, s, 'W', &snd->zwin);
 
-	/* RST: validated, then both endpoints are CLOSED. */
+	/* RST: validated, then both endpoints are CLOSED (RFC 9293 3.10.7.4). */
 	if (fl & TH_RST) {
 		if (!tracker_rst_ok(f, s, seg)) {
 			t->st.rst_out_of_window++;
 			touch = 0;
 			goto done;
 		}
-		if ((snd->flags & EP_FIN) && (rcv->flags & EP_FIN)) {
-			/* Both FINs already exchanged: the close was graceful. */
-			ep_set_state(t, snd, ST_CLOSED);
-			ep_set_state(t, rcv, ST_CLOSED);
-			tracker_closed(t, f, CR_FIN, s, seg->ts_us);
-			goto done;
-		}
-		snd->flags |= EP_RST;
+		/* Zeek ignores a RST once both sides sent FIN: keep conn_state SF for it. */
+		if (!((snd->flags & EP_FIN) && (rcv->flags & EP_FIN)))
+			snd->flags |= EP_RST;
+		reason = s == SIDE_SERVER && !(snd->flags & (EP_SYN | EP_SYNACK)) &&
+			was[SIDE_CLIENT] == ST_SYN_SENT ? CR_REFUSED : CR_RST;
 		f->closed_by = (uint8_t)s;
-		ep_set_state(t, snd, ST_CLOSED);
+		if ((snd->flags & EP_FIN) && seq_diff(seg->seq, snd->fin_seq + 1) >= 0)
+			take_fin(t, f, &st, !s); /* in order: the FIN arrived before this RST */
+		step(t, f, &st, s, ST_CLOSED, EV_RST);
 		ep_set_state(t, rcv, ST_CLOSED);
-		tracker_event(t, f, EV_RST, s, was, seg->ts_us, NULL);
-		tracker_closed(t, f,
-		    s == SIDE_SERVER && !(snd->flags & (EP_SYN | EP_SYNACK)) &&
-			    was[SIDE_CLIENT] == ST_SYN_SENT ? CR_REFUSED : CR_RST,
-		    s, seg->ts_us);
+		steps_emit(t, f, &st, was, seg->ts_us, &seg->opt);
+		tracker_closed(t, f, (enum close_reason)reason, s, seg->ts_us);
 		goto done;
 	}
 
@@ -515,68 +628,71 @@ tracker_process(struct tracker *t, uint32_t idx, int s, const struct segment *se
 		if (!(fl & TH_ACK)) {
 			if (snd->flags & EP_SYN) {
 				if (seg->seq == snd->isn) {
-					/* The same SYN again: a retransmission. */
-					t->st.retransmits++;
+					t->st.retransmits++; /* the same SYN again */
 					touch = 0;
 					goto done;
 				}
-				goto reuse;
+				if (f->ep[0].state == ST_SYN_SENT || f->ep[0].state == ST_SYN_RCVD ||
+				    f->ep[1].state == ST_SYN_SENT)
+					goto reuse; /* the handshake was abandoned for a new one */
+				t->st.syn_ignored++;
+				goto done;
 			}
 			if (s == SIDE_CLIENT && snd->state == ST_CLOSED) {
-				/* The active open (RFC 9293 3.5): a server is assumed listening. */
+				/* The active open (RFC 9293 3.5); a server is assumed listening. */
 				ep_init_seq(snd, seg->seq);
 				snd->flags |= EP_SYN;
-				ep_set_state(t, snd, ST_SYN_SENT);
-				ep_set_state(t, rcv, ST_LISTEN);
-				primary = EV_SYN;
+				step(t, f, &st, !s, ST_LISTEN, STEP_SILENT);
+				step(t, f, &st, s, ST_SYN_SENT, EV_SYN);
 			} else if (s == SIDE_SERVER && rcv->state == ST_SYN_SENT &&
-			    !(snd->flags & EP_SYNACK) && snd->state == ST_LISTEN) {
-				/* Simultaneous open: SYNs cross, both go SYN_RCVD. */
+			    (snd->state == ST_LISTEN || snd->state == ST_CLOSED)) {
+				/* Simultaneous open (figure 7): the server opens actively too. */
 				ep_init_seq(snd, seg->seq);
 				snd->flags |= EP_SYN;
-				ep_set_state(t, snd, ST_SYN_RCVD);
-				ep_set_state(t, rcv, ST_SYN_RCVD);
-				primary = EV_SYN;
+				step(t, f, &st, s, ST_SYN_SENT, EV_SYN);
 			} else if (s == SIDE_CLIENT && (f->flags & FL_PARTIAL) &&
 			    seg->seq == snd->isn) {
 				/* The SYN arrives after its SYN-ACK (reordered capture). */
 				snd->flags |= EP_SYN;
 				f->flags &= ~FL_PARTIAL;
 				goto done;
+			} else if ((f->flags & FL_PARTIAL) && !(rcv->flags & (EP_SYN | EP_SYNACK))) {
+				goto reuse; /* a picked-up connection is replaced */
 			} else {
-				goto reuse;
+				/* RFC 5961 4: a SYN on a synchronized connection is challenged. */
+				t->st.syn_ignored++;
+				goto done;
 			}
 		} else {
 			if (snd->flags & EP_SYNACK) {
-				if (seg->seq != snd->isn)
-					t->st.bad_flags++; /* a second ISN: ignored, counters kept */
-				else
+				if (seg->seq == snd->isn)
 					t->st.retransmits++;
+				else
+					t->st.syn_ignored++; /* another ISN: ignored, counters kept */
 				touch = 0;
 				goto done;
 			}
-			if ((rcv->flags & EP_SEQ) && seg->ack != rcv->isn + 1) {
-				/* Does not acknowledge the SYN: not an answer to it. */
-				t->st.bad_flags++;
+			if (!acks_syn(rcv, seg->ack)) {
+				t->st.syn_ignored++; /* does not answer the SYN */
 				goto done;
 			}
 			if (s == SIDE_SERVER && (snd->state == ST_LISTEN || snd->state == ST_CLOSED)) {
 				ep_init_seq(snd, seg->seq);
 				snd->flags |= EP_SYNACK;
-				ep_set_state(t, snd, ST_SYN_RCVD);
 				if (!(rcv->flags & EP_SEQ)) {
 					ep_init_seq(rcv, seg->ack - 1);
 					f->flags |= FL_PARTIAL;
 				}
-				ep_set_state(t, rcv, ST_ESTABLISHED);
-				primary = EV_SYN_ACK;
-			} else if ((snd->flags & EP_SYN) && rcv->state == ST_SYN_RCVD) {
-				/* Simultaneous open: this SYN-ACK completes the peer's open. */
+				step(t, f, &st, s, ST_SYN_RCVD, EV_SYN_ACK);
+				step(t, f, &st, !s, ST_ESTABLISHED, STEP_AUTO);
+			} else if (snd->state == ST_SYN_SENT && (rcv->flags & EP_SYN)) {
+				/* Simultaneous open: the SYN+ACK shows the peer's SYN arrived. */
 				snd->flags |= EP_SYNACK;
-				ep_set_state(t, rcv, ST_ESTABLISHED);
-				primary = EV_SYN_ACK;
+				step(t, f, &st, s, ST_SYN_RCVD, s == SIDE_SERVER ? EV_SYN_ACK : STEP_AUTO);
+				if (rcv->state == ST_SYN_RCVD)
+					step(t, f, &st, !s, ST_ESTABLISHED, STEP_AUTO);
 			} else {
-				t->st.bad_flags++;
+				t->st.syn_ignored++;
 				goto done;
 			}
 		}
@@ -593,7 +709,7 @@ tracker_process(struct tracker *t, uint32_t idx, int s, const struct segment *se
 	    rcv->state == ST_LISTEN && seg->ack != 0) {
 		ep_init_seq(rcv, seg->ack - 1);
 		f->flags |= FL_INFERRED | FL_PARTIAL;
-		ep_set_state(t, snd, ST_ESTABLISHED);
+		step(t, f, &st, s, ST_ESTABLISHED, STEP_AUTO);
 		ep_set_state(t, rcv, ST_SYN_RCVD);
 	}
 
@@ -604,25 +720,9 @@ tracker_process(struct tracker *t, uint32_t idx, int s, const struct segment *se
 			snd->win_max = w;
 	}
 
-	/* ACK: what the sender acknowledges moves the receiver. */
-	if ((fl & TH_ACK) && (rcv->flags & EP_SEQ)) {
-		if (!(snd->flags & EP_ACKED) || seq_diff(seg->ack, snd->ack_hi) > 0)
-			snd->ack_hi = seg->ack;
-		snd->flags |= EP_ACKED;
-		if (rcv->state == ST_SYN_RCVD && seq_diff(seg->ack, rcv->isn + 1) >= 0)
-			ep_set_state(t, rcv, ST_ESTABLISHED);
-		if ((rcv->flags & EP_FIN) && seq_diff(seg->ack, rcv->fin_seq + 1) >= 0) {
-			if (rcv->state == ST_FIN_WAIT_1)
-				ep_set_state(t, rcv, ST_FIN_WAIT_2);
-			else if (rcv->state == ST_CLOSING)
-				ep_set_state(t, rcv, ST_TIME_WAIT);
-			else if (rcv->state == ST_LAST_ACK)
-				ep_set_state(t, rcv, ST_CLOSED);
-		}
-	} else if (fl & TH_ACK) {
-		snd->ack_hi = seg->ack;
-		snd->flags |= EP_ACKED;
-	}
+	/* What the sender shows it received: the peer's FIN, by acknowledging it. */
+	if ((fl & TH_ACK) && (rcv->flags & EP_FIN) && seq_diff(seg->ack, rcv->fin_seq + 1) >= 0)
+		take_fin(t, f, &st, s);
 
 	/* Data: bytes by sequence space, so a retransmission counts once. */
 	dstart = seg->seq + ((fl & TH_SYN) ? 1 : 0);
@@ -642,75 +742,33 @@ tracker_process(struct tracker *t, uint32_t idx, int s, const struct segment *se
 		}
 	}
 
-	/* FIN (RFC 9293 3.10.7.4 eighth step). */
+	/* The sender's own FIN (RFC 9293 3.10.4 CLOSE). */
 	if (fl & TH_FIN) {
-		uint32_t fseq = dend;
-
 		if (!(snd->flags & EP_FIN)) {
 			snd->flags |= EP_FIN;
-			snd->fin_seq = fseq;
+			snd->fin_seq = dend;
+			if (fl & TH_ACK) {
+				snd->flags |= EP_FIN_ACK;
+				snd->fin_ack = seg->ack;
+			}
 			if (f->closed_by == SIDE_NONE)
 				f->closed_by = (uint8_t)s;
-			switch (snd->state) {
-			case ST_CLOSE_WAIT:
-				/*
-				 * A FIN that does not acknowledge the peer's FIN was
-				 * sent before that FIN arrived: the FINs crossed
-				 * (simultaneous close, RFC 9293 figure 13).
-				 */
-				if ((fl & TH_ACK) && seq_diff(seg->ack, rcv->fin_seq + 1) < 0)
-					ep_set_state(t, snd, ST_CLOSING);
-				else
-					ep_set_state(t, snd, ST_LAST_ACK);
-				break;
-			case ST_FIN_WAIT_1:
-			case ST_FIN_WAIT_2:
-			case ST_CLOSING:
-			case ST_TIME_WAIT:
-			case ST_LAST_ACK:
-				break;
-			default:
-				ep_set_state(t, snd, ST_FIN_WAIT_1);
-				break;
-			}
-			switch (rcv->state) {
-			case ST_FIN_WAIT_1:
-				ep_set_state(t, rcv, ST_CLOSING);
-				break;
-			case ST_FIN_WAIT_2:
-				ep_set_state(t, rcv, ST_TIME_WAIT);
-				break;
-			case ST_CLOSING:
-			case ST_TIME_WAIT:
-			case ST_CLOSE_WAIT:
-			case ST_LAST_ACK:
-				break;
-			default:
-				ep_set_state(t, rcv, ST_CLOSE_WAIT);
-				break;
-			}
-			primary = EV_FIN;
-		} else if (fseq == snd->fin_seq) {
+			step(t, f, &st, s, snd->state == ST_CLOSE_WAIT ? ST_LAST_ACK : ST_FIN_WAIT_1,
+			    EV_FIN);
+		} else if (dend == snd->fin_seq) {
 			t->st.retransmits++;
 		}
+	} else if ((snd->flags & EP_FIN) && seq_diff(seg->seq, snd->fin_seq + 1) >= 0) {
+		/* The sender went on past its FIN: in order, so the FIN arrived first. */
+		take_fin(t, f, &st, !s);
 	}
 
-	/* Events: the segment's own, then each endpoint's new state. */
-	if (primary >= 0)
-		tracker_event(t, f, (enum event_type)primary, s, was, seg->ts_us,
-		    primary == EV_SYN || primary == EV_SYN_ACK ? &seg->opt : NULL);
-	for (int i = 0, e = s; i < 2; i++, e = !e) {
-		enum tcp_state now = f->ep[e].state;
+	/* The receiver takes what this segment acknowledges (a FIN segment's ACK waits with its FIN). */
+	if ((fl & TH_ACK) && !(fl & TH_FIN))
+		take_ack(t, f, &st, !s, seg->ack);
 
-		if (now == was[e] || now == ST_LISTEN)
-			continue; /* LISTEN is assumed, not seen */
-		if (now == ST_ESTABLISHED)
-			tracker_event(t, f, EV_ESTABLISHED, e, was, seg->ts_us, NULL);
-		else if (now == ST_TIME_WAIT)
-			tracker_event(t, f, EV_TIME_WAIT, e, was, seg->ts_us, NULL);
-		else if (e != s || primary < 0)
-			tracker_event(t, f, EV_STATE, e, was, seg->ts_us, NULL);
-	}
+	steps_emit(t, f, &st, was, seg->ts_us, &seg->opt);
+
 	/* Over for the application once neither side waits for anything (RFC 9293 3.6). */
 	if ((f->ep[0].flags & EP_FIN) && (f->ep[1].flags & EP_FIN) &&
 	    (f->ep[0].state == ST_TIME_WAIT || f->ep[0].state == ST_CLOSED) &&
@@ -728,7 +786,7 @@ done:
 	return;
 
 reuse:
-	/* A new SYN with a new ISN: the old connection is over, a new one begins. */
+	/* A new SYN with a new ISN: the old attempt is over, a new one begins. */
 	if (!(f->flags & FL_CLOSED))
 		tracker_closed(t, f, CR_REUSED, s, seg->ts_us);
 	tracker_remove(t, idx);
@@ -743,8 +801,8 @@ tracker_start(struct tracker *t, const struct segment *seg)
 	struct flow *f;
 	int client;
 
-	if (seg->flags & TH_RST) {
-		t->st.stray++; /* a reset of nothing we know */
+	if (seg->flags & (TH_RST | TH_FIN)) {
+		t->st.stray++; /* a reset or close of nothing we know */
 		return;
 	}
 	if ((seg->flags & (TH_SYN | TH_ACK)) == TH_SYN) {
@@ -790,8 +848,7 @@ tracker_expire_one(struct tracker *t, uint32_t idx, uint64_t deadline)
 		reason = CR_SYN_TIMEOUT;
 		break;
 	case FC_CLOSING:
-		reason = (f->ep[0].flags & EP_FIN) && (f->ep[1].flags & EP_FIN) ? CR_FIN :
-		    CR_CLOSING_TIMEOUT;
+		reason = CR_CLOSING_TIMEOUT; /* a close that never completed */
 		break;
 	default:
 		reason = CR_IDLE_TIMEOUT;
@@ -824,16 +881,12 @@ tracker_advance(struct tracker *t, uint64_t now_us)
 
 /* Same packet captured twice: same direction, same signature, within DUP_WINDOW_US. */
 static int
-tracker_duplicate(struct flow *f, int s, const struct segment *seg)
+tracker_duplicate(const struct flow *f, int s, const struct segment *seg)
 {
-	uint32_t sig = seg->seq * 0x9e3779b1u ^ seg->ack * 0x85ebca6bu ^
-	    (seg->len << 8 | seg->flags) * 0xc2b2ae35u ^ seg->win ^ seg->opt.ts_val * 0x27d4eb2fu;
 	int last = f->flags & FL_LAST_SERVER ? SIDE_SERVER : SIDE_CLIENT;
-	int dup = f->ep[s].pkts > 0 && f->ep[s].dup_sig == sig && last == s &&
-	    seg->ts_us - f->last_ts <= DUP_WINDOW_US;
 
-	f->ep[s].dup_sig = sig;
-	return dup;
+	return f->ep[s].pkts > 0 && f->ep[s].dup_sig == tracker_dup_sig(seg) && last == s &&
+	    seg->ts_us - f->last_ts <= DUP_WINDOW_US;
 }
 
 void

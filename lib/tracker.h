@@ -46,6 +46,7 @@ struct tracker_stats {
 	uint64_t stray;           /* segments that neither belong to nor start a flow */
 	uint64_t bad_flags;       /* SYN+FIN, SYN+RST, no flags ...: ignored */
 	uint64_t rst_out_of_window;
+	uint64_t syn_ignored;     /* SYN or SYN-ACK that opens nothing (RFC 5961 4 challenge) */
 	uint64_t retransmits;     /* segments wholly below what the sender already sent */
 	uint64_t duplicates;      /* the same segment captured twice */
 	uint64_t open_by_state[ST_NSTATES]; /* endpoints in each state now */

@@ -98,7 +98,7 @@ handshake(void)
 	seg(C, TH_ACK, 0);
 }
 
-#define HS "SYN client SYN_SENT LISTEN|SYN_ACK server ESTABLISHED SYN_RCVD|" \
+#define HS "SYN client SYN_SENT LISTEN|SYN_ACK server SYN_SENT SYN_RCVD|" \
 	"ESTABLISHED client ESTABLISHED SYN_RCVD|ESTABLISHED server ESTABLISHED ESTABLISHED|"
 
 #define EXPECT(name, want) do { TEST_BEGIN(name); CHECK_EQ_S(got, want); TEST_END(); } while (0)
@@ -119,9 +119,9 @@ main(void)
 	seg(S, TH_ACK | TH_FIN, 0);
 	seg(C, TH_ACK, 0);
 	EXPECT("client closes first", HS
-	    "FIN client FIN_WAIT_1 CLOSE_WAIT|STATE server FIN_WAIT_1 CLOSE_WAIT|"
+	    "FIN client FIN_WAIT_1 ESTABLISHED|STATE server FIN_WAIT_1 CLOSE_WAIT|"
 	    "STATE client FIN_WAIT_2 CLOSE_WAIT|"
-	    "FIN server TIME_WAIT LAST_ACK|TIME_WAIT client TIME_WAIT LAST_ACK|"
+	    "FIN server FIN_WAIT_2 LAST_ACK|TIME_WAIT client TIME_WAIT LAST_ACK|"
 	    "STATE server TIME_WAIT CLOSED|CLOSED fin client TIME_WAIT CLOSED by=SF|");
 	TEST_BEGIN("bytes by sequence space");
 	CHECK_EQ_U(last_closed.client.bytes, 3);
@@ -137,8 +137,8 @@ main(void)
 	seg(C, TH_ACK | TH_FIN, 0);
 	seg(S, TH_ACK, 0);
 	EXPECT("three-segment close, server first", HS
-	    "FIN server CLOSE_WAIT FIN_WAIT_1|STATE client CLOSE_WAIT FIN_WAIT_1|"
-	    "FIN client LAST_ACK TIME_WAIT|TIME_WAIT server LAST_ACK TIME_WAIT|"
+	    "FIN server ESTABLISHED FIN_WAIT_1|STATE client CLOSE_WAIT FIN_WAIT_1|"
+	    "FIN client LAST_ACK FIN_WAIT_1|TIME_WAIT server LAST_ACK TIME_WAIT|"
 	    "STATE client CLOSED TIME_WAIT|CLOSED fin server CLOSED TIME_WAIT by=SF|");
 
 	start(64);
@@ -151,9 +151,9 @@ main(void)
 		seg_full(S, TH_ACK, s + 1, c + 1, 0, 40000);
 	}
 	EXPECT("simultaneous close", HS
-	    "FIN client FIN_WAIT_1 CLOSE_WAIT|STATE server FIN_WAIT_1 CLOSE_WAIT|"
-	    "FIN server CLOSING CLOSING|STATE client CLOSING CLOSING|"
-	    "TIME_WAIT server CLOSING TIME_WAIT|"
+	    "FIN client FIN_WAIT_1 ESTABLISHED|"
+	    "FIN server FIN_WAIT_1 FIN_WAIT_1|STATE client CLOSING FIN_WAIT_1|"
+	    "STATE server CLOSING CLOSING|TIME_WAIT server CLOSING TIME_WAIT|"
 	    "TIME_WAIT client TIME_WAIT TIME_WAIT|CLOSED fin client TIME_WAIT TIME_WAIT by=SF|");
 
 	start(64);
@@ -204,7 +204,7 @@ main(void)
 	handshake();
 	seg_full(S, TH_RST, sseq + 5000000, 0, 0, 40000);
 	seg(C, TH_ACK | TH_FIN, 0);
-	EXPECT("out-of-window RST ignored", HS "FIN client FIN_WAIT_1 CLOSE_WAIT|STATE server FIN_WAIT_1 CLOSE_WAIT|");
+	EXPECT("out-of-window RST ignored", HS "FIN client FIN_WAIT_1 ESTABLISHED|");
 	TEST_BEGIN("out-of-window RST counted");
 	CHECK_EQ_U(tracker_stats(tr)->rst_out_of_window, 1);
 	TEST_END();
@@ -213,14 +213,14 @@ main(void)
 	handshake();
 	seg(C, TH_ACK | TH_FIN, 0);
 	seg(S, TH_ACK | TH_RST, 0);
-	EXPECT("RST after a half-close", HS "FIN client FIN_WAIT_1 CLOSE_WAIT|STATE server FIN_WAIT_1 CLOSE_WAIT|"
+	EXPECT("RST after a half-close", HS "FIN client FIN_WAIT_1 ESTABLISHED|"
 	    "RST server CLOSED CLOSED|CLOSED rst server CLOSED CLOSED by=RSTR|");
 
 	start(64);
 	seg(C, TH_SYN, 0);
 	seg(S, TH_SYN | TH_ACK, 0);
 	seg(S, TH_RST, 0);
-	EXPECT("RST in SYN_RCVD", "SYN client SYN_SENT LISTEN|SYN_ACK server ESTABLISHED SYN_RCVD|"
+	EXPECT("RST in SYN_RCVD", "SYN client SYN_SENT LISTEN|SYN_ACK server SYN_SENT SYN_RCVD|"
 	    "ESTABLISHED client ESTABLISHED SYN_RCVD|RST server CLOSED CLOSED|"
 	    "CLOSED rst server CLOSED CLOSED by=RSTR|");
 
@@ -241,10 +241,11 @@ main(void)
 		seg_full(C, TH_SYN | TH_ACK, c - 1, s + 1, 0, 40000);
 		seg_full(S, TH_SYN | TH_ACK, s, c, 0, 40000);
 	}
-	EXPECT("simultaneous open", "SYN client SYN_SENT LISTEN|SYN server SYN_RCVD SYN_RCVD|"
-	    "STATE client SYN_RCVD SYN_RCVD|"
-	    "SYN_ACK client SYN_RCVD ESTABLISHED|ESTABLISHED server SYN_RCVD ESTABLISHED|"
-	    "SYN_ACK server ESTABLISHED ESTABLISHED|ESTABLISHED client ESTABLISHED ESTABLISHED|");
+	seg_full(C, TH_ACK, cseq, sseq + 1, 0, 40000);
+	EXPECT("simultaneous open", "SYN client SYN_SENT LISTEN|SYN server SYN_SENT SYN_SENT|"
+	    "STATE client SYN_RCVD SYN_SENT|"
+	    "SYN_ACK server SYN_RCVD SYN_RCVD|ESTABLISHED client ESTABLISHED SYN_RCVD|"
+	    "ESTABLISHED server ESTABLISHED ESTABLISHED|");
 
 	start(64);
 	handshake();
@@ -254,8 +255,8 @@ main(void)
 	seg(C, TH_ACK, 0);
 	seg(S, TH_ACK | TH_PSH | TH_FIN, 50);
 	seg(C, TH_ACK, 0);
-	EXPECT("half-close with data, FIN with data", HS "FIN client FIN_WAIT_1 CLOSE_WAIT|STATE server FIN_WAIT_1 CLOSE_WAIT|"
-	    "STATE client FIN_WAIT_2 CLOSE_WAIT|FIN server TIME_WAIT LAST_ACK|"
+	EXPECT("half-close with data, FIN with data", HS "FIN client FIN_WAIT_1 ESTABLISHED|STATE server FIN_WAIT_1 CLOSE_WAIT|"
+	    "STATE client FIN_WAIT_2 CLOSE_WAIT|FIN server FIN_WAIT_2 LAST_ACK|"
 	    "TIME_WAIT client TIME_WAIT LAST_ACK|STATE server TIME_WAIT CLOSED|"
 	    "CLOSED fin client TIME_WAIT CLOSED by=SF|");
 	TEST_BEGIN("half-close bytes");
@@ -267,7 +268,7 @@ main(void)
 	seg(C, TH_ACK | TH_FIN, 0);
 	cseq--;
 	seg(C, TH_ACK | TH_FIN, 0);
-	EXPECT("retransmitted FIN", HS "FIN client FIN_WAIT_1 CLOSE_WAIT|STATE server FIN_WAIT_1 CLOSE_WAIT|");
+	EXPECT("retransmitted FIN", HS "FIN client FIN_WAIT_1 ESTABLISHED|");
 
 	start(64);
 	handshake();
@@ -286,8 +287,10 @@ main(void)
 	handshake();
 	got[0] = '\0';
 	seg_full(C, TH_SYN, 777777, 0, 0, 40000);
-	EXPECT("new ISN on an established 4-tuple", "CLOSED reused none ESTABLISHED ESTABLISHED by=S1|"
-	    "SYN client SYN_SENT LISTEN|");
+	EXPECT("a SYN on an established 4-tuple is challenged, not obeyed", "");
+	TEST_BEGIN("challenged SYN counted");
+	CHECK_EQ_U(tracker_stats(tr)->syn_ignored, 1);
+	TEST_END();
 
 	start(64);
 	handshake();
@@ -332,7 +335,7 @@ main(void)
 	seg(C, TH_ACK | TH_FIN, 0);
 	seg(S, TH_ACK | TH_FIN, 0);
 	seg(C, TH_ACK, 0);
-	EXPECT("midstream pickup", "FIN client FIN_WAIT_1 CLOSE_WAIT|STATE server FIN_WAIT_1 CLOSE_WAIT|FIN server TIME_WAIT LAST_ACK|"
+	EXPECT("midstream pickup", "FIN client FIN_WAIT_1 ESTABLISHED|STATE server FIN_WAIT_1 CLOSE_WAIT|FIN server FIN_WAIT_1 LAST_ACK|"
 	    "TIME_WAIT client TIME_WAIT LAST_ACK|STATE server TIME_WAIT CLOSED|"
 	    "CLOSED fin client TIME_WAIT CLOSED by=SF|");
 	TEST_BEGIN("midstream is partial");
@@ -342,7 +345,7 @@ main(void)
 
 	start(64);
 	seg_full(S, TH_SYN | TH_ACK, sseq, cseq + 1, 0, 40000);
-	EXPECT("SYN-ACK first", "SYN_ACK server ESTABLISHED SYN_RCVD|ESTABLISHED client ESTABLISHED SYN_RCVD|");
+	EXPECT("SYN-ACK first", "SYN_ACK server SYN_SENT SYN_RCVD|ESTABLISHED client ESTABLISHED SYN_RCVD|");
 
 	start(64);
 	seg(C, TH_RST, 0);
@@ -358,8 +361,8 @@ main(void)
 	seg(C, TH_ACK | TH_FIN, 0);
 	now_us += 241ULL * 1000000;
 	tracker_advance(tr, now_us);
-	EXPECT("half-open close times out", HS "FIN client FIN_WAIT_1 CLOSE_WAIT|STATE server FIN_WAIT_1 CLOSE_WAIT|"
-	    "CLOSED closing_timeout client FIN_WAIT_1 CLOSE_WAIT by=S2|");
+	EXPECT("half-open close times out", HS "FIN client FIN_WAIT_1 ESTABLISHED|"
+	    "CLOSED closing_timeout client FIN_WAIT_1 ESTABLISHED by=S2|");
 
 	start(64);
 	handshake();
@@ -367,9 +370,9 @@ main(void)
 	seg(S, TH_ACK | TH_FIN, 0);
 	now_us += 241ULL * 1000000;
 	tracker_advance(tr, now_us);
-	EXPECT("last ACK unobserved", HS "FIN client FIN_WAIT_1 CLOSE_WAIT|STATE server FIN_WAIT_1 CLOSE_WAIT|"
-	    "FIN server TIME_WAIT LAST_ACK|TIME_WAIT client TIME_WAIT LAST_ACK|"
-	    "CLOSED fin client TIME_WAIT LAST_ACK by=SF|");
+	EXPECT("last ACK unobserved: the close never completed", HS "FIN client FIN_WAIT_1 ESTABLISHED|"
+	    "STATE server FIN_WAIT_1 CLOSE_WAIT|FIN server FIN_WAIT_1 LAST_ACK|"
+	    "CLOSED closing_timeout client FIN_WAIT_1 LAST_ACK by=SF|");
 
 	/* Eviction: a full table gives up a handshake before an established connection. */
 	start(2);
