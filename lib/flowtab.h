@@ -18,7 +18,8 @@
 
 /* Expiry classes, in eviction order: the first is the least valuable. */
 enum flow_class {
-	FC_DONE = 0,  /* CLOSED already reported; remembered for TIME_WAIT / stray absorption */
+	FC_LINGER = 0, /* reset: CLOSED reported; remembered briefly to absorb what trails a RST */
+	FC_DONE,      /* CLOSED reported; remembered for TIME_WAIT and late retransmissions */
 	FC_SYN,       /* handshake not complete */
 	FC_CLOSING,   /* a FIN was seen, the close is not complete */
 	FC_ESTABLISHED,

@@ -51,6 +51,7 @@ tracker_config_default(struct tracker_config *cfg)
 static void
 tracker_apply_timeouts(struct tracker *t)
 {
+	t->timeout_us[FC_LINGER] = TRACKER_LINGER_S * USEC;
 	t->timeout_us[FC_DONE] = t->cfg.timeout_time_wait_s * USEC;
 	t->timeout_us[FC_SYN] = t->cfg.timeout_syn_s * USEC;
 	t->timeout_us[FC_CLOSING] = t->cfg.timeout_closing_s * USEC;
@@ -292,7 +293,7 @@ tracker_evict(struct tracker *t, uint64_t ts)
 	for (c = 0; c < FC_NCLASSES; c++) {
 		if ((idx = flowtab_oldest(&t->ft, c)) == FLOW_NONE)
 			continue;
-		if (c != FC_DONE) {
+		if (c != FC_DONE && c != FC_LINGER) {
 			t->st.flows_evicted++;
 			tracker_closed(t, &t->ft.flows[idx], CR_EVICTED, SIDE_NONE, ts);
 		}
@@ -398,7 +399,7 @@ static enum flow_class
 tracker_class(const struct flow *f)
 {
 	if (f->flags & FL_CLOSED)
-		return FC_DONE;
+		return (f->ep[0].flags | f->ep[1].flags) & EP_RST ? FC_LINGER : FC_DONE;
 	if ((f->ep[0].flags | f->ep[1].flags) & EP_FIN)
 		return FC_CLOSING;
 	if (f->ep[0].state == ST_ESTABLISHED && f->ep[1].state == ST_ESTABLISHED)
@@ -720,6 +721,11 @@ tracker_process(struct tracker *t, uint32_t idx, int s, const struct segment *se
 			snd->win_max = w;
 	}
 
+	if ((fl & TH_ACK) && (!(snd->flags & EP_ACKED) || seq_diff(seg->ack, snd->ack_hi) > 0)) {
+		snd->ack_hi = seg->ack;
+		snd->flags |= EP_ACKED;
+	}
+
 	/* What the sender shows it received: the peer's FIN, by acknowledging it. */
 	if ((fl & TH_ACK) && (rcv->flags & EP_FIN) && seq_diff(seg->ack, rcv->fin_seq + 1) >= 0)
 		take_fin(t, f, &st, s);
@@ -841,6 +847,7 @@ tracker_expire_one(struct tracker *t, uint32_t idx, uint64_t deadline)
 	enum close_reason reason;
 
 	switch (f->cls) {
+	case FC_LINGER:
 	case FC_DONE:
 		tracker_remove(t, idx);
 		return;
@@ -938,7 +945,8 @@ tracker_segment(struct tracker *t, const struct segment *seg)
 			return;
 		}
 		f->ep[s].pkts++;
-		if (fl & (TH_FIN | TH_SYN)) {
+		t->st.after_close++;
+		if ((fl & (TH_FIN | TH_SYN)) && f->cls == FC_DONE) {
 			f->touch_ts = seg->ts_us; /* a retransmitted FIN restarts 2MSL */
 			flowtab_touch(&t->ft, idx, FC_DONE);
 		}
@@ -950,7 +958,8 @@ tracker_segment(struct tracker *t, const struct segment *seg)
 void
 tracker_flush(struct tracker *t, uint64_t now_us, enum close_reason reason)
 {
-	static const enum flow_class order[] = { FC_SYN, FC_CLOSING, FC_ESTABLISHED, FC_DONE };
+	static const enum flow_class order[] = { FC_SYN, FC_CLOSING, FC_ESTABLISHED, FC_DONE,
+		FC_LINGER };
 	uint32_t idx;
 	size_t i;
 
@@ -958,7 +967,7 @@ tracker_flush(struct tracker *t, uint64_t now_us, enum close_reason reason)
 		t->now = now_us;
 	for (i = 0; i < sizeof order / sizeof order[0]; i++) {
 		while ((idx = flowtab_oldest(&t->ft, order[i])) != FLOW_NONE) {
-			if (order[i] != FC_DONE)
+			if (order[i] != FC_DONE && order[i] != FC_LINGER)
 				tracker_closed(t, &t->ft.flows[idx], reason, SIDE_NONE, t->now);
 			tracker_remove(t, idx);
 		}

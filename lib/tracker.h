@@ -33,6 +33,7 @@ struct tracker_config {
 #define TRACKER_TIMEOUT_ESTABLISHED_S 7440 /* > Linux's 2 h keepalive */
 #define TRACKER_TIMEOUT_CLOSING_S 240
 #define TRACKER_TIMEOUT_TIME_WAIT_S 60
+#define TRACKER_LINGER_S 10 /* a reset connection is remembered this long (conntrack's CLOSE) */
 
 void tracker_config_default(struct tracker_config *cfg);
 
@@ -44,6 +45,7 @@ struct tracker_stats {
 	uint64_t closed[CR_NREASONS];
 	uint64_t events[EV_NTYPES];
 	uint64_t stray;           /* segments that neither belong to nor start a flow */
+	uint64_t after_close;     /* segments of a connection already reported CLOSED */
 	uint64_t bad_flags;       /* SYN+FIN, SYN+RST, no flags ...: ignored */
 	uint64_t rst_out_of_window;
 	uint64_t syn_ignored;     /* SYN or SYN-ACK that opens nothing (RFC 5961 4 challenge) */

@@ -211,6 +211,28 @@ main(void)
 
 	start(64);
 	handshake();
+	seg(S, TH_ACK | TH_FIN, 0);
+	seg_full(S, TH_RST, sseq - 1, 0, 0, 40000); /* at the FIN's seq: what the client acked */
+	EXPECT("RST at the receiver's ack is in window", HS "FIN server ESTABLISHED FIN_WAIT_1|"
+	    "RST server CLOSED CLOSED|CLOSED rst server CLOSED CLOSED by=RSTR|");
+
+	start(64);
+	handshake();
+	seg(C, TH_ACK | TH_RST, 0);
+	now_us += 5ULL * 1000000;
+	seg(C, TH_ACK | TH_PSH, 10);
+	TEST_BEGIN("what trails a RST is absorbed and counted");
+	CHECK_EQ_U(tracker_stats(tr)->after_close, 1);
+	CHECK_EQ_U(tracker_stats(tr)->flows_created, 1);
+	TEST_END();
+	now_us += 11ULL * 1000000;
+	seg(C, TH_ACK | TH_PSH, 10);
+	TEST_BEGIN("after the linger a reset 4-tuple is new traffic");
+	CHECK_EQ_U(tracker_stats(tr)->flows_created, 2);
+	TEST_END();
+
+	start(64);
+	handshake();
 	seg(C, TH_ACK | TH_FIN, 0);
 	seg(S, TH_ACK | TH_RST, 0);
 	EXPECT("RST after a half-close", HS "FIN client FIN_WAIT_1 ESTABLISHED|"
