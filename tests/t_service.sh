@@ -105,9 +105,12 @@ outputs: { file: { path = "$logdir/events.json"; }; };
 EOF
 
 # --- a real journald, private to this test ----------------------------------
-mount -t tmpfs tmpfs /run/systemd
-mount -t tmpfs tmpfs /run/log
-[ -d /var/log/journal ] && mount -t tmpfs tmpfs /var/log/journal
+for d in /run/systemd /run/log /var/log/journal /var/lib/systemd/catalog; do
+	if ! { mkdir -p "$d" && mount -t tmpfs -o mode=0755 tmpfs "$d"; }; then
+		fail service_journald "cannot mount a private tmpfs on $d"
+		exit 0
+	fi
+done
 /lib/systemd/systemd-journald >"$TMP/journald.out" 2>&1 &
 pids="$pids $!"
 if ! wait_for 10 test -S /run/systemd/journal/socket; then
