@@ -123,6 +123,29 @@ FUZZ_SECONDS ?= 60
 fuzz: deps
 	@BUILD=$(BUILD) FUZZ_SECONDS=$(FUZZ_SECONDS) tests/fuzz.sh
 
+# libFuzzer harnesses (tests/fuzz/fuzz_*.c) in build-fuzz/: clang with the
+# fuzzer, address and undefined sanitizers. lib/ and the daemon modules (not
+# main.c) are rebuilt there with coverage instrumentation; their warnings are
+# their owners' (no -Werror), the harnesses' are ours.
+FUZZ_DIR   := build-fuzz
+FUZZ_CC    ?= clang
+FUZZ_SAN   := -fsanitize=address,undefined -fno-sanitize-recover=undefined
+FUZZ_FLAGS := -std=c11 -O1 -g -fno-omit-frame-pointer $(FUZZ_SAN) -MMD -MP
+FUZZ_OBJ   := $(LIB_SRC:%.c=$(FUZZ_DIR)/%.o) \
+	$(patsubst %.c,$(FUZZ_DIR)/%.o,$(filter-out daemon/main.c,$(DAEMON_SRC)))
+FUZZ_BIN   := $(patsubst tests/fuzz/%.c,$(FUZZ_DIR)/%,$(wildcard tests/fuzz/fuzz_*.c))
+.PHONY: fuzz-build
+fuzz-build: $(FUZZ_BIN)
+$(FUZZ_DIR)/lib/%.o: lib/%.c
+	@mkdir -p $(@D)
+	$(FUZZ_CC) $(CPPFLAGS) $(FUZZ_FLAGS) $(filter-out -Werror,$(WARN)) -fsanitize=fuzzer-no-link -c -o $@ $<
+$(FUZZ_DIR)/daemon/%.o: daemon/%.c
+	@mkdir -p $(@D)
+	$(FUZZ_CC) $(CPPFLAGS) $(PKG_CFLAGS) $(FUZZ_FLAGS) $(filter-out -Werror,$(WARN)) -fsanitize=fuzzer-no-link -c -o $@ $<
+$(FUZZ_DIR)/fuzz_%: tests/fuzz/fuzz_%.c $(FUZZ_OBJ)
+	$(FUZZ_CC) $(CPPFLAGS) $(PKG_CFLAGS) $(FUZZ_FLAGS) $(WARN) -fsanitize=fuzzer -Ilib -Idaemon -o $@ $< $(FUZZ_OBJ) $(PKG_LIBS)
+-include $(FUZZ_OBJ:.o=.d) $(FUZZ_BIN:=.d)
+
 install: all
 	install -d $(DESTDIR)$(SBINDIR) $(DESTDIR)$(MANDIR)/man8 $(DESTDIR)$(MANDIR)/man5 \
 		$(DESTDIR)$(SYSCONFDIR)/tcpstated $(DESTDIR)$(UNITDIR) $(DESTDIR)$(CATALOGDIR) \
