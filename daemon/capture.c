@@ -202,6 +202,7 @@ capture_activate(const struct capture_params *par, int *dltp, char *expr, size_t
     char *err, size_t errlen)
 {
 	char ebuf[PCAP_ERRBUF_SIZE];
+	const char *why, *status;
 	struct config tmp;
 	pcap_t *p;
 	int rc, dlt;
@@ -223,13 +224,15 @@ capture_activate(const struct capture_params *par, int *dltp, char *expr, size_t
 	}
 	rc = pcap_activate(p);
 	if (rc < 0) {
-		if (rc == PCAP_ERROR || *pcap_geterr(p) == '\0')
-			snprintf(err, errlen, "capture on %s: %s%s", par->interface,
-			    rc == PCAP_ERROR ? "" : pcap_statustostr(rc),
-			    rc == PCAP_ERROR ? pcap_geterr(p) : "");
+		/* pcap_geterr() often says more than the status, sometimes the same. */
+		why = pcap_geterr(p);
+		status = pcap_statustostr(rc);
+		if (*why == '\0')
+			why = status;
+		if (rc == PCAP_ERROR || strcmp(why, status) == 0)
+			snprintf(err, errlen, "capture on %s: %s", par->interface, why);
 		else
-			snprintf(err, errlen, "capture on %s: %s (%s)", par->interface,
-			    pcap_statustostr(rc), pcap_geterr(p));
+			snprintf(err, errlen, "capture on %s: %s (%s)", par->interface, status, why);
 		if (rc == PCAP_ERROR_PERM_DENIED)
 			snprintf(err + strlen(err), errlen - strlen(err),
 			    "; capturing needs root or CAP_NET_RAW");

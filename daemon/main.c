@@ -365,13 +365,13 @@ main_status(struct main_state *m, int ready)
 	capture_stats(m->capture, &cs);
 	if (capture_is_up(m->capture))
 		snprintf(buf, sizeof(buf),
-		    "capturing %s (%s): %" PRIu64 " connections, %" PRIu64 " events, %" PRIu64
+		    "capturing %s (%s): %" PRIu64 " connections tracked, %" PRIu64 " events, %" PRIu64
 		    " capture drops, %" PRIu64 " output drops",
 		    m->cfg.interface, capture_filter(m->capture), ts->flows_active, m->events,
 		    cs.dropped + cs.ifdropped, main_output_drops(m));
 	else
 		snprintf(buf, sizeof(buf),
-		    "capture on %s is down, retrying: %" PRIu64 " connections, %" PRIu64
+		    "capture on %s is down, retrying: %" PRIu64 " connections tracked, %" PRIu64
 		    " events, %" PRIu64 " capture drops, %" PRIu64 " output drops",
 		    m->cfg.interface, ts->flows_active, m->events, cs.dropped + cs.ifdropped,
 		    main_output_drops(m));
@@ -398,7 +398,7 @@ main_log_counters(struct main_state *m, int final)
 		memset(&cs, 0, sizeof(cs));
 	if (!final) {
 		log_info("stats: %" PRIu64 " packets, %" PRIu64 " dropped by the kernel, %" PRIu64
-			 " by the interface; %" PRIu64 " connections open; %" PRIu64
+			 " by the interface; %" PRIu64 " connections tracked; %" PRIu64
 			 " events; %" PRIu64 " output drops",
 		    cs.received, cs.dropped, cs.ifdropped, ts->flows_active, m->events,
 		    m->outputs != NULL ? main_output_drops(m) : 0);
@@ -416,7 +416,7 @@ main_log_counters(struct main_state *m, int final)
 			    decode_result_name((enum decode_result)i), m->dstats.result[i]);
 	log_info("%s", buf);
 	len = (size_t)snprintf(buf, sizeof(buf),
-	    "tracker: %" PRIu64 " segments, %" PRIu64 " connections (%" PRIu64 " evicted), %" PRIu64
+	    "tracker: %" PRIu64 " segments, %" PRIu64 " connections seen (%" PRIu64 " evicted), %" PRIu64
 	    " out-of-window RSTs, %" PRIu64 " duplicates, %" PRIu64 " stray, %" PRIu64
 	    " bad flags; closed:",
 	    ts->segments, ts->flows_created, ts->flows_evicted, ts->rst_out_of_window,
@@ -671,7 +671,10 @@ main_live(struct main_state *m)
 
 	if (privs_drop(m->cfg.user, err, sizeof(err)) == -1)
 		fatalx("cannot drop privileges: %s", err);
-	if (geteuid() != 0)
+	if (geteuid() != 0 && m->cfg.user[0] != '\0')
+		log_info("running as %s (uid %u) with only CAP_NET_RAW", m->cfg.user,
+		    (unsigned)geteuid());
+	else if (geteuid() != 0)
 		log_info("running as uid %u with at most CAP_NET_RAW", (unsigned)geteuid());
 	else
 		log_info("running as root with only CAP_NET_RAW (set daemon.user to switch user)");
