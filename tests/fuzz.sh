@@ -63,20 +63,16 @@ for h in $harnesses; do
 	fi
 
 	# Every reproducer of a past finding must now run clean.
-	n=0 bad=""
 	for f in tests/fuzz/regress/"$h"/*; do
 		[ -f "$f" ] || continue
-		n=$((n + 1))
-		if ! timeout -k 5 60 "$bin" "$f" >"$dir/logs/regress.log" 2>&1; then
-			bad="$bad $f ($(why "$dir/logs/regress.log"))"
+		name=fuzz_${h}_regress_$(basename "$f" | sed 's/\.[^.]*$//; s/[^A-Za-z0-9_]/_/g')
+		if timeout -k 5 60 "$bin" "$f" >"$dir/logs/regress.log" 2>&1; then
+			echo "PASS $name"
+		else
+			echo "FAIL $name: $(why "$dir/logs/regress.log") (replay: $bin $f)"
+			status=1
 		fi
 	done
-	if [ -n "$bad" ]; then
-		echo "FAIL fuzz_${h}_regress: still failing:$bad"
-		status=1
-	elif [ "$n" -gt 0 ]; then
-		echo "PASS fuzz_${h}_regress ($n reproducers)"
-	fi
 
 	corpus=$dir/corpus/$h
 	mkdir -p "$corpus"

@@ -139,7 +139,8 @@ fz_check_errors(const char *err, size_t errlen, int includes)
 	size_t n = fz_strlen(err, errlen), plen = strlen(fz_path);
 	const char *line = err, *nl, *p;
 
-	FZ_ASSERT(n > 0 && err[n - 1] == '\n');
+	FZ_ASSERT(n > 0 && "an error says something");
+	FZ_ASSERT(err[n - 1] == '\n' && "the error text ends with a whole line");
 	for (; *line != '\0'; line = nl + 1) {
 		nl = strchr(line, '\n');
 		FZ_ASSERT(nl != NULL);
@@ -147,7 +148,7 @@ fz_check_errors(const char *err, size_t errlen, int includes)
 			p = line + plen + 1;
 		else {
 			/* Another file: only one the input named with @include. */
-			FZ_ASSERT(includes);
+			FZ_ASSERT(includes && "every error line starts with the config file's name");
 			p = memchr(line, ':', (size_t)(nl - line));
 			FZ_ASSERT(p != NULL && p > line);
 			p++;
@@ -160,7 +161,8 @@ fz_check_errors(const char *err, size_t errlen, int includes)
 		}
 		FZ_ASSERT(*p == ' ' && p + 1 < nl);
 		for (; p < nl; p++)
-			FZ_ASSERT((unsigned char)*p >= 0x20 && *p != 0x7f);
+			FZ_ASSERT((unsigned char)*p >= 0x20 && *p != 0x7f &&
+			    "no control character in an error line");
 	}
 }
 
