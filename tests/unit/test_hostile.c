@@ -110,7 +110,8 @@ decode_exact(int link, const uint8_t *frame, uint32_t len, struct segment *seg,
 
 	if (copy == NULL)
 		abort();
-	memcpy(copy, frame, len);
+	if (len > 0)
+		memcpy(copy, frame, len);
 	r = decode_packet(link, len > 0 ? copy : copy + 1, len, seg, st);
 	free(copy);
 	return r;
