@@ -242,8 +242,8 @@ cp "$TMP/live.conf" "$TMP/good.conf"
 
 for _ in $(seq 50); do [ -S "$TMP/notify.sock" ] && [ -f "$TMP/server.ready" ] && break; sleep 0.1; done
 
-nsenter --net=/run/netns/"$NSA" -- env NOTIFY_SOCKET="$TMP/notify.sock" "$TCPSTATED" -f \
-    -c "$TMP/live.conf" -p 7001,7002,7003,7004,7005,7006,7007,7010 -o json \
+nsenter --net=/run/netns/"$NSA" -- env NOTIFY_SOCKET="$TMP/notify.sock" WATCHDOG_USEC=1000000 \
+    "$TCPSTATED" -f -c "$TMP/live.conf" -p 7001,7002,7003,7004,7005,7006,7007,7010 -o json \
     >"$TMP/events.json" 2>"$TMP/diag.err" &
 DPID=$!
 
@@ -263,6 +263,13 @@ if grep '^READY=1' "$TMP/notify.log" | head -n 1 | grep -q "STATUS=capturing $VA
 	pass live_status_names_interface_and_filter
 else
 	fail live_status_names_interface_and_filter "$(head -n 1 "$TMP/notify.log")"
+fi
+
+# WATCHDOG_USEC=1 s: a ping at least every half second.
+if wait_for 3 sh -c "[ \$(grep -c '^WATCHDOG=1' '$TMP/notify.log') -ge 3 ]"; then
+	pass live_watchdog_pings
+else
+	fail live_watchdog_pings "$(grep -c '^WATCHDOG=1' "$TMP/notify.log") pings"
 fi
 
 # --- the connections ---------------------------------------------------------------

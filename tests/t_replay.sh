@@ -52,7 +52,7 @@ left=$(grep -c 'client ◀──' "$TMP/seed.ladder")
 if [ $rc -eq 0 ] && [ "$arrows" = 10 ] && [ "$right" = 5 ] && [ "$left" = 5 ] &&
     head -n 1 "$TMP/seed.ladder" | grep -q 'client 192.168.42.108:45714  server 192.168.42.109:8000' &&
     grep -q '+0.000000  client ──\[S\] seq=0 ack=0 len=0─*▶ server   client=SYN_SENT' "$TMP/seed.ladder" &&
-    grep -q 'client ◀──\[F.\] seq=493 ack=4 len=0─* server   client=CLOSE_WAIT  server=FIN_WAIT_1' "$TMP/seed.ladder" &&
+    grep -q 'client ◀──\[F.\] seq=493 ack=4 len=0─* server   client=[A-Z_]* *server=FIN_WAIT_1$' "$TMP/seed.ladder" &&
     grep -q '^  CLOSED reason=fin .*closed_by=server .*client=CLOSED server=TIME_WAIT$' "$TMP/seed.ladder" &&
     ! grep -q '^{' "$TMP/seed.ladder"; then
 	pass replay_ladder
