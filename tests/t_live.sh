@@ -554,3 +554,34 @@ EOF2
 	DPID=""
 	[ $rc -eq 0 ] || fail "live_privs_${who}_exit" "exit status $rc"
 done
+
+# --- SIGHUP that changes the capture: the new filter applies; a capture that
+# cannot be opened leaves the old one in force -------------------------------------
+printf 'capture: { interface = "%s"; ports = [ 7001 ]; };\ndaemon: { stats_interval = 0; };\noutputs: { journal: { enabled = false; }; file: { enabled = false; }; };\n' \
+    "$VA" >"$TMP/recap.conf"
+nsenter --net=/run/netns/"$NSA" -- "$TCPSTATED" -c "$TMP/recap.conf" -o json \
+    >"$TMP/recap.json" 2>"$TMP/recap.err" &
+DPID=$!
+wait_for 5 grep -q 'capturing on' "$TMP/recap.err"
+sed -i 's/ports = \[ 7001 \]/ports = [ 7002 ]/' "$TMP/recap.conf"
+kill -HUP $DPID
+wait_for 5 grep -q "capture reopened on $VA with filter \".*port 7002" "$TMP/recap.err"
+client client_first >/dev/null
+client server_first >/dev/null
+sed -i "s/interface = \"$VA\"/interface = \"nosuch1\"/" "$TMP/recap.conf"
+kill -HUP $DPID
+wait_for 5 grep -q 'capture keeps its old settings' "$TMP/recap.err"
+client server_first >/dev/null
+sleep 0.5
+kill -TERM $DPID
+wait $DPID
+rc=$?
+DPID=""
+c7001=$(grep -c '"event":"CLOSED".*"server_port":7001' "$TMP/recap.json")
+c7002=$(grep -c '"event":"CLOSED".*"server_port":7002' "$TMP/recap.json")
+if [ $rc -eq 0 ] && [ "$c7001" = 0 ] && [ "$c7002" = 2 ] &&
+    grep -q 'reload: capture on nosuch1: .*; the capture keeps its old settings' "$TMP/recap.err"; then
+	pass live_hup_reopens_capture
+else
+	fail live_hup_reopens_capture "rc=$rc CLOSED on 7001: $c7001 (want 0), on 7002: $c7002 (want 2); $(grep -i 'reload\|reopen' "$TMP/recap.err" | tr '\n' '|')"
+fi
