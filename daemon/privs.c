@@ -85,6 +85,15 @@ privs_bounding(char *err, size_t errlen)
 		if (r != 1)
 			continue;
 		if (prctl(PR_CAPBSET_DROP, cap, 0, 0, 0) == -1) {
+			/*
+			 * uid 0 without CAP_SETPCAP (some containers): the bounding
+			 * set only matters across exec, which tcpstated never does
+			 * and no_new_privs covers; the permitted set still goes.
+			 */
+			if (errno == EPERM) {
+				log_debug("bounding set left as it is: no CAP_SETPCAP");
+				return 0;
+			}
 			snprintf(err, errlen, "cannot drop capability %d from the bounding set: %s",
 			    cap, strerror(errno));
 			return -1;
