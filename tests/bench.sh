@@ -177,6 +177,24 @@ if has offline; then
 	# the process costs without traffic, and what the table costs up front.
 	timed base_min "$T/tiny.json" "$TCPSTATED" -d -r "$T/tiny.pcap" -c "$T/min.conf"
 	timed base_same "$T/tiny.json" "$TCPSTATED" -d -r "$T/tiny.pcap" -c "$T/closed.conf"
+	# Stage by stage with the capture in memory: where (b) and (c) spend it.
+	if "$TOOLS/benchtrack" -r 2 -m "$max_flows" "$T/main.pcap" >"$T/stages.out" 2>&1; then
+		cat "$T/stages.out" >&2
+		while read -r key label; do
+			put "stages.$key" "$(awk -v l="$label" 'index($0, l) == 1 &&
+			    substr($0, length(l) + 1) ~ /^ +[0-9.]+ +[0-9.]+$/ {print $(NF - 1)}' "$T/stages.out")"
+		done <<'STAGES'
+read_ns read (libpcap, empty loop)
+decode_ns decode
+track_closed_ns decode+track, CLOSED
+format_closed_ns decode+track+JSON, CLOSED
+track_all_ns decode+track, all events
+format_all_ns decode+track+JSON, all events
+STAGES
+		put stages.tracker_memory_per_slot "$(sed -n 's/^tracker_memory .*, \([0-9.]*\) per slot/\1/p' "$T/stages.out")"
+	else
+		say "benchtrack failed: $(tail -n 2 "$T/stages.out")"
+	fi
 	if [ "${BENCH_PERF:-0}" = 1 ] && command -v perf >/dev/null; then
 		for v in b c; do
 			conf=$T/all.conf
@@ -206,6 +224,9 @@ if has memory; then
 	put memory.max_flows "$mf"
 	put memory.tracked "$(stat_closed "$T/mem_full.err" shutdown)"
 	put memory.evicted "$(stat_evicted "$T/mem_full.err")"
+	for reason in fin rst syn_timeout reused evicted shutdown; do
+		put "memory.closed_$reason" "$(stat_closed "$T/mem_full.err" "$reason")"
+	done
 	rm -f "$T/open.pcap" "$T/open.json"
 fi
 
@@ -336,36 +357,38 @@ if has live; then
 	done
 	live_conf "$T/live.conf" "$max_flows" CLOSED 0 10
 	put live.buffer_size_kb "$live_buffer_kb"
-	live_run live_top1 0 "${files[0]}"
-	live_run live_topN 0 "${files[@]}"
-	# The fastest drop-free rate: top speed if it was, else halve the
-	# interval between the last good and the first bad per-sender rate.
+	# The fastest drop-free rate: top speed if it was, else halve the interval
+	# between the last good and the first bad per-sender rate, live_steps times.
 	best=0
 	bad=0
-	if awk "BEGIN{exit !($LOSS < 0.001)}"; then
-		best=$(sed -n 's/^live_topN.offered_pps //p' "$RES")
-		put live.best_limited_by '"the senders (tcpreplay at top speed)"'
+	note_rate() { # NAME: after live_run NAME, keep the best lossless and the lowest lossy rate
+		local rate
+		rate=$(sed -n "s/^$1.offered_pps //p" "$RES")
+		if awk "BEGIN{exit !($LOSS < 0.001)}"; then
+			[ "$rate" -gt "$best" ] && best=$rate
+			return 0
+		fi
+		[ "$bad" = 0 ] || [ "$rate" -lt "$bad" ] && bad=$rate
+		return 1
+	}
+	live_run live_top1 0 "${files[0]}"
+	note_rate live_top1
+	live_run live_topN 0 "${files[@]}"
+	if note_rate live_topN; then
+		put live.best_limited_by '"the senders: tcpreplay at top speed, no drops"'
 	else
 		hi=$(awk "BEGIN{printf \"%.0f\", $(sed -n 's/^live_topN.offered_pps //p' "$RES") / $live_senders}")
 		lo=0
-		bad=$((hi * live_senders))
 		pps=$((hi / 2))
 		for ((s = 1; s <= live_steps; s++)); do
 			live_run "live_step$s" "$pps" "${files[@]}"
-			rate=$(sed -n "s/^live_step$s.offered_pps //p" "$RES")
-			if awk "BEGIN{exit !($LOSS < 0.001)}"; then
-				lo=$pps
-				[ "$rate" -gt "$best" ] && best=$rate
-			else
-				hi=$pps
-				bad=$rate
-			fi
+			if note_rate "live_step$s"; then lo=$pps; else hi=$pps; fi
 			pps=$(((lo + hi) / 2))
 		done
-		put live.best_limited_by '"tcpstated (drops at the next step up)"'
+		put live.best_limited_by '"tcpstated: drops above it"'
 	fi
 	put live.best_dropfree_pps "$best"
-	put live.first_lossy_pps "$bad"
+	put live.lowest_lossy_pps "$bad"
 	rm -f "${files[@]}"
 fi
 
@@ -490,6 +513,7 @@ if "a" in runs:
         d = {"seconds": round(wall, 3), "packets_per_s": round(pk / wall),
              "ns_per_packet": round(wall * 1e9 / pk, 1), "peak_rss_kb": rss,
              "cpu_seconds": round(cpu, 3), "ratio_to_empty_loop": round(limit_s / wall, 3),
+             "ratio_to_empty_loop_cpu": round(med("a", 2) / cpu, 3) if cpu else None,
              "runs_seconds": [round(r[0], 3) for r in runs[v]]}
         if ev is not None:
             d["events"] = ev
@@ -506,6 +530,7 @@ if "a" in runs:
         "empty_loop_inner_seconds": off.get("empty_loop_inner_seconds"),
         "pcap_next_ex_inner_seconds": off.get("next_ex_inner_seconds"),
         "baseline_rss_kb": {"max_flows_16": base_min, "bench_max_flows_tiny_capture": base_same},
+        "stages_ns_per_packet": data.get("stages"),
         **variants}
     summary["targets"] = {
         "all_events_ratio": {"want": 0.5, "got": variants["all_events_json"]["ratio_to_empty_loop"]},
@@ -526,7 +551,8 @@ if "mem_full" in runs:
                          "peak_rss_kb": full, "rss_kb_smallest_table": mn, "rss_kb_table_no_traffic": empty,
                          "bytes_per_tracked_connection": round((full - mn) * 1024 / tracked) if tracked else None,
                          "bytes_per_slot_up_front": round((empty - mn) * 1024 / m["max_flows"]),
-                         "seconds": round(med("mem_full", 0), 3)}
+                         "seconds": round(med("mem_full", 0), 3),
+                         "closed": {k[7:]: v for k, v in m.items() if k.startswith("closed_")}}
     summary.setdefault("targets", {})["bytes_per_connection"] = {"want": 256, "got": summary["memory"]["bytes_per_tracked_connection"]}
     mm = summary["memory"]
     rows.append(("%d open connections, max_flows %d" % (tracked, m["max_flows"]), "-", "-", "-",
@@ -551,7 +577,7 @@ if rows:
     for r in [hdr] + rows:
         print("  ".join(c.ljust(w[0]) if i == 0 else c.rjust(w[i]) for i, c in enumerate(r)))
     print()
-for k in sorted(live):
+for k in live:
     d = live[k]
     if "offered_pps" in d:
         print("live %-6s %d sender(s) %-9s offered %8d pps  captured %8d pps  kernel drops %d  loss %.4f%%  RSS %.1f MB" % (
