@@ -4,11 +4,12 @@
  * output.c owns what every output shares: event masks, rate limits and the
  * filtered/suppressed counters. A sink only delivers whole records and counts
  * what it wrote, dropped and rotated:
- *   out_dgram.c    a unix datagram sender with a bounded queue and its own
- *                  thread, so that a slow or absent receiver never blocks
- *                  capture (used by the journal and syslog sinks)
- *   out_journal.c  journald's native protocol
- *   out_syslog.c   RFC 3164 datagrams to /dev/log, as syslog(3) writes them
+ *   out_queue.c    a bounded queue and one sender thread per receiver that
+ *                  calls the logging library, so that a slow or absent
+ *                  receiver never blocks capture (used by the journal and
+ *                  syslog sinks)
+ *   out_journal.c  journal entries through sd_journal_sendv(3)
+ *   out_syslog.c   syslog(3) messages
  *   out_file.c     the log file (buffered, rotated, suspended on errors) and
  *                  standard output
  */
@@ -24,42 +25,47 @@
 
 /* Largest record a format produces fits here with room to spare (IPv6 CLOSED is ~650). */
 #define OUT_RECORD_MAX 1024
-/* Largest datagram built from one record (journal fields or a syslog line). */
-#define OUT_DGRAM_MAX 2048
+/* Largest queued record (a journal entry's fields, or a syslog ident and body). */
+#define OUT_QUEUE_MAX 2048
 
 /* The syslog level of an event: journal PRIORITY and the syslog severity. */
 int output_priority(const struct event *ev);
 
-/* --- out_dgram.c ---------------------------------------------------------- */
+/* --- out_queue.c ---------------------------------------------------------- */
 
-struct out_dgram;
+struct out_queue;
 
 /*
- * Start a sender to the unix datagram socket at path with room for nslots
- * queued datagrams. name ("journal") prefixes its diagnostics. Returns NULL
- * with a reason in err when no socket or thread can be had; a receiver that
- * is absent is not an error (records queue, then drop, and it is said once).
+ * Start a sender thread with room for nslots queued records. name ("journal")
+ * prefixes its diagnostics; path is the receiver's socket, which the thread
+ * probes, because the libraries do not say when nobody listens. For each
+ * record the thread calls send_cb(tag, record, len) (record is the thread's
+ * own copy; send_cb may use nothing of its sink, see out_queue_close), which
+ * hands it to the library and returns 0 when the library took it, else an
+ * errno: EINVAL, EMSGSIZE or E2BIG mean this record can never go (dropped,
+ * counted), any other that the receiver cannot take it now (it stays first
+ * in the queue and is retried a second later). Returns NULL with a reason in
+ * err when no thread can be had; an absent receiver is not an error (records
+ * queue, then drop, and it is said once).
  */
-struct out_dgram *out_dgram_open(const char *name, const char *path, size_t nslots, char *err,
-                                 size_t errlen);
-/* Queue one datagram; never blocks. A full queue drops it (counted). */
-void out_dgram_send(struct out_dgram *d, const char *buf, size_t len);
+struct out_queue *out_queue_open(const char *name, const char *path, size_t nslots,
+                                 int (*send_cb)(int, char *, size_t), char *err, size_t errlen);
+/* Queue one record; never blocks. A full queue or a record too long drops it (counted). */
+void out_queue_put(struct out_queue *q, int tag, const char *rec, size_t len);
 /* Add to st what was written and dropped since the last call. */
-void out_dgram_stats(struct out_dgram *d, struct output_stats *st);
-/* out_dgram_stats(), and say once that sending fails, or that it works again. */
-void out_dgram_tick(struct out_dgram *d, struct output_stats *st);
-/* Records queued and not yet sent. */
-size_t out_dgram_pending(struct out_dgram *d);
+void out_queue_stats(struct out_queue *q, struct output_stats *st);
+/* out_queue_stats(), and say once that sending fails, or that it works again. */
+void out_queue_tick(struct out_queue *q, struct output_stats *st);
 /*
- * Stop: give the thread up to about a second per stuck receiver to send what
- * is queued, count the rest as dropped, add the last counts to st, free.
+ * Stop: let the thread send what is queued while the receiver takes it, count
+ * the rest as dropped, add the last counts to st, free. Returns 0, or -1 when
+ * the thread was stuck in the library for a second and is left behind (it
+ * frees the queue when the library returns; the library may be in use until
+ * then).
  */
-void out_dgram_close(struct out_dgram *d, struct output_stats *st);
+int out_queue_close(struct out_queue *q, struct output_stats *st);
 
 /* --- out_journal.c -------------------------------------------------------- */
-
-/* journald's native socket; tests point it elsewhere. */
-extern const char *out_journal_socket;
 
 struct out_journal;
 
@@ -74,21 +80,19 @@ void out_journal_close(struct out_journal *j, struct output_stats *st);
 
 /* --- out_syslog.c --------------------------------------------------------- */
 
-/* The local syslog socket; tests point it at their own syslog-ng. */
-extern const char *out_syslog_socket;
-
 /* "cee" in the config: the JSON record behind an "@cee: " cookie. */
 #define OUT_SYSLOG_CEE FMT_JSON
 
 struct out_syslog;
 
 struct out_syslog *out_syslog_open(const struct out_config *oc, char *err, size_t errlen);
-/* Take facility, ident and format from oc (no reconnect needed). */
+/* Take facility, ident and format from oc; records already queued keep theirs. */
 void out_syslog_configure(struct out_syslog *s, const struct out_config *oc);
 /* record is this event in the output's format (FMT_KV or FMT_JSON). */
 void out_syslog_record(struct out_syslog *s, int priority, const char *record, size_t len);
 void out_syslog_tick(struct out_syslog *s, struct output_stats *st);
 void out_syslog_stats(struct out_syslog *s, struct output_stats *st);
+/* Also closelog(3): no syslog state of ours outlives the output. */
 void out_syslog_close(struct out_syslog *s, struct output_stats *st);
 
 /* --- out_file.c ----------------------------------------------------------- */

@@ -1,27 +1,35 @@
 /*
- * out_journal.c - events as structured journal entries.
+ * out_journal.c - events as structured journal entries, sent with
+ * sd_journal_sendv(3).
  *
- * Each event becomes one datagram of journald's native protocol
- * (https://systemd.io/JOURNAL_NATIVE_PROTOCOL/, a stable interface): one
- * "FIELD=value\n" line per field. That is exactly what sd_journal_sendv(3)
- * sends for values without newlines; we send it ourselves because
- * sd_journal_sendv blocks while journald's queue is full, and returns success
- * when journald's socket does not exist (ENOENT), which would lose records
- * without a count. out_dgram.c does the sending.
+ * The event loop builds the entry's fields as "NAME=value" lines (no value
+ * here holds a newline: MESSAGE is one text line, the rest are key=value
+ * values) and queues them; out_queue.c's thread splits them into an iovec
+ * array and calls sd_journal_sendv. The thread exists because
+ * sd_journal_sendv blocks while journald's socket queue is full, and probes
+ * journald's socket because sd_journal_sendv returns 0 when that socket does
+ * not exist.
  *
  * The TCPSTATE_* fields are the key=value record with its keys in uppercase:
  * one list of names for the file, syslog and the journal. MESSAGE is the text
- * line without its timestamp (journald has its own).
+ * line without its timestamp (journald has its own). Through sd-journal.h the
+ * entries also carry CODE_FILE, CODE_LINE and CODE_FUNC.
  */
+#include <sys/uio.h>
+
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include <systemd/sd-journal.h>
+
 #include "out.h"
 
-const char *out_journal_socket = "/run/systemd/journal/socket";
-
+/* Where sd_journal_sendv sends (fixed in libsystemd); probed by the sender thread. */
+#define OUT_JOURNAL_SOCKET "/run/systemd/journal/socket"
 #define OUT_JOURNAL_SLOTS 1024 /* a full default rate-limit window (1000 records) */
+#define OUT_JOURNAL_FIELDS 64  /* the most an entry has is about 30 */
 
 /* One per event type; systemd/tcpstated.catalog documents each (and must agree). */
 static const char *const journal_message_ids[EV_NTYPES] = {
@@ -40,8 +48,8 @@ static const char *const journal_message_ids[EV_NTYPES] = {
 #define JOURNAL_IDENT "tcpstated"
 
 struct out_journal {
-	struct out_dgram *dg;
-	char buf[OUT_DGRAM_MAX];
+	struct out_queue *q;
+	char buf[OUT_QUEUE_MAX];
 	size_t len;
 	int full;
 };
@@ -66,7 +74,7 @@ jb_field(struct out_journal *j, const char *name, const char *value, size_t n)
 	jb_put(j, "\n", 1);
 }
 
-/* The fields every entry starts with. */
+/* The fields every entry starts with; each field is one "NAME=value\n" line in buf. */
 static void
 jb_begin(struct out_journal *j, const char *message, size_t mlen, const char *id, int priority)
 {
@@ -113,6 +121,33 @@ jb_kv_fields(struct out_journal *j, const char *kv)
 	}
 }
 
+/*
+ * In the sender thread: one queued entry, "NAME=value\n" lines, to
+ * sd_journal_sendv. Its error is a negative errno, returned as an errno.
+ */
+static int
+out_journal_send_cb(int tag, char *rec, size_t len)
+{
+	struct iovec iov[OUT_JOURNAL_FIELDS];
+	char *p = rec, *end = rec + len, *nl;
+	int n = 0, r;
+
+	while (p < end) {
+		if (n == OUT_JOURNAL_FIELDS)
+			return E2BIG;
+		if ((nl = memchr(p, '\n', (size_t)(end - p))) == NULL)
+			nl = end;
+		iov[n].iov_base = p;
+		iov[n].iov_len = (size_t)(nl - p);
+		n++;
+		p = nl + 1;
+	}
+	if (n == 0)
+		return EINVAL;
+	r = sd_journal_sendv(iov, n);
+	return r < 0 ? -r : 0;
+}
+
 struct out_journal *
 out_journal_open(char *err, size_t errlen)
 {
@@ -122,8 +157,9 @@ out_journal_open(char *err, size_t errlen)
 		snprintf(err, errlen, "journal output: out of memory");
 		return NULL;
 	}
-	j->dg = out_dgram_open("journal", out_journal_socket, OUT_JOURNAL_SLOTS, err, errlen);
-	if (j->dg == NULL) {
+	j->q = out_queue_open("journal", OUT_JOURNAL_SOCKET, OUT_JOURNAL_SLOTS, out_journal_send_cb,
+	                      err, errlen);
+	if (j->q == NULL) {
 		free(j);
 		return NULL;
 	}
@@ -139,8 +175,8 @@ out_journal_event(struct out_journal *j, const struct event *ev, const char *kv,
 	msg = msg != NULL ? msg + 1 : text;
 	jb_begin(j, msg, strcspn(msg, "\n"), id, output_priority(ev));
 	jb_kv_fields(j, kv);
-	/* Too big cannot happen with our records; if it did, the dgram layer counts the drop. */
-	out_dgram_send(j->dg, j->buf, j->full ? OUT_DGRAM_MAX + 1 : j->len);
+	/* Too big cannot happen with our records; if it did, the queue counts the drop. */
+	out_queue_put(j->q, 0, j->buf, j->full ? OUT_QUEUE_MAX + 1 : j->len);
 }
 
 void
@@ -153,24 +189,24 @@ out_journal_suppressed(struct out_journal *j, const struct suppressed *s)
 	format_suppressed(FMT_KV, s, kv, sizeof(kv));
 	jb_begin(j, msg, mlen, JOURNAL_ID_SUPPRESSED, 4);
 	jb_kv_fields(j, kv);
-	out_dgram_send(j->dg, j->buf, j->full ? OUT_DGRAM_MAX + 1 : j->len);
+	out_queue_put(j->q, 0, j->buf, j->full ? OUT_QUEUE_MAX + 1 : j->len);
 }
 
 void
 out_journal_tick(struct out_journal *j, struct output_stats *st)
 {
-	out_dgram_tick(j->dg, st);
+	out_queue_tick(j->q, st);
 }
 
 void
 out_journal_stats(struct out_journal *j, struct output_stats *st)
 {
-	out_dgram_stats(j->dg, st);
+	out_queue_stats(j->q, st);
 }
 
 void
 out_journal_close(struct out_journal *j, struct output_stats *st)
 {
-	out_dgram_close(j->dg, st);
+	out_queue_close(j->q, st); /* a thread left behind uses nothing of j */
 	free(j);
 }

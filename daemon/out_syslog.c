@@ -1,40 +1,59 @@
 /*
- * out_syslog.c - events to the local syslog daemon.
+ * out_syslog.c - events to the local syslog daemon through syslog(3).
  *
- * The wire format is the one glibc's syslog(3) writes to /dev/log with
- * openlog(ident, LOG_PID, facility): "<PRI>Mmm dd hh:mm:ss ident[pid]: body"
- * (RFC 3164 framing, local time), so rsyslog, syslog-ng and journald read it
- * as they read every other local program. The body is the key=value record,
- * or "@cee: " and the JSON record (format "cee"), which syslog-ng's
- * json-parser(marker("@cee:")) and rsyslog's mmjsonparse take apart.
+ * The body is the key=value record, or "@cee: " and the JSON record (format
+ * "cee"), which syslog-ng's json-parser(marker("@cee:")) and rsyslog's
+ * mmjsonparse take apart. openlog(ident, LOG_PID | LOG_NDELAY, facility) and
+ * syslog(priority, "%.*s", len, body) are called only by out_queue.c's
+ * sender thread: syslog(3) writes to a blocking socket (a stalled syslog
+ * daemon would stall capture) and says nothing when no daemon listens, so the
+ * thread probes _PATH_LOG (/dev/log) and counts what it cannot deliver. A
+ * daemon that takes messages and discards them is invisible to us.
  *
- * We do not call syslog(3) itself: its socket is blocking (a stalled syslog
- * daemon would stall capture) and it drops messages without telling. The
- * datagrams go through out_dgram.c: queued, sent by a thread, losses counted.
+ * Each queued record carries its ident ("ident\0body") and its facility and
+ * severity (the tag), fixed when it was queued: a reload that changes them
+ * applies to the records that follow, and the thread calls openlog again when
+ * the ident changes. openlog(3) keeps a pointer to the ident, so the thread
+ * keeps it in static storage: a sender thread left behind at close (stuck in
+ * syslog(3)) never holds a pointer into freed memory.
  */
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <syslog.h>
-#include <time.h>
-#include <unistd.h>
 
 #include "out.h"
 
-const char *out_syslog_socket = "/dev/log";
-
 #define OUT_SYSLOG_SLOTS 1024
+#define OUT_SYSLOG_IDENT_MAX 64
+
+/* Sender thread only: the ident openlog(3) was given, "" before the first. */
+static char out_syslog_opened[OUT_SYSLOG_IDENT_MAX];
 
 struct out_syslog {
-	struct out_dgram *dg;
+	struct out_queue *q;
 	int facility;
 	enum format format;
-	char ident[64];
-	long pid;
-	time_t stamp_sec; /* the second stamp[] shows */
-	char stamp[16];   /* "Jun 21 09:26:15" */
-	char buf[OUT_DGRAM_MAX];
+	char ident[OUT_SYSLOG_IDENT_MAX];
+	char buf[OUT_QUEUE_MAX];
 };
+
+/* In the sender thread: one queued "ident\0body" record to syslog(3), which reports nothing. */
+static int
+out_syslog_send_cb(int priority, char *rec, size_t len)
+{
+	size_t ilen = strnlen(rec, len);
+
+	if (ilen == len || ilen >= sizeof(out_syslog_opened))
+		return EINVAL;
+	if (out_syslog_opened[0] == '\0' || strcmp(out_syslog_opened, rec) != 0) {
+		memcpy(out_syslog_opened, rec, ilen + 1);
+		openlog(out_syslog_opened, LOG_PID | LOG_NDELAY, priority & LOG_FACMASK);
+	}
+	syslog(priority, "%.*s", (int)(len - ilen - 1), rec + ilen + 1);
+	return 0;
+}
 
 struct out_syslog *
 out_syslog_open(const struct out_config *oc, char *err, size_t errlen)
@@ -45,15 +64,13 @@ out_syslog_open(const struct out_config *oc, char *err, size_t errlen)
 		snprintf(err, errlen, "syslog output: out of memory");
 		return NULL;
 	}
-	s->dg = out_dgram_open("syslog", out_syslog_socket, OUT_SYSLOG_SLOTS, err, errlen);
-	if (s->dg == NULL) {
+	out_syslog_configure(s, oc);
+	s->q =
+	    out_queue_open("syslog", _PATH_LOG, OUT_SYSLOG_SLOTS, out_syslog_send_cb, err, errlen);
+	if (s->q == NULL) {
 		free(s);
 		return NULL;
 	}
-	s->pid = (long)getpid();
-	s->stamp_sec = (time_t)-1;
-	tzset(); /* read the zone now, before a chroot or privilege drop could hide it */
-	out_syslog_configure(s, oc);
 	return s;
 }
 
@@ -65,20 +82,6 @@ out_syslog_configure(struct out_syslog *s, const struct out_config *oc)
 	snprintf(s->ident, sizeof(s->ident), "%s", oc->ident[0] != '\0' ? oc->ident : "tcpstated");
 }
 
-/* The RFC 3164 timestamp of now, local time, as syslog(3) writes it; formatted once a second. */
-static const char *
-out_syslog_stamp(struct out_syslog *s)
-{
-	time_t now = time(NULL);
-	struct tm tm;
-
-	if (now != s->stamp_sec && localtime_r(&now, &tm) != NULL) {
-		strftime(s->stamp, sizeof(s->stamp), "%b %e %H:%M:%S", &tm);
-		s->stamp_sec = now;
-	}
-	return s->stamp;
-}
-
 void
 out_syslog_record(struct out_syslog *s, int priority, const char *record, size_t len)
 {
@@ -86,29 +89,32 @@ out_syslog_record(struct out_syslog *s, int priority, const char *record, size_t
 
 	if (len > 0 && record[len - 1] == '\n')
 		len--;
-	n = snprintf(s->buf, sizeof(s->buf), "<%d>%s %s[%ld]: %s%.*s", s->facility | (priority & 7),
-	             out_syslog_stamp(s), s->ident, s->pid,
+	n = snprintf(s->buf, sizeof(s->buf), "%s%c%s%.*s", s->ident, '\0',
 	             s->format == OUT_SYSLOG_CEE ? "@cee: " : "", (int)len, record);
-	/* Longer than any record we make: the dgram layer counts it as dropped. */
-	out_dgram_send(s->dg, s->buf,
-	               n < 0 || (size_t)n >= sizeof(s->buf) ? OUT_DGRAM_MAX + 1 : (size_t)n);
+	/* Longer than any record we make: the queue counts it as dropped. */
+	out_queue_put(s->q, s->facility | (priority & LOG_PRIMASK), s->buf,
+	              n < 0 || (size_t)n >= sizeof(s->buf) ? OUT_QUEUE_MAX + 1 : (size_t)n);
 }
 
 void
 out_syslog_tick(struct out_syslog *s, struct output_stats *st)
 {
-	out_dgram_tick(s->dg, st);
+	out_queue_tick(s->q, st);
 }
 
 void
 out_syslog_stats(struct out_syslog *s, struct output_stats *st)
 {
-	out_dgram_stats(s->dg, st);
+	out_queue_stats(s->q, st);
 }
 
 void
 out_syslog_close(struct out_syslog *s, struct output_stats *st)
 {
-	out_dgram_close(s->dg, st);
+	/* A thread left behind may still be in syslog(3): then the connection stays. */
+	if (out_queue_close(s->q, st) == 0) {
+		closelog();
+		out_syslog_opened[0] = '\0';
+	}
 	free(s);
 }

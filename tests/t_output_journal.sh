@@ -5,8 +5,12 @@
 # /run/log and /var/log/journal (tmpfs), starts /lib/systemd/systemd-journald
 # there by hand, and queries it with journalctl: fields, MESSAGE_IDs,
 # PRIORITY, MESSAGE, -p warning, the rate-limit summary, a burst of 1000
-# records without loss, and journald going away and coming back. It also
-# checks the diagnostics' sd-daemon "<N>" prefix under JOURNAL_STREAM.
+# records without loss, journald going away and coming back, journald absent
+# (sd_journal_sendv(3) says nothing then: the drops must still be counted),
+# and a stopped journald (said, and no hang at close). Every entry carries the
+# CODE_FUNC that sd-journal.h's sd_journal_sendv adds: the entries come from
+# the library. It also checks the diagnostics' sd-daemon "<N>" prefix under
+# JOURNAL_STREAM.
 if [ -z "${TCPSTATED_JOURNAL_NS:-}" ] && unshare -m --propagation private true 2>/dev/null; then
 	TCPSTATED_JOURNAL_NS=1 exec unshare -m --propagation private bash "$0" "$@"
 fi
@@ -19,7 +23,8 @@ JOURNALD=/lib/systemd/systemd-journald
 [ -n "${TCPSTATED_JOURNAL_NS:-}" ] || { skip journald "cannot make a private mount namespace (unshare -m) for a test journald"; exit 0; }
 T0=1718961975123456
 # Only the journald this test started is ever killed: its pid is in this file.
-trap '[ -s "$TMP/journald.pid" ] && kill "$(cat "$TMP/journald.pid")" 2>/dev/null; sleep 0.1; rm -rf "$TMP"' EXIT
+trap '[ -s "$TMP/journald.pid" ] && kill -CONT "$(cat "$TMP/journald.pid")" 2>/dev/null &&
+	kill "$(cat "$TMP/journald.pid")" 2>/dev/null; sleep 0.1; rm -rf "$TMP"' EXIT
 
 for d in /run/systemd /run/log /var/log/journal; do
 	mkdir -p "$d" && mount -t tmpfs -o mode=0755 tcpstated-test "$d" ||
@@ -39,6 +44,21 @@ start_journald() {
 # jcount MATCH...: entries journalctl finds for tcpstated with these matches.
 jcount() {
 	journalctl --no-pager -q -t tcpstated "$@" -o json 2>/dev/null | wc -l
+}
+
+# stop_journald: kill the test's journald and wait until it is gone (its socket stays).
+stop_journald() {
+	kill "$(cat "$TMP/journald.pid")"
+	for _ in $(seq 100); do kill -0 "$(cat "$TMP/journald.pid")" 2>/dev/null || break; sleep 0.05; done
+}
+
+# wait_file FILE: until FILE exists (outdrive's sync command), at most 10 s.
+wait_file() {
+	for _ in $(seq 200); do
+		[ -e "$1" ] && return 0
+		sleep 0.05
+	done
+	return 1
 }
 
 # wait_entries N MATCH...: until journalctl finds N entries.
@@ -101,6 +121,8 @@ for e, t in zip(entries, texts):
         bad.append("MESSAGE %r != text %r" % (e.get("MESSAGE"), t))
     if e.get("SYSLOG_IDENTIFIER") != "tcpstated" or e.get("_TRANSPORT") != "journal":
         bad.append("%s identifier/transport" % ev)
+    if e.get("CODE_FUNC") != "out_journal_send_cb" or not e.get("CODE_FILE", "").endswith("out_journal.c"):
+        bad.append("%s not from sd_journal_sendv in out_journal_send_cb: %s %s" % (ev, e.get("CODE_FILE"), e.get("CODE_FUNC")))
 print("\n".join(bad) if bad else "ok")
 EOF
 [ "$(cat "$TMP/check1")" = ok ] && pass journal_fields_ids_priority_message ||
@@ -149,13 +171,12 @@ grep -q '^stats journal written=1000 filtered=0 suppressed=0 dropped=0 ' "$TMP/e
 	fail journal_burst_no_loss "journalctl has $((after - before)) new; $(grep '^stats journal' "$TMP/err3" | tail -n 1)"
 
 # --- journald goes away (its socket stays, refusing) and comes back
-kill "$(cat "$TMP/journald.pid")"
-for _ in $(seq 100); do kill -0 "$(cat "$TMP/journald.pid")" 2>/dev/null || break; sleep 0.05; done
+stop_journald
 before=$(jcount)
 stream=$(stat -c '%d:%i' "$TMP" 2>/dev/null)
 {
 	echo "emit RST 40"; echo "sleep 300"; echo "tick $((T0 + 200000000))"; echo "sync $TMP/gone.s1"
-	while [ ! -e "$TMP/gone.s1" ]; do sleep 0.05; done
+	wait_file "$TMP/gone.s1"
 	start_journald >/dev/null
 	echo "await journal 40 5000"; echo "tick $((T0 + 201000000))"
 } | "$DRIVE" -s journal=on 2>"$TMP/err4"
@@ -166,13 +187,59 @@ grep -q 'journal output resumed, 0 records dropped' "$TMP/err4" && pass journal_
 wait_entries $((before + 40)) && [ $(($(jcount) - before)) = 40 ] && pass journal_queue_delivered ||
 	fail journal_queue_delivered "$(($(jcount) - before)) of 40 queued records in the journal"
 
-# --- Diagnostics: "<N>" priority prefix only when stderr is JOURNAL_STREAM's stream
+# --- No journald at all (no socket): sd_journal_sendv would return 0 for
+# every record. Records queue (1024), the rest drop, counted and said; when
+# journald appears the queue is delivered and the recovery names the count.
+stop_journald
+rm -f /run/systemd/journal/socket
+before=$(jcount)
+{
+	echo "emit RST 1100"; echo "sleep 300"; echo "tick $((T0 + 300000000))"; echo "stats"
+	echo "sync $TMP/none.s1"
+	wait_file "$TMP/none.s1"
+	start_journald >/dev/null
+	echo "await journal 1100 5000"; echo "tick $((T0 + 301000000))"
+} | "$DRIVE" -s journal=on 2>"$TMP/err5"
+[ "$(grep -c 'journal output suspended: cannot send to /run/systemd/journal/socket: No such file or directory' "$TMP/err5")" = 1 ] &&
+	pass journal_none_said_once || fail journal_none_said_once "$(tr '\n' '|' <"$TMP/err5")"
+[ "$(grep '^stats journal' "$TMP/err5" | head -n 1 | cut -d' ' -f3,6)" = "written=0 dropped=76" ] &&
+	pass journal_none_not_silent || fail journal_none_not_silent "$(grep '^stats journal' "$TMP/err5" | head -n 1)"
+grep -q 'journal output resumed, 76 records dropped' "$TMP/err5" &&
+	grep -q '^stats journal written=1024 filtered=0 suppressed=0 dropped=76 ' "$TMP/err5" &&
+	pass journal_none_resumed_counted || fail journal_none_resumed_counted "$(tr '\n' '|' <"$TMP/err5")"
+wait_entries $((before + 1024)) && [ $(($(jcount) - before)) = 1024 ] && pass journal_none_queue_delivered ||
+	fail journal_none_queue_delivered "$(($(jcount) - before)) of 1024 queued records in the journal"
+
+# --- Diagnostics: "<N>" priority prefix only when stderr is JOURNAL_STREAM's
+# stream; and what is still queued when the output closes is counted
+stop_journald
+rm -f /run/systemd/journal/socket
 : >"$TMP/diag"
-printf 'emit RST 1\nsleep 200\ntick\n' |
-	JOURNAL_STREAM=$(stat -c '%d:%i' "$TMP/diag") "$DRIVE" -J "$TMP/nowhere.sock" -s journal=on 2>>"$TMP/diag"
-grep -q '^<4>journal output suspended: cannot send to '"$TMP"'/nowhere.sock: No such file or directory' "$TMP/diag" &&
+printf 'emit RST 3\nsleep 200\ntick\n' |
+	JOURNAL_STREAM=$(stat -c '%d:%i' "$TMP/diag") "$DRIVE" -s journal=on 2>>"$TMP/diag"
+grep -q '^<4>journal output suspended: cannot send to /run/systemd/journal/socket: No such file or directory' "$TMP/diag" &&
 	pass log_journal_stream_prefix || fail log_journal_stream_prefix "$(head -n 2 "$TMP/diag" | tr '\n' '|')"
+grep -q '^<4>journal output: 3 queued records not delivered at close' "$TMP/diag" &&
+	pass journal_none_close_counted || fail journal_none_close_counted "$(tr '\n' '|' <"$TMP/diag")"
 printf 'emit RST 1\nsleep 200\ntick\n' |
-	JOURNAL_STREAM=$stream "$DRIVE" -J "$TMP/nowhere.sock" -s journal=on 2>"$TMP/diag2"
+	JOURNAL_STREAM=$stream "$DRIVE" -s journal=on 2>"$TMP/diag2"
 grep -q '^outdrive: journal output suspended: ' "$TMP/diag2" && ! grep -q '^<' "$TMP/diag2" &&
 	pass log_plain_prefix || fail log_plain_prefix "$(head -n 2 "$TMP/diag2" | tr '\n' '|')"
+
+# --- A stopped journald: its socket queue fills and sd_journal_sendv blocks,
+# in the sender thread only. That is said after a second; at close the stuck
+# send is cancelled after a second without progress, the rest counted.
+if ! start_journald; then
+	fail journald_restart "$(tail -n 3 "$TMP/journald.out" | tr '\n' ' ')"
+	exit 1
+fi
+kill -STOP "$(cat "$TMP/journald.pid")"
+start=$SECONDS
+{ echo "emit RST 200"; echo "sleep 1300"; echo "tick $((T0 + 400000000))"; echo "stats"; } |
+	"$DRIVE" -s journal=on 2>"$TMP/err6"
+took=$((SECONDS - start))
+kill -CONT "$(cat "$TMP/journald.pid")"
+grep -q 'journal output suspended: /run/systemd/journal/socket is not reading (a send has waited 1 s)' "$TMP/err6" &&
+	pass journal_stuck_said || fail journal_stuck_said "$(tr '\n' '|' <"$TMP/err6")"
+grep -qE '^outdrive: journal output: 1[0-9][0-9] queued records not delivered at close' "$TMP/err6" && [ "$took" -le 5 ] &&
+	pass journal_stuck_close_bounded || fail journal_stuck_close_bounded "${took}s; $(tr '\n' '|' <"$TMP/err6")"

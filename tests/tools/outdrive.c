@@ -2,8 +2,7 @@
  * outdrive.c - drive daemon/output.c with synthetic events, for the shell
  * tests t_output_*.sh.
  *
- *   outdrive [-c CONF] [-o json|text|kv] [-J JOURNAL_SOCKET] [-S SYSLOG_SOCKET] [-d]
- *            [-s KEY=VALUE ...] < commands
+ *   outdrive [-c CONF] [-o json|text|kv] [-d] [-s KEY=VALUE ...] < commands
  *
  * The config starts with every output off (or from CONF through conf_load())
  * and -s changes one setting: journal=on|off, syslog=on|off, file=PATH|off,
@@ -58,8 +57,8 @@ struct drive {
 static void
 usage(void)
 {
-	fprintf(stderr, "usage: outdrive [-c conf] [-o json|text|kv] [-J sock] [-S sock] [-d] "
-	                "[-s key=value ...] < commands\n");
+	fprintf(stderr, "usage: outdrive [-c conf] [-o json|text|kv] [-d] [-s key=value ...] "
+	                "< commands\n");
 	exit(2);
 }
 
@@ -408,7 +407,7 @@ main(int argc, char **argv)
 	d.step_us = 1000;
 	d.reason = CR_FIN;
 	d.family = 4;
-	while ((ch = getopt(argc, argv, "c:o:J:S:ds:")) != -1) {
+	while ((ch = getopt(argc, argv, "c:o:ds:")) != -1) {
 		switch (ch) {
 		case 'c':
 			conf = optarg;
@@ -420,12 +419,6 @@ main(int argc, char **argv)
 		case 'o':
 			if ((stdout_fmt = format_from_name(optarg)) == -1)
 				usage();
-			break;
-		case 'J':
-			out_journal_socket = optarg;
-			break;
-		case 'S':
-			out_syslog_socket = optarg;
 			break;
 		case 'd':
 			debug = 1;
