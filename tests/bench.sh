@@ -116,7 +116,7 @@ timed() {
 # Numbers out of tcpstated's exit diagnostics (file ERR).
 stat_decode_frames() { sed -n 's/.*decode: \([0-9]*\) frames.*/\1/p' "$1" | tail -n 1; }
 stat_created() { sed -n 's/.*tracker: [0-9]* segments, \([0-9]*\) connections.*/\1/p' "$1" | tail -n 1; }
-stat_evicted() { sed -n 's/.*connections (\([0-9]*\) evicted).*/\1/p' "$1" | tail -n 1; }
+stat_evicted() { sed -n 's/.*tracker: [^(]*(\([0-9]*\) evicted).*/\1/p' "$1" | tail -n 1; }
 stat_closed() { sed -n "s/.*closed:.* $2 \([0-9]*\).*/\1/p" "$1" | tail -n 1; }
 stat_capture() { # ERR FIELD(received|kernel|interface)
 	case $2 in
