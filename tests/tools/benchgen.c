@@ -110,6 +110,7 @@ struct heapent {
 struct gen {
 	struct pcapw w;
 	uint64_t rng;
+	uint64_t key;       /* of gen_client(), from the seed */
 	double v6_share;
 	unsigned permille[K_NKINDS];
 	struct gconn *conns;
@@ -135,6 +136,25 @@ static uint32_t
 gen_range(struct gen *g, uint32_t lo, uint32_t hi)
 {
 	return lo + (uint32_t)(gen_rand(g) % ((uint64_t)hi - lo + 1));
+}
+
+/*
+ * The k-th connection's client: 22 bits of address and 14 of port, a keyed
+ * bijection of k (add, xorshift and odd multiply are each invertible modulo
+ * 2^36), so no two connections of one file share a 4-tuple by accident.
+ */
+static uint64_t
+gen_client(const struct gen *g, uint64_t k)
+{
+	const uint64_t m = (1ull << 36) - 1;
+	uint64_t x = (k + g->key) & m;
+
+	x ^= x >> 17;
+	x = (x * 0x9e3779b97f4a7c15ull) & m;
+	x ^= x >> 19;
+	x = (x * 0xbf58476d1ce4e5b9ull) & m;
+	x ^= x >> 17;
+	return x;
 }
 
 /* Log-uniform in [lo, hi] (lo > 0): round trips span orders of magnitude. */
@@ -221,20 +241,21 @@ gconn_start(struct gen *g, uint32_t i)
 {
 	struct gconn *gc = &g->conns[i];
 	char cip[64], sip[64];
-	uint32_t a = (uint32_t)gen_rand(g), srv = gen_range(g, 1, BENCHGEN_NSERVERS);
-	uint16_t cport = (uint16_t)gen_range(g, 32768, 60999);
+	uint64_t x = gen_client(g, g->started);
+	uint32_t a = (uint32_t)(x >> 14), srv = gen_range(g, 1, BENCHGEN_NSERVERS);
+	uint16_t cport = (uint16_t)(32768 + (x & 0x3fff));
 	uint16_t sport = (gen_rand(g) & 3) == 0 ? 80 : 443;
 	uint32_t c_isn = (uint32_t)gen_rand(g), s_isn = (uint32_t)gen_rand(g);
 
 	if ((double)(gen_rand(g) >> 11) / (double)(1ull << 53) < g->v6_share) {
-		snprintf(cip, sizeof cip, "2001:db8:c:%x:%x:%x:%x:%x", a >> 16 & 0xffff, a & 0xffff,
+		snprintf(cip, sizeof cip, "2001:db8:c:%x:%x:%x:%x:%x",
 		    (unsigned)gen_range(g, 0, 0xffff), (unsigned)gen_range(g, 0, 0xffff),
-		    (unsigned)gen_range(g, 1, 0xffff));
+		    (unsigned)gen_range(g, 0, 0xffff), a >> 16, a & 0xffff);
 		snprintf(sip, sizeof sip, "2001:db8:5::%u", srv);
 	} else {
 		/* Clients in 100.64.0.0/10, servers 10.0.0.1-4. */
 		snprintf(cip, sizeof cip, "100.%u.%u.%u", 64 + (a >> 16 & 0x3f), a >> 8 & 0xff,
-		    (a & 0xff) | 1);
+		    a & 0xff);
 		snprintf(sip, sizeof sip, "10.0.0.%u", srv);
 	}
 	conn_init(&gc->c, &g->w, cip, cport, sip, sport, c_isn, s_isn);
@@ -623,6 +644,7 @@ main(int argc, char **argv)
 		g.permille[K_OPEN] = 1000 - rest;
 	}
 	g.rng = seed;
+	g.key = gen_rand(&g);
 	g.nconns = nconns;
 	if (pcapw_open(&g.w, out, PCAPW_LINK_ETHERNET, snaplen, BENCHGEN_START_US) == -1) {
 		fprintf(stderr, "benchgen: %s: %s\n", out, strerror(errno));
