@@ -62,6 +62,9 @@ for h in $harnesses; do
 		continue
 	fi
 
+	# A harness that crashes leaves its scratch directory in /tmp: removed below.
+	scratch_before=" $(echo /tmp/tcpstated-fuzz-*) "
+
 	# Every reproducer of a past finding must now run clean.
 	for f in tests/fuzz/regress/"$h"/*; do
 		[ -f "$f" ] || continue
@@ -83,6 +86,9 @@ for h in $harnesses; do
 		${dict:+-dict="$dict"} -artifact_prefix="$dir/crashes/$h-" \
 		"$corpus" "$dir/seeds/$h" >"$log" 2>&1
 	rc=$?
+	for d in /tmp/tcpstated-fuzz-*; do
+		case $scratch_before in *" $d "*) ;; *) rm -rf "$d" ;; esac
+	done
 	done_line=$(grep -E '^#[0-9]+[[:space:]]+DONE' "$log" | tail -n 1)
 	runs=$(sed -n 's/^stat::number_of_executed_units: *//p' "$log")
 	cov=$(echo "$done_line" | sed -n 's/.*cov: \([0-9]*\).*/\1/p')
