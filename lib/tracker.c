@@ -17,6 +17,7 @@
 #define USEC 1000000ULL
 #define DUP_WINDOW_US 1000   /* a same-signature segment this close is the same packet twice */
 #define SEQ_JUMP_MAX (1u << 30) /* a larger forward step in one segment is garbage, not data */
+#define WINDOW_SLACK 65535      /* bytes of tolerance around a window, for unseen traffic */
 
 struct tracker {
 	struct tracker_config cfg;
@@ -353,6 +354,15 @@ ep_init_seq(struct endpoint *ep, uint32_t isn)
 	ep->flags |= EP_SEQ;
 }
 
+/* The next sequence number an endpoint would use: past its data and its FIN. */
+static uint32_t
+ep_next(const struct endpoint *e)
+{
+	if ((e->flags & EP_FIN) && seq_diff(e->fin_seq + 1, e->hi) > 0)
+		return e->fin_seq + 1;
+	return e->hi;
+}
+
 /*
  * RST acceptance (RFC 9293 3.10.7.x, RFC 5961 3): a reset counts only if its
  * sequence number is where the receiver expects the sender, or within the
@@ -374,9 +384,7 @@ tracker_rst_ok(const struct flow *f, int s, const struct segment *seg)
 			return seg->seq == rcv->ack_hi;
 		return 1;
 	}
-	nxt = snd->hi;
-	if ((snd->flags & EP_FIN) && seq_diff(snd->fin_seq + 1, nxt) > 0)
-		nxt = snd->fin_seq + 1;
+	nxt = ep_next(snd);
 	if (seg->seq == nxt || seg->seq == snd->isn)
 		return 1;
 	if (rcv->flags & EP_ACKED) {
@@ -392,6 +400,39 @@ tracker_dup_sig(const struct segment *seg)
 {
 	return seg->seq * 0x9e3779b1u ^ seg->ack * 0x85ebca6bu ^
 	    (seg->len << 8 | seg->flags) * 0xc2b2ae35u ^ seg->win ^ seg->opt.ts_val * 0x27d4eb2fu;
+}
+
+/*
+ * Is a segment plausibly part of this connection? Its sequence number must be
+ * within a window of where its sender is (behind: a retransmission; ahead:
+ * data the capture missed), and its acknowledgment within a window of what
+ * the receiver sent. Generous on purpose: a passive observer that misses
+ * packets must not reject the connection's own segments.
+ */
+static int
+tracker_in_window(const struct flow *f, int s, const struct segment *seg)
+{
+	const struct endpoint *snd = &f->ep[s], *rcv = &f->ep[!s];
+	int64_t w = WINDOW_SLACK;
+	int32_t d;
+
+	if (rcv->win_max > w)
+		w = rcv->win_max;
+	if (snd->win_max > w)
+		w = snd->win_max;
+	w += WINDOW_SLACK;
+	if (snd->flags & EP_SEQ) {
+		d = seq_diff(seg->seq, snd->hi);
+		if (d < -w || d > w)
+			return 0;
+	}
+	/* A receiver never seen sending (one-sided capture) has no sequence space to check. */
+	if ((seg->flags & TH_ACK) && (rcv->flags & EP_SEQ) && rcv->pkts > 0) {
+		d = seq_diff(seg->ack, ep_next(rcv));
+		if (d < -w || d > w)
+			return 0;
+	}
+	return 1;
 }
 
 /* The class a live flow's deadline follows, from its endpoints. */
@@ -703,6 +744,17 @@ tracker_process(struct tracker *t, uint32_t idx, int s, const struct segment *se
 		}
 		if ((snd->flags & EP_WSCALE) && (rcv->flags & EP_WSCALE))
 			f->flags |= FL_WSCALE_OK;
+	}
+
+	/*
+	 * RFC 9293 3.10.7.4 first check: a segment far outside the sender's
+	 * sequence space, or acknowledging what the receiver never sent, is not
+	 * part of this connection (stale, forged or corrupt): counted, ignored.
+	 */
+	if (!(fl & TH_SYN) && !tracker_in_window(f, s, seg)) {
+		t->st.out_of_window++;
+		touch = 0;
+		goto done;
 	}
 
 	/* A client ACK while the SYN-ACK was never seen: one-sided capture. */

@@ -48,6 +48,7 @@ struct tracker_stats {
 	uint64_t after_close;     /* segments of a connection already reported CLOSED */
 	uint64_t bad_flags;       /* SYN+FIN, SYN+RST, no flags ...: ignored */
 	uint64_t rst_out_of_window;
+	uint64_t out_of_window;   /* other segments outside the connection's window: ignored */
 	uint64_t syn_ignored;     /* SYN or SYN-ACK that opens nothing (RFC 5961 4 challenge) */
 	uint64_t retransmits;     /* segments wholly below what the sender already sent */
 	uint64_t duplicates;      /* the same segment captured twice */

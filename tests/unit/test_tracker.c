@@ -233,6 +233,15 @@ main(void)
 
 	start(64);
 	handshake();
+	seg_full(S, TH_ACK | TH_FIN, sseq + 0x80000000u, cseq, 0, 40000);
+	seg_full(C, TH_ACK, cseq, sseq + 0x40000000u, 0, 40000);
+	EXPECT("FIN and ACK far outside the window change nothing", HS);
+	TEST_BEGIN("out-of-window segments counted");
+	CHECK_EQ_U(tracker_stats(tr)->out_of_window, 2);
+	TEST_END();
+
+	start(64);
+	handshake();
 	seg(C, TH_ACK | TH_FIN, 0);
 	seg(S, TH_ACK | TH_RST, 0);
 	EXPECT("RST after a half-close", HS "FIN client FIN_WAIT_1 ESTABLISHED|"
