@@ -228,41 +228,78 @@ conf_defaults(struct config *c)
 	o->keep = 5;
 }
 
+/* Bytes s takes once control characters are written as \xNN. */
+static size_t
+conf_escaped_len(const char *s)
+{
+	size_t n = 0;
+
+	for (; *s != '\0'; s++)
+		n += (unsigned char)*s < 0x20 || *s == 0x7f ? 4 : 1;
+	return n;
+}
+
+/*
+ * Copy s to dst with control characters as \xNN: values quoted from the
+ * file must neither break an error into several lines nor reach a terminal
+ * raw. Returns the bytes written (no NUL).
+ */
+static size_t
+conf_escape(char *dst, const char *s)
+{
+	static const char hex[] = "0123456789abcdef";
+	size_t n = 0;
+
+	for (; *s != '\0'; s++) {
+		if ((unsigned char)*s < 0x20 || *s == 0x7f) {
+			dst[n++] = '\\';
+			dst[n++] = 'x';
+			dst[n++] = hex[(unsigned char)*s >> 4];
+			dst[n++] = hex[*s & 15];
+		} else
+			dst[n++] = *s;
+	}
+	return n;
+}
+
 /* Append one "file:line: message" line; line 0 means the file as a whole. */
 static void __attribute__((format(printf, 4, 5)))
 conf_error(struct conf_load *cl, const char *file, unsigned line, const char *fmt, ...)
 {
+	static const char more[] = ": ... more errors\n";
 	struct conf_errs *e = &cl->errs;
-	char msg[512], head[4200];
-	size_t hl, ml;
+	char text[4800];
+	size_t hl, need, tail;
 	va_list ap;
 
 	e->n++;
 	if (e->full || e->cap == 0)
 		return;
-	va_start(ap, fmt);
-	vsnprintf(msg, sizeof(msg), fmt, ap);
-	va_end(ap);
 	if (line > 0)
-		snprintf(head, sizeof(head), "%s:%u: ", file, line);
+		snprintf(text, sizeof(text), "%s:%u: ", file, line);
 	else
-		snprintf(head, sizeof(head), "%s: ", file);
-	hl = strlen(head);
-	ml = strlen(msg);
-	/* Keep room for a last "... more errors" line rather than cutting one in half. */
-	if (e->len + hl + ml + 2 + 40 > e->cap) {
+		snprintf(text, sizeof(text), "%s: ", file);
+	hl = strlen(text);
+	va_start(ap, fmt);
+	vsnprintf(text + hl, sizeof(text) - hl, fmt, ap);
+	va_end(ap);
+	need = conf_escaped_len(text) + 1;
+	/* Always keep room for a last "... more errors" line: no line is ever cut. */
+	tail = conf_escaped_len(cl->path) + sizeof(more) - 1;
+	if (e->len + need + tail + 1 > e->cap) {
 		e->full = 1;
-		snprintf(e->buf + e->len, e->cap - e->len, "%s: ... more errors\n", cl->path);
-		e->len += strlen(e->buf + e->len);
+		if (e->len + tail + 1 <= e->cap) {
+			e->len += conf_escape(e->buf + e->len, cl->path);
+			memcpy(e->buf + e->len, more, sizeof(more));
+			e->len += sizeof(more) - 1;
+		}
 		return;
 	}
 	if (e->n <= CONF_MAX_SORTED) {
 		e->start[e->n - 1] = e->len;
 		e->key[e->n - 1] = (uint64_t)(strcmp(file, cl->path) != 0) << 32 | line;
 	}
-	memcpy(e->buf + e->len, head, hl);
-	memcpy(e->buf + e->len + hl, msg, ml);
-	e->len += hl + ml;
+	e->len += conf_escape(e->buf + e->len, text);
 	e->buf[e->len++] = '\n';
 	e->buf[e->len] = '\0';
 }
@@ -759,6 +796,10 @@ conf_filter(struct conf_load *cl, const config_setting_t *s, const char *prefix,
 		return;
 	if (strlen(v) >= cap) {
 		SETERR(s, "longer than %zu characters", cap - 1);
+		return;
+	}
+	if (conf_escaped_len(v) != strlen(v)) {
+		SETERR(s, "%s", "contains a control character (write whitespace as spaces)");
 		return;
 	}
 	if (*v != '\0' && capture_filter_check(v, why, sizeof(why)) == -1) {
