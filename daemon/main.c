@@ -439,7 +439,7 @@ main_log_counters(struct main_state *m, int final)
 }
 
 /* -r: read the file through the same path as live capture, then exit. */
-static int __attribute__((noreturn))
+static void __attribute__((noreturn))
 main_replay(struct main_state *m)
 {
 	char err[1024];
@@ -630,7 +630,7 @@ main_timer(struct main_state *m, uint64_t period_us, event_callback_fn cb)
 }
 
 /* Live: open everything, drop privileges, run the loop until a stop signal. */
-static int __attribute__((noreturn))
+static void __attribute__((noreturn))
 main_live(struct main_state *m)
 {
 	static const int sigs[] = { SIGHUP, SIGUSR1, SIGTERM, SIGINT };
