@@ -214,7 +214,8 @@ out_file_write(struct out_file *f)
 			errno = f->stream ? EAGAIN : ENOSPC;
 			return -1;
 		}
-		recs = out_file_count_lines(f->buf, landed);
+		/* The usual case, everything written, needs no scan for record ends. */
+		recs = landed == f->len ? f->nrec : out_file_count_lines(f->buf, landed);
 		f->st->written += recs;
 		f->nrec -= recs;
 		f->size += landed;
