@@ -65,17 +65,31 @@ w_pad(struct wbuf *w, size_t from, size_t to)
 		w_char(w, ' ');
 }
 
-/* Decimal, at least `width` digits (zero-padded). */
+static const char digit_pairs[201] =
+    "00010203040506070809101112131415161718192021222324252627282930313233343536373839"
+    "40414243444546474849505152535455565758596061626364656667686970717273747576777879"
+    "8081828384858687888990919293949596979899";
+
+/* Decimal, at least `width` digits (zero-padded); two digits per division, it is on every record. */
 static void
 w_u64w(struct wbuf *w, uint64_t v, int width)
 {
 	char tmp[20];
 	int i = sizeof(tmp);
 
-	do {
-		tmp[--i] = (char)('0' + v % 10);
-		v /= 10;
-	} while (v != 0);
+	while (v >= 100) {
+		unsigned d = (unsigned)(v % 100) * 2;
+
+		v /= 100;
+		tmp[--i] = digit_pairs[d + 1];
+		tmp[--i] = digit_pairs[d];
+	}
+	if (v >= 10) {
+		tmp[--i] = digit_pairs[v * 2 + 1];
+		tmp[--i] = digit_pairs[v * 2];
+	} else {
+		tmp[--i] = (char)('0' + v);
+	}
 	while ((int)sizeof(tmp) - i < width)
 		tmp[--i] = '0';
 	w_mem(w, tmp + i, sizeof(tmp) - (size_t)i);
@@ -219,32 +233,49 @@ civil_from_days(uint64_t days, unsigned *year, unsigned *month, unsigned *day)
 	*year = (unsigned)(yoe + era * 400) + (*month <= 2);
 }
 
-/* Times past year 9999 are clamped to its last microsecond: the record keeps its fixed shape. */
+/* Two digits of v (< 100) at p. */
+static void
+put2(char *p, unsigned v)
+{
+	p[0] = digit_pairs[v * 2];
+	p[1] = digit_pairs[v * 2 + 1];
+}
+
+/*
+ * Times past year 9999 are clamped to its last microsecond: the record keeps
+ * its fixed shape, built in place and written once.
+ */
 static void
 w_ts(struct wbuf *w, uint64_t ts_us)
 {
-	unsigned year, month, day, sod;
+	char t[27];
+	unsigned year, month, day, sod, us;
 	uint64_t secs;
 
 	if (ts_us > TS_MAX_US)
 		ts_us = TS_MAX_US;
 	secs = ts_us / 1000000;
+	us = (unsigned)(ts_us % 1000000);
 	civil_from_days(secs / 86400, &year, &month, &day);
 	sod = (unsigned)(secs % 86400);
-	w_u64w(w, year, 4);
-	w_char(w, '-');
-	w_u64w(w, month, 2);
-	w_char(w, '-');
-	w_u64w(w, day, 2);
-	w_char(w, 'T');
-	w_u64w(w, sod / 3600, 2);
-	w_char(w, ':');
-	w_u64w(w, sod / 60 % 60, 2);
-	w_char(w, ':');
-	w_u64w(w, sod % 60, 2);
-	w_char(w, '.');
-	w_u64w(w, ts_us % 1000000, 6);
-	w_char(w, 'Z');
+	put2(t, year / 100);
+	put2(t + 2, year % 100);
+	t[4] = '-';
+	put2(t + 5, month);
+	t[7] = '-';
+	put2(t + 8, day);
+	t[10] = 'T';
+	put2(t + 11, sod / 3600);
+	t[13] = ':';
+	put2(t + 14, sod / 60 % 60);
+	t[16] = ':';
+	put2(t + 17, sod % 60);
+	t[19] = '.';
+	put2(t + 20, us / 10000);
+	put2(t + 22, us / 100 % 100);
+	put2(t + 24, us % 100);
+	t[26] = 'Z';
+	w_mem(w, t, sizeof t);
 }
 
 static void
