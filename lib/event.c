@@ -21,7 +21,8 @@ static const char *const state_names[ST_NSTATES] = {
 static const char *const type_names[EV_NTYPES] = {
     [EV_SYN] = "SYN",     [EV_SYN_ACK] = "SYN_ACK", [EV_ESTABLISHED] = "ESTABLISHED",
     [EV_FIN] = "FIN",     [EV_RST] = "RST",         [EV_TIME_WAIT] = "TIME_WAIT",
-    [EV_STATE] = "STATE", [EV_CLOSED] = "CLOSED",   [EV_SEGMENT] = "SEGMENT",
+    [EV_STATE] = "STATE", [EV_CLOSED] = "CLOSED",   [EV_UPDATE] = "UPDATE",
+    [EV_SEGMENT] = "SEGMENT",
 };
 
 static const char *const reason_names[CR_NREASONS] = {

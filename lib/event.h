@@ -37,12 +37,16 @@ enum event_type {
 	EV_TIME_WAIT,   /* an endpoint entered TIME_WAIT */
 	EV_STATE,       /* any other endpoint transition */
 	EV_CLOSED,      /* the connection is over: the summary record */
+	EV_UPDATE,      /* interim counters of a connection still open (tracking.update_interval) */
 	EV_SEGMENT,     /* one per segment; only for the ladder view, never by default */
 	EV_NTYPES
 };
 
 #define EV_BIT(t) (1u << (t))
-/* What is emitted when the config does not say: every type but EV_SEGMENT. */
+/*
+ * What is emitted when the config does not say: every type but EV_SEGMENT.
+ * EV_UPDATE is in it, and is simply never made while the update interval is 0.
+ */
 #define EV_MASK_DEFAULT (EV_BIT(EV_SEGMENT) - 1)
 
 enum close_reason {
@@ -69,8 +73,10 @@ struct endpoint_counts {
 
 /*
  * One event. Every field is valid for every type unless noted; `reason`,
- * `closed_by`, `duration_us`, `conn_state`, `history` only for EV_CLOSED,
- * `opt` only for EV_SYN and EV_SYN_ACK, `seg_*` only for EV_SEGMENT.
+ * `closed_by`, `conn_state`, `history` only for EV_CLOSED, `duration_us`
+ * for EV_CLOSED (first to last segment) and EV_UPDATE (first segment to
+ * ts_us: the age so far), `opt` only for EV_SYN and EV_SYN_ACK, `seg_*` only
+ * for EV_SEGMENT.
  */
 struct event {
 	uint64_t ts_us;          /* packet time (or expiry time for timeouts) */

@@ -75,6 +75,7 @@ flowtab_init(struct flowtab *ft, uint32_t capacity, uint64_t seed)
 	ft->free_head = 0;
 	for (i = 0; i < FC_NCLASSES; i++)
 		ft->head[i] = ft->tail[i] = FLOW_NONE;
+	ft->upd_head = ft->upd_tail = FLOW_NONE;
 	return 0;
 }
 
@@ -185,6 +186,7 @@ flowtab_remove(struct flowtab *ft, uint32_t idx)
 		pp = &ft->flows[*pp].hnext;
 	*pp = f->hnext;
 	flowtab_list_unlink(ft, idx);
+	flowtab_upd_unlink(ft, idx);
 	f->cls = FC_FREE;
 	f->hnext = ft->free_head;
 	ft->free_head = idx;
@@ -198,4 +200,39 @@ flowtab_touch(struct flowtab *ft, uint32_t idx, enum flow_class cls)
 		return;
 	flowtab_list_unlink(ft, idx);
 	flowtab_list_append(ft, idx, cls);
+}
+
+void
+flowtab_upd_append(struct flowtab *ft, uint32_t idx, uint64_t upd_ts)
+{
+	struct flow *f = &ft->flows[idx];
+
+	flowtab_upd_unlink(ft, idx);
+	f->flags |= FL_UPD;
+	f->upd_ts = upd_ts;
+	f->unext = FLOW_NONE;
+	f->uprev = ft->upd_tail;
+	if (f->uprev != FLOW_NONE)
+		ft->flows[f->uprev].unext = idx;
+	else
+		ft->upd_head = idx;
+	ft->upd_tail = idx;
+}
+
+void
+flowtab_upd_unlink(struct flowtab *ft, uint32_t idx)
+{
+	struct flow *f = &ft->flows[idx];
+
+	if (!(f->flags & FL_UPD))
+		return;
+	if (f->uprev != FLOW_NONE)
+		ft->flows[f->uprev].unext = f->unext;
+	else
+		ft->upd_head = f->unext;
+	if (f->unext != FLOW_NONE)
+		ft->flows[f->unext].uprev = f->uprev;
+	else
+		ft->upd_tail = f->uprev;
+	f->flags &= (uint8_t)~FL_UPD;
 }

@@ -6,7 +6,9 @@
  * 32-bit index; links are indices, not pointers, to keep struct flow small.
  * Within one expiry class every flow has the same timeout, so appending a
  * flow at the tail whenever it is touched keeps each list ordered by
- * deadline: expiry and eviction only ever look at list heads.
+ * deadline: expiry and eviction only ever look at list heads. A second list,
+ * the update list, orders the open flows by when their next interim UPDATE
+ * record is due; the tracker keeps it ordered the same way (see tracker.c).
  */
 #ifndef TCPSTATED_FLOWTAB_H
 #define TCPSTATED_FLOWTAB_H
@@ -71,6 +73,7 @@ struct endpoint {
 #define FL_WSCALE_OK 0x08  /* both SYNs carried window scale */
 #define FL_LAST_SERVER 0x10 /* the last segment came from the server */
 #define FL_INFERRED 0x20   /* a handshake step was inferred, not seen */
+#define FL_UPD 0x40        /* linked in the update list (uprev, unext, upd_ts valid) */
 
 struct flow {
 	uint8_t ip[2][16];       /* [SIDE_CLIENT], [SIDE_SERVER] */
@@ -83,10 +86,12 @@ struct flow {
 	char history[23];
 	uint32_t hnext;          /* hash chain, or free list */
 	uint32_t prev, next;     /* expiry list of cls */
+	uint32_t uprev, unext;   /* update list, while FL_UPD */
 	uint64_t id;
 	uint64_t first_ts;
 	uint64_t last_ts;        /* last segment: duration */
 	uint64_t touch_ts;       /* last refresh of the expiry deadline */
+	uint64_t upd_ts;         /* when the next UPDATE record is due, while FL_UPD */
 	struct endpoint ep[2];
 };
 
@@ -99,6 +104,7 @@ struct flowtab {
 	uint32_t free_head;
 	uint64_t key0, key1;     /* hash key: flooding the table needs the key */
 	uint32_t head[FC_NCLASSES], tail[FC_NCLASSES];
+	uint32_t upd_head, upd_tail; /* the update list, oldest deadline first */
 };
 
 /* Allocate for capacity flows; returns -1 when memory cannot be had. */
@@ -126,6 +132,12 @@ void flowtab_remove(struct flowtab *ft, uint32_t idx);
 
 /* Move a flow to the tail of class cls (its deadline is now later than all others'). */
 void flowtab_touch(struct flowtab *ft, uint32_t idx, enum flow_class cls);
+
+/* Link a flow at the tail of the update list, due at upd_ts (which no other is due after). */
+void flowtab_upd_append(struct flowtab *ft, uint32_t idx, uint64_t upd_ts);
+
+/* Take a flow out of the update list; nothing if it is not in it. */
+void flowtab_upd_unlink(struct flowtab *ft, uint32_t idx);
 
 /* The oldest flow of a class, or FLOW_NONE. */
 static inline uint32_t

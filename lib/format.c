@@ -543,6 +543,15 @@ format_record(enum format f, const struct event *ev, char *buf, size_t cap)
 		r_text(&r, "conn_state", ev->conn_state, sizeof(ev->conn_state));
 		r_text(&r, "history", ev->history, sizeof(ev->history));
 		break;
+	case EV_UPDATE:
+		r_key(&r, "duration");
+		w_secs(&r.w, ev->duration_us, 6);
+		r_u64(&r, "client_bytes", ev->client.bytes);
+		r_u64(&r, "server_bytes", ev->server.bytes);
+		r_u64(&r, "client_pkts", ev->client.pkts);
+		r_u64(&r, "server_pkts", ev->server.pkts);
+		r_bool(&r, "partial", ev->partial);
+		break;
 	case EV_SEGMENT:
 		r_key(&r, "flags");
 		if (f == FMT_JSON)
@@ -691,6 +700,14 @@ format_text(const struct event *ev, char *buf, size_t cap)
 		w_side_state(&w, "server", ev->server_state_was, ev->server_state);
 		if (ev->type == EV_SYN || ev->type == EV_SYN_ACK)
 			w_text_opts(&w, &ev->opt);
+		if (ev->type == EV_UPDATE) {
+			w_str(&w, "  ");
+			w_secs(&w, ev->duration_us, 3);
+			w_str(&w, "s ");
+			w_counts(&w, "client", &ev->client);
+			w_char(&w, ' ');
+			w_counts(&w, "server", &ev->server);
+		}
 		break;
 	}
 	if (ev->partial)

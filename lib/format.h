@@ -12,6 +12,7 @@
  *   SYN, SYN_ACK: mss wscale sack_ok tsopt   (only the options present)
  *   CLOSED: reason abnormal closed_by duration client_bytes server_bytes
  *           client_pkts server_pkts partial conn_state history
+ *   UPDATE: duration client_bytes server_bytes client_pkts server_pkts partial
  *   SEGMENT: flags seq ack len               (flags in tcpdump letters, "S.")
  * key=value leaves out a key whose value would be empty (history, conn_state).
  * Text: ts flow event client > server, then what changed, e.g.

@@ -18,6 +18,7 @@
 #define DUP_WINDOW_US 1000   /* a same-signature segment this close is the same packet twice */
 #define SEQ_JUMP_MAX (1u << 30) /* a larger forward step in one segment is garbage, not data */
 #define WINDOW_SLACK 65535      /* bytes of tolerance around a window, for unseen traffic */
+#define UPDATE_CATCHUP 16       /* missed update intervals made up after a jump of time */
 
 struct tracker {
 	struct tracker_config cfg;
@@ -28,6 +29,7 @@ struct tracker {
 	uint64_t now;        /* latest time seen, microseconds */
 	uint64_t next_id;
 	uint64_t timeout_us[FC_NCLASSES];
+	uint64_t update_us;  /* update interval; 0 = no EV_UPDATE */
 };
 
 /* Modular sequence comparison (RFC 9293 3.4): a - b as a signed distance. */
@@ -57,6 +59,7 @@ tracker_apply_timeouts(struct tracker *t)
 	t->timeout_us[FC_SYN] = t->cfg.timeout_syn_s * USEC;
 	t->timeout_us[FC_CLOSING] = t->cfg.timeout_closing_s * USEC;
 	t->timeout_us[FC_ESTABLISHED] = t->cfg.timeout_established_s * USEC;
+	t->update_us = t->cfg.update_interval_s * USEC;
 }
 
 struct tracker *
@@ -98,12 +101,19 @@ int
 tracker_reconfigure(struct tracker *t, const struct tracker_config *cfg)
 {
 	int kept = cfg->max_flows != t->cfg.max_flows || cfg->id_seed != t->cfg.id_seed;
+	uint32_t idx;
 
 	t->cfg.timeout_syn_s = cfg->timeout_syn_s;
 	t->cfg.timeout_established_s = cfg->timeout_established_s;
 	t->cfg.timeout_closing_s = cfg->timeout_closing_s;
 	t->cfg.timeout_time_wait_s = cfg->timeout_time_wait_s;
 	t->cfg.event_mask = cfg->event_mask;
+	if (cfg->update_interval_s != t->cfg.update_interval_s) {
+		/* Every deadline alike keeps the update list ordered. */
+		t->cfg.update_interval_s = cfg->update_interval_s;
+		for (idx = t->ft.upd_head; idx != FLOW_NONE; idx = t->ft.flows[idx].unext)
+			t->ft.flows[idx].upd_ts = t->now + (uint64_t)cfg->update_interval_s * USEC;
+	}
 	tracker_apply_timeouts(t);
 	return kept ? -1 : 0;
 }
@@ -256,6 +266,7 @@ tracker_closed(struct tracker *t, struct flow *f, enum close_reason reason, int 
 	struct event ev;
 
 	f->flags |= FL_CLOSED;
+	flowtab_upd_unlink(&t->ft, (uint32_t)(f - t->ft.flows)); /* no UPDATE after CLOSED */
 	t->st.closed[reason]++;
 	tracker_fill(f, &ev, ts);
 	ev.type = EV_CLOSED;
@@ -324,6 +335,11 @@ tracker_create(struct tracker *t, const struct segment *seg, int sender_is_clien
 	f->id = tracker_flow_id(t);
 	f->first_ts = f->last_ts = f->touch_ts = seg->ts_us;
 	f->closed_by = SIDE_NONE;
+	/*
+	 * Due one interval from now; t->now (not the segment's own time, which
+	 * may lag it) so that no deadline in the list is later: see tracker_advance.
+	 */
+	flowtab_upd_append(&t->ft, idx, (t->now > seg->ts_us ? t->now : seg->ts_us) + t->update_us);
 	t->st.open_by_state[ST_CLOSED] += 2;
 	t->st.flows_created++;
 	t->st.flows_active++;
@@ -919,23 +935,68 @@ tracker_expire_one(struct tracker *t, uint32_t idx, uint64_t deadline)
 	flowtab_touch(&t->ft, idx, FC_DONE);
 }
 
-void
-tracker_advance(struct tracker *t, uint64_t now_us)
+/* Expire, class by class, every flow whose deadline is at or before until_us. */
+static void
+tracker_expire(struct tracker *t, uint64_t until_us)
 {
 	int c;
 	uint32_t idx;
 
-	if (now_us > t->now)
-		t->now = now_us;
 	for (c = 0; c < FC_NCLASSES; c++) {
 		while ((idx = flowtab_oldest(&t->ft, c)) != FLOW_NONE) {
 			uint64_t deadline = t->ft.flows[idx].touch_ts + t->timeout_us[c];
 
-			if (deadline > t->now)
+			if (deadline > until_us)
 				break;
 			tracker_expire_one(t, idx, deadline);
 		}
 	}
+}
+
+/* The interim record of an open connection, due at `due`: counters and age so far. */
+static void
+tracker_update(struct tracker *t, uint32_t idx, uint64_t due)
+{
+	const struct flow *f = &t->ft.flows[idx];
+	struct event ev;
+
+	tracker_fill(f, &ev, due);
+	ev.type = EV_UPDATE;
+	ev.by = SIDE_NONE;
+	ev.duration_us = due > f->first_ts ? due - f->first_ts : 0;
+	tracker_emit(t, &ev);
+}
+
+/*
+ * The update list stays ordered by deadline without ever being sorted: every
+ * deadline is set to at most now + interval (a new flow: t->now + interval;
+ * an update: its due time + interval, or now + interval), so a flow appended
+ * at the tail is due no earlier than any other. Updates missed in a jump of
+ * time are made up, each at its due time, up to UPDATE_CATCHUP intervals;
+ * after a longer gap, a pass moves every flow it updates (once) to now +
+ * interval: the same latest deadline for all keeps the order and bounds the
+ * work, whatever the gap.
+ */
+void
+tracker_advance(struct tracker *t, uint64_t now_us)
+{
+	uint32_t idx;
+	uint64_t due;
+	int gap = -1;
+
+	if (now_us > t->now)
+		t->now = now_us;
+	while (t->update_us > 0 && (idx = t->ft.upd_head) != FLOW_NONE &&
+	    (due = t->ft.flows[idx].upd_ts) <= t->now) {
+		tracker_expire(t, due); /* what ended before the update is due ends first */
+		if (t->ft.upd_head != idx)
+			continue; /* it expired itself */
+		if (gap == -1) /* the first due is the most overdue: it decides for the pass */
+			gap = (t->now - due) / t->update_us >= UPDATE_CATCHUP;
+		tracker_update(t, idx, due);
+		flowtab_upd_append(&t->ft, idx, (gap ? t->now : due) + t->update_us);
+	}
+	tracker_expire(t, t->now);
 }
 
 /* Same packet captured twice: same direction, same signature, within DUP_WINDOW_US. */
@@ -1038,10 +1099,15 @@ tracker_foreach(const struct tracker *t, uint64_t now_us, tracker_visit_cb *cb, 
 		if (f->cls == FC_FREE)
 			continue;
 		tracker_fill(f, &ev, now_us);
-		ev.type = EV_CLOSED;
 		ev.by = SIDE_NONE;
-		snprintf(ev.conn_state, sizeof ev.conn_state, "%s", tracker_conn_state(f));
-		memcpy(ev.history, f->history, sizeof f->history);
+		if (f->flags & FL_CLOSED) {
+			ev.type = EV_CLOSED;
+			snprintf(ev.conn_state, sizeof ev.conn_state, "%s", tracker_conn_state(f));
+			memcpy(ev.history, f->history, sizeof f->history);
+		} else {
+			ev.type = EV_UPDATE;
+			ev.duration_us = now_us > f->first_ts ? now_us - f->first_ts : 0;
+		}
 		if (cb(&ev, arg) != 0)
 			break;
 	}

@@ -23,6 +23,7 @@ struct tracker_config {
 	uint32_t timeout_established_s; /* idle established connection */
 	uint32_t timeout_closing_s;  /* close started, not completed */
 	uint32_t timeout_time_wait_s;   /* how long a TIME_WAIT endpoint is remembered */
+	uint32_t update_interval_s;  /* an EV_UPDATE per open connection this often; 0 = never */
 	uint32_t event_mask;         /* EV_BIT()s of the types to emit */
 	uint64_t id_seed;            /* flow ids are a keyed permutation of a counter */
 };
@@ -35,6 +36,7 @@ struct tracker_config {
 #define TRACKER_TIMEOUT_TIME_WAIT_S 60
 #define TRACKER_LINGER_S 10 /* a reset connection is remembered this long (conntrack's CLOSE) */
 
+/* update_interval_s is 0 here: a caller that wants interim records says so. */
 void tracker_config_default(struct tracker_config *cfg);
 
 struct tracker_stats {
@@ -68,16 +70,26 @@ struct tracker *tracker_new(const struct tracker_config *cfg, tracker_emit_cb *c
 void tracker_free(struct tracker *t);
 
 /*
- * Change timeouts and the event mask of a running tracker. max_flows and
- * id_seed are kept (the table is not rebuilt); returns -1 if they differ,
- * after applying the rest.
+ * Change timeouts, the update interval and the event mask of a running
+ * tracker. max_flows and id_seed are kept (the table is not rebuilt); returns
+ * -1 if they differ, after applying the rest. A changed update interval
+ * restarts every open connection's update clock at the latest time seen.
  */
 int tracker_reconfigure(struct tracker *t, const struct tracker_config *cfg);
 
 /* Feed one decoded segment. Segments must come in capture order. */
 void tracker_segment(struct tracker *t, const struct segment *seg);
 
-/* Expire everything whose timeout has passed at now_us (packet or wall time). */
+/*
+ * Expire everything whose timeout has passed at now_us (packet or wall time),
+ * and emit the EV_UPDATE records that are due by then: every
+ * update_interval_s after a connection's first segment while it is open. An
+ * UPDATE is stamped with the time it was due, and the expiries due before it
+ * come first. Records missed in a jump of time (a gap in a capture) are
+ * made up, each at its due time, for gaps of up to 16 intervals; after a
+ * longer gap each connection due gets one record, at its due time, and its
+ * next one update_interval_s after now_us.
+ */
 void tracker_advance(struct tracker *t, uint64_t now_us);
 
 /* End every tracked connection with reason (normally CR_SHUTDOWN) at now_us. */
@@ -89,8 +101,11 @@ const struct tracker_stats *tracker_stats(const struct tracker *t);
 size_t tracker_memory(const struct tracker *t);
 
 /*
- * Visit every flow in the table (for a live view); fills a CLOSED-shaped
- * struct event without emitting it. Stops early if cb returns non-zero.
+ * Visit every flow in the table (for a live view); fills a struct event
+ * without emitting it: UPDATE-shaped (duration_us = age at now_us) for a
+ * connection still open, CLOSED-shaped (reason CR_NONE) for one already
+ * reported CLOSED and only remembered (TIME_WAIT, or what trails a reset).
+ * Stops early if cb returns non-zero.
  */
 typedef int tracker_visit_cb(const struct event *snapshot, void *arg);
 void tracker_foreach(const struct tracker *t, uint64_t now_us, tracker_visit_cb *cb, void *arg);
