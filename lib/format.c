@@ -811,6 +811,269 @@ format_suppressed_message(const struct suppressed *s, char *buf, size_t cap)
 	return w_end(&w);
 }
 
+/* The STATS keys of the close reasons and of the endpoint states, as format.h lists them. */
+static const char *const stats_close_keys[SC_NCLOSE] = {
+    [SC_FIN] = "closed_fin",
+    [SC_RST_CLIENT] = "closed_rst_client",
+    [SC_RST_SERVER] = "closed_rst_server",
+    [SC_REFUSED] = "closed_refused",
+    [SC_SYN_TIMEOUT] = "closed_syn_timeout",
+    [SC_IDLE_TIMEOUT] = "closed_idle_timeout",
+    [SC_CLOSING_TIMEOUT] = "closed_closing_timeout",
+    [SC_EVICTED] = "closed_evicted",
+    [SC_REUSED] = "closed_reused",
+    [SC_SHUTDOWN] = "closed_shutdown",
+};
+
+static const struct {
+	enum tcp_state st;
+	const char *key;
+} stats_state_keys[] = {
+    {ST_SYN_SENT, "syn_sent"},     {ST_SYN_RCVD, "syn_rcvd"},     {ST_ESTABLISHED, "established"},
+    {ST_FIN_WAIT_1, "fin_wait_1"}, {ST_FIN_WAIT_2, "fin_wait_2"}, {ST_CLOSING, "closing"},
+    {ST_TIME_WAIT, "time_wait"},   {ST_CLOSE_WAIT, "close_wait"}, {ST_LAST_ACK, "last_ack"},
+};
+
+static uint64_t
+stats_closed_total(const struct stats_record *r)
+{
+	uint64_t n = 0;
+	int c;
+
+	for (c = 0; c < SC_NCLOSE; c++)
+		n += r->closed[c];
+	return n;
+}
+
+static void
+w_stats_sentence(struct wbuf *w, const struct stats_record *r)
+{
+	uint64_t closed = stats_closed_total(r);
+
+	w_u64(w, r->packets);
+	w_str(w, " packets (");
+	w_u64(w, r->kernel_drops);
+	w_str(w, " dropped by the kernel, ");
+	w_u64(w, r->interface_drops);
+	w_str(w, " by the interface); ");
+	w_u64(w, r->connections);
+	w_str(w, " connections tracked; ");
+	w_u64(w, r->opened);
+	w_str(w, " opened, ");
+	w_u64(w, closed);
+	w_str(w, " closed (");
+	w_u64(w, closed - r->closed[SC_FIN]);
+	w_str(w, " abnormal); ");
+	w_u64(w, r->endpoints[ST_CLOSE_WAIT]);
+	w_str(w, " CLOSE_WAIT, ");
+	w_u64(w, r->endpoints[ST_TIME_WAIT]);
+	w_str(w, " TIME_WAIT; ");
+	w_u64(w, r->output_dropped);
+	w_str(w, " output drops, ");
+	w_u64(w, r->suppressed);
+	w_str(w, " suppressed; ");
+	w_u64(w, r->alerts_firing);
+	w_str(w, r->alerts_firing == 1 ? " alert firing" : " alerts firing");
+}
+
+size_t
+format_stats(enum format f, const struct stats_record *sr, char *buf, size_t cap)
+{
+	struct rec r;
+	size_t i;
+	int c;
+
+	w_init(&r.w, buf, cap);
+	r.f = f;
+	r.n = 0;
+	switch (f) {
+	case FMT_TEXT:
+		w_ts(&r.w, sr->ts_us);
+		w_str(&r.w, " stats: ");
+		w_stats_sentence(&r.w, sr);
+		w_char(&r.w, '\n');
+		return w_end(&r.w);
+	case FMT_JSON:
+	case FMT_KV:
+		break;
+	default:
+		return w_end(&r.w);
+	}
+	r_ts(&r, sr->ts_us);
+	r_name(&r, "event", "STATS");
+	r_u64(&r, "uptime", sr->uptime_s);
+	r_u64(&r, "packets", sr->packets);
+	r_u64(&r, "kernel_drops", sr->kernel_drops);
+	r_u64(&r, "interface_drops", sr->interface_drops);
+	r_u64(&r, "connections", sr->connections);
+	r_u64(&r, "attempts", sr->attempts);
+	r_u64(&r, "opened", sr->opened);
+	r_u64(&r, "closed", stats_closed_total(sr));
+	for (c = 0; c < SC_NCLOSE; c++)
+		r_u64(&r, stats_close_keys[c], sr->closed[c]);
+	r_u64(&r, "handshakes", sr->handshakes);
+	r_key(&r, "handshake_avg");
+	w_secs(&r.w, sr->handshakes > 0 ? sr->handshake_sum_us / sr->handshakes : 0, 6);
+	for (i = 0; i < sizeof(stats_state_keys) / sizeof(stats_state_keys[0]); i++)
+		r_u64(&r, stats_state_keys[i].key, sr->endpoints[stats_state_keys[i].st]);
+	r_u64(&r, "events", sr->events);
+	r_u64(&r, "output_dropped", sr->output_dropped);
+	r_u64(&r, "suppressed", sr->suppressed);
+	r_u64(&r, "alerts_firing", sr->alerts_firing);
+	return r_end(&r);
+}
+
+size_t
+format_stats_message(const struct stats_record *r, char *buf, size_t cap)
+{
+	struct wbuf w;
+
+	w_init(&w, buf, cap);
+	w_stats_sentence(&w, r);
+	return w_end(&w);
+}
+
+static const char *const alert_kind_phrases[AK_NKINDS] = {
+    [AK_RST] = "resets",
+    [AK_RST_CLIENT] = "resets by the client",
+    [AK_RST_SERVER] = "resets by the server",
+    [AK_REFUSED] = "refused connections",
+    [AK_SYN_TIMEOUT] = "handshake timeouts",
+    [AK_IDLE_TIMEOUT] = "idle timeouts",
+    [AK_CLOSING_TIMEOUT] = "closing timeouts",
+    [AK_ABNORMAL] = "abnormal closes",
+};
+
+/* The rule's name, kept to the characters a key=value value may hold. */
+static void
+w_alert_name(struct wbuf *w, const char *name)
+{
+	size_t i, n = strnlen(name, ALERT_NAME_MAX + 1);
+
+	for (i = 0; i < n; i++) {
+		unsigned char c = (unsigned char)name[i];
+		int safe = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+		           (c >= '0' && c <= '9') || c == '_' || c == '-' || c == '.';
+
+		w_char(w, safe ? (char)c : '?');
+	}
+}
+
+static void
+w_alert_sentence(struct wbuf *w, const struct alert_report *a)
+{
+	const struct alert_rule *rule = a->rule;
+	size_t i;
+
+	w_str(w, "alert ");
+	w_alert_name(w, rule->name);
+	w_str(w, a->firing ? " firing: " : " recovered: ");
+	w_u64(w, a->count);
+	w_char(w, ' ');
+	w_str(w, (unsigned)rule->kind < AK_NKINDS ? alert_kind_phrases[rule->kind] : "?");
+	if (rule->port != 0) {
+		w_str(w, " to port ");
+		w_u64(w, rule->port);
+	} else
+		w_str(w, " to any port");
+	w_str(w, " in ");
+	w_u64(w, rule->window_s);
+	w_str(w, " s (");
+	if (a->firing) {
+		w_str(w, "threshold ");
+		w_u64(w, rule->threshold);
+		w_char(w, ')');
+		for (i = 0; i < a->npeers; i++) {
+			w_str(w, i == 0 ? "; top peers " : ", ");
+			w_ip(w, a->peer[i].family, a->peer[i].ip);
+			w_str(w, " (");
+			w_u64(w, a->peer[i].count);
+			w_char(w, ')');
+		}
+	} else {
+		w_str(w, "recovery level ");
+		w_u64(w, rule->recover);
+		w_str(w, ", after ");
+		w_u64(w, a->held_us / 1000000);
+		w_str(w, " s)");
+	}
+}
+
+size_t
+format_alert(enum format f, const struct alert_report *a, char *buf, size_t cap)
+{
+	struct rec r;
+	size_t i;
+
+	w_init(&r.w, buf, cap);
+	r.f = f;
+	r.n = 0;
+	switch (f) {
+	case FMT_TEXT:
+		w_ts(&r.w, a->ts_us);
+		w_char(&r.w, ' ');
+		w_alert_sentence(&r.w, a);
+		w_char(&r.w, '\n');
+		return w_end(&r.w);
+	case FMT_JSON:
+	case FMT_KV:
+		break;
+	default:
+		return w_end(&r.w);
+	}
+	r_ts(&r, a->ts_us);
+	r_name(&r, "event", "ALERT");
+	r_key(&r, "alert");
+	if (f == FMT_JSON)
+		w_char(&r.w, '"');
+	w_alert_name(&r.w, a->rule->name);
+	if (f == FMT_JSON)
+		w_char(&r.w, '"');
+	r_name(&r, "state", a->firing ? "firing" : "recovered");
+	r_name(&r, "kind", alert_kind_name(a->rule->kind));
+	if (a->rule->port != 0)
+		r_u64(&r, "port", a->rule->port);
+	r_u64(&r, "count", a->count);
+	r_u64(&r, "threshold", a->rule->threshold);
+	r_u64(&r, "window", a->rule->window_s);
+	if (a->firing && (f == FMT_JSON || a->npeers > 0)) {
+		r_key(&r, "peers");
+		if (f == FMT_JSON)
+			w_char(&r.w, '{');
+		for (i = 0; i < a->npeers; i++) {
+			if (i > 0)
+				w_char(&r.w, ',');
+			if (f == FMT_JSON)
+				w_char(&r.w, '"');
+			w_ip(&r.w, a->peer[i].family, a->peer[i].ip);
+			if (f == FMT_JSON) {
+				w_str(&r.w, "\":");
+				w_u64(&r.w, a->peer[i].count);
+			} else {
+				w_char(&r.w, '(');
+				w_u64(&r.w, a->peer[i].count);
+				w_char(&r.w, ')');
+			}
+		}
+		if (f == FMT_JSON)
+			w_char(&r.w, '}');
+	} else if (!a->firing) {
+		r_key(&r, "duration");
+		w_secs(&r.w, a->held_us, 6);
+	}
+	return r_end(&r);
+}
+
+size_t
+format_alert_message(const struct alert_report *a, char *buf, size_t cap)
+{
+	struct wbuf w;
+
+	w_init(&w, buf, cap);
+	w_alert_sentence(&w, a);
+	return w_end(&w);
+}
+
 size_t
 format_ts(uint64_t ts_us, char *buf, size_t cap)
 {

@@ -26,7 +26,9 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "alert.h"
 #include "event.h"
+#include "stats.h"
 
 enum format {
 	FMT_JSON = 0, /* one JSON object per line */
@@ -68,6 +70,55 @@ size_t format_suppressed(enum format f, const struct suppressed *s, char *buf, s
 
 /* "suppressed 1532 events in 10 s (RST 1500, CLOSED 32)" (no ts, no newline). */
 size_t format_suppressed_message(const struct suppressed *s, char *buf, size_t cap);
+
+/*
+ * The periodic STATS record: the daemon's counters since it started (totals;
+ * the per-port ones are in the metrics). As a record:
+ *   ts event(=STATS) uptime packets kernel_drops interface_drops connections
+ *   attempts opened closed closed_fin closed_rst_client ... closed_shutdown
+ *   handshakes handshake_avg syn_sent syn_rcvd established fin_wait_1
+ *   fin_wait_2 closing time_wait close_wait last_ack events output_dropped
+ *   suppressed alerts_firing
+ * handshake_avg is in seconds (6 decimals); the states count endpoints now.
+ * Text: the ts and format_stats_message().
+ */
+struct stats_record {
+	uint64_t ts_us;
+	uint64_t uptime_s;
+	uint64_t packets, kernel_drops, interface_drops; /* capture */
+	uint64_t connections;            /* in the tracker's table now */
+	uint64_t attempts;               /* client SYNs */
+	uint64_t opened;                 /* handshakes completed */
+	uint64_t closed[SC_NCLOSE];
+	uint64_t handshakes, handshake_sum_us;
+	uint64_t endpoints[ST_NSTATES];  /* endpoints in each state now */
+	uint64_t events;                 /* events delivered to the outputs */
+	uint64_t output_dropped;         /* every output */
+	uint64_t suppressed;             /* every output */
+	uint64_t alerts_firing;
+};
+
+size_t format_stats(enum format f, const struct stats_record *r, char *buf, size_t cap);
+
+/* "1234 packets (0 dropped by the kernel, 0 by the interface); 12 connections tracked; ..." */
+size_t format_stats_message(const struct stats_record *r, char *buf, size_t cap);
+
+/*
+ * An ALERT record: a rule fired or recovered (see alert.h). As a record:
+ *   ts event(=ALERT) alert state kind port count threshold window
+ *   firing: peers          e.g. {"192.0.2.7":12,"192.0.2.8":5};
+ *                          key=value: peers=192.0.2.7(12),192.0.2.8(5)
+ *   recovered: duration    (seconds it had been firing)
+ * state is "firing" or "recovered"; port is left out for a rule on every
+ * port. Text: the ts and format_alert_message().
+ */
+size_t format_alert(enum format f, const struct alert_report *r, char *buf, size_t cap);
+
+/*
+ * "alert pg-refused firing: 25 refused connections to port 5432 in 60 s
+ * (threshold 20); top peers 192.0.2.7 (12), 192.0.2.8 (5)"
+ */
+size_t format_alert_message(const struct alert_report *r, char *buf, size_t cap);
 
 /*
  * Escape arbitrary bytes as the inside of a JSON string into buf; returns the

@@ -1,0 +1,182 @@
+/*
+ * stats.c - per-port and total connection counters from the tracker's events.
+ * See stats.h for the contract.
+ */
+#include <string.h>
+
+#include "stats.h"
+
+/* Prometheus' usual latency buckets, from 0.5 ms to 10 s. */
+const uint64_t stats_hs_bounds_us[STATS_HS_BUCKETS] = {
+	500, 1000, 2500, 5000, 10000, 25000, 50000, 100000, 250000, 500000,
+	1000000, 2500000, 5000000, 10000000,
+};
+
+static const char *const stats_close_names[SC_NCLOSE] = {
+	[SC_FIN] = "fin",
+	[SC_RST_CLIENT] = "rst_client",
+	[SC_RST_SERVER] = "rst_server",
+	[SC_REFUSED] = "refused",
+	[SC_SYN_TIMEOUT] = "syn_timeout",
+	[SC_IDLE_TIMEOUT] = "idle_timeout",
+	[SC_CLOSING_TIMEOUT] = "closing_timeout",
+	[SC_EVICTED] = "evicted",
+	[SC_REUSED] = "reused",
+	[SC_SHUTDOWN] = "shutdown",
+};
+
+const char *
+stats_close_name(enum stats_close c)
+{
+	if ((unsigned)c >= SC_NCLOSE)
+		return "?";
+	return stats_close_names[c];
+}
+
+void
+stats_init(struct stats *s)
+{
+	memset(s, 0, sizeof *s);
+}
+
+int
+stats_pin(struct stats *s, uint16_t port)
+{
+	if (s->row_of[port] != 0)
+		return s->row_of[port] - 1;
+	if (s->nrows == STATS_MAX_PORTS)
+		return -1;
+	s->port[s->nrows] = port;
+	s->row_of[port] = (uint8_t)(s->nrows + 1);
+	return (int)s->nrows++;
+}
+
+int
+stats_row_of(const struct stats *s, uint16_t port)
+{
+	return s->row_of[port] != 0 ? s->row_of[port] - 1 : STATS_OTHER;
+}
+
+/* The metrics' reason of a CLOSED record, or -1 for none. */
+static int
+stats_close_of(const struct event *ev)
+{
+	switch (ev->reason) {
+	case CR_FIN:
+		return SC_FIN;
+	case CR_RST:
+		return ev->closed_by == SIDE_SERVER ? SC_RST_SERVER : SC_RST_CLIENT;
+	case CR_REFUSED:
+		return SC_REFUSED;
+	case CR_SYN_TIMEOUT:
+		return SC_SYN_TIMEOUT;
+	case CR_IDLE_TIMEOUT:
+		return SC_IDLE_TIMEOUT;
+	case CR_CLOSING_TIMEOUT:
+		return SC_CLOSING_TIMEOUT;
+	case CR_EVICTED:
+		return SC_EVICTED;
+	case CR_REUSED:
+		return SC_REUSED;
+	case CR_SHUTDOWN:
+		return SC_SHUTDOWN;
+	default:
+		return -1;
+	}
+}
+
+static void
+stats_handshake(struct stats_row *r, uint64_t us)
+{
+	int b;
+
+	for (b = 0; b < STATS_HS_BUCKETS && us > stats_hs_bounds_us[b]; b++)
+		;
+	r->hs[b]++;
+	r->hs_count++;
+	r->hs_sum_us += us;
+}
+
+void
+stats_event(struct stats *s, const struct event *ev)
+{
+	struct stats_row *r;
+	int row, c;
+
+	switch (ev->type) {
+	case EV_SYN:
+		if (ev->by == SIDE_CLIENT)
+			s->attempts++;
+		return;
+	case EV_SYN_ACK:
+		if (ev->by == SIDE_SERVER)
+			stats_pin(s, ev->server_port); /* a server answers on it: a port worth a row */
+		return;
+	case EV_ESTABLISHED:
+		/* The step that makes both endpoints ESTABLISHED completes the handshake. */
+		if (ev->client_state != ST_ESTABLISHED || ev->server_state != ST_ESTABLISHED ||
+		    (ev->client_state_was == ST_ESTABLISHED && ev->server_state_was == ST_ESTABLISHED))
+			return;
+		row = stats_pin(s, ev->server_port);
+		r = &s->row[row >= 0 ? row : STATS_OTHER];
+		r->opened++;
+		s->total.opened++;
+		/* From the first SYN, so only when the SYN was seen (not partial). */
+		if (!ev->partial) {
+			stats_handshake(r, ev->duration_us);
+			stats_handshake(&s->total, ev->duration_us);
+		}
+		return;
+	case EV_CLOSED:
+		if ((c = stats_close_of(ev)) < 0)
+			return;
+		s->row[stats_row_of(s, ev->server_port)].closed[c]++;
+		s->total.closed[c]++;
+		return;
+	default:
+		return;
+	}
+}
+
+struct stats_walk {
+	const struct stats *s;
+	struct stats_endpoints *ep;
+};
+
+static void
+stats_count(struct stats_walk *w, int row, enum tcp_state st)
+{
+	if (st == ST_CLOSED || (unsigned)st >= ST_NSTATES)
+		return;
+	w->ep->row[row][st]++;
+	w->ep->total[st]++;
+}
+
+static int
+stats_visit_cb(const struct event *snap, void *arg)
+{
+	struct stats_walk *w = arg;
+	int row = stats_row_of(w->s, snap->server_port);
+
+	if (snap->type == EV_CLOSED) {
+		/* Reported closed, remembered: only a TIME_WAIT is still real. */
+		if (snap->client_state == ST_TIME_WAIT)
+			stats_count(w, row, ST_TIME_WAIT);
+		if (snap->server_state == ST_TIME_WAIT)
+			stats_count(w, row, ST_TIME_WAIT);
+		return 0;
+	}
+	stats_count(w, row, snap->client_state);
+	stats_count(w, row, snap->server_state);
+	return 0;
+}
+
+void
+stats_endpoints(const struct stats *s, const struct tracker *t, uint64_t now_us,
+    struct stats_endpoints *ep)
+{
+	struct stats_walk w = { s, ep };
+
+	memset(ep, 0, sizeof *ep);
+	tracker_foreach(t, now_us, stats_visit_cb, &w);
+}

@@ -1,0 +1,93 @@
+/*
+ * stats.h - counters of connections per server port and in total, fed by
+ * the tracker's events: handshakes completed, closes by reason, the handshake
+ * time histogram; and, at export time, the endpoints in each state now.
+ *
+ * A struct stats is a value of fixed size: no allocation, no clock, no
+ * per-event work beyond a few additions. Its rows are bounded: at most
+ * STATS_MAX_PORTS server ports get a row of their own, and everything else
+ * is counted in the row STATS_OTHER, so no traffic can make the table grow.
+ * A port gets its row when it is pinned (the daemon pins the capture's ports
+ * and the alert rules' ports) or the first time a server on it is seen
+ * answering a SYN (a SYN-ACK, or a completed handshake), while rows are
+ * left; a port scan therefore takes none. A row, once given, is kept, so
+ * every counter only ever grows. Rows plus STATS_OTHER add up to the total.
+ */
+#ifndef TCPSTATED_STATS_H
+#define TCPSTATED_STATS_H
+
+#include <stdint.h>
+
+#include "event.h"
+#include "tracker.h"
+
+#define STATS_MAX_PORTS 64
+#define STATS_OTHER STATS_MAX_PORTS     /* the row of every port without one */
+#define STATS_ROWS (STATS_MAX_PORTS + 1)
+#define STATS_HS_BUCKETS 14             /* upper bounds of the handshake histogram */
+
+/* How a connection ended, as the metrics label it: a reset is split by who sent it. */
+enum stats_close {
+	SC_FIN = 0,
+	SC_RST_CLIENT,
+	SC_RST_SERVER,
+	SC_REFUSED,
+	SC_SYN_TIMEOUT,
+	SC_IDLE_TIMEOUT,
+	SC_CLOSING_TIMEOUT,
+	SC_EVICTED,
+	SC_REUSED,
+	SC_SHUTDOWN,
+	SC_NCLOSE
+};
+
+/* Upper bounds of the handshake buckets in microseconds: 0.5 ms ... 10 s (then +Inf). */
+extern const uint64_t stats_hs_bounds_us[STATS_HS_BUCKETS];
+
+struct stats_row {
+	uint64_t opened;                       /* handshakes completed (both ESTABLISHED) */
+	uint64_t closed[SC_NCLOSE];            /* CLOSED records, by reason */
+	uint64_t hs[STATS_HS_BUCKETS + 1];     /* handshakes per bucket (not cumulative); last: slower */
+	uint64_t hs_count;                     /* handshakes timed: SYN to the ACK that completes it */
+	uint64_t hs_sum_us;
+};
+
+struct stats {
+	struct stats_row total;
+	struct stats_row row[STATS_ROWS];      /* [STATS_OTHER]: every port without a row */
+	uint16_t port[STATS_MAX_PORTS];        /* the port of row i, for i < nrows */
+	uint32_t nrows;
+	uint64_t attempts;                     /* client SYNs (first transmissions), in total only */
+	uint8_t row_of[65536];                 /* row index + 1 of a port; 0 = none */
+};
+
+/* "fin", "rst_client", ... "shutdown": the metrics' reason label. */
+const char *stats_close_name(enum stats_close c);
+
+/* Empty counters, no rows. */
+void stats_init(struct stats *s);
+
+/* Give port a row of its own now (if it has none). Returns its row, or -1 when all are taken. */
+int stats_pin(struct stats *s, uint16_t port);
+
+/* The row a port's connections are counted in: its own, or STATS_OTHER. */
+int stats_row_of(const struct stats *s, uint16_t port);
+
+/* Count one event of the tracker. Only SYN, SYN_ACK, ESTABLISHED and CLOSED count. */
+void stats_event(struct stats *s, const struct event *ev);
+
+/*
+ * The endpoints in each state now, per row and in total, from a walk over the
+ * tracker's table (cost: one visit per tracked flow). Endpoints of a
+ * connection still open count in the state they are in; of one already
+ * reported CLOSED only a TIME_WAIT endpoint counts (it really is in TIME_WAIT
+ * still), and nothing in state CLOSED counts.
+ */
+struct stats_endpoints {
+	uint32_t row[STATS_ROWS][ST_NSTATES];
+	uint32_t total[ST_NSTATES];
+};
+void stats_endpoints(const struct stats *s, const struct tracker *t, uint64_t now_us,
+    struct stats_endpoints *ep);
+
+#endif
