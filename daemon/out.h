@@ -25,6 +25,8 @@
 
 /* Largest record a format produces fits here with room to spare (IPv6 CLOSED is ~650). */
 #define OUT_RECORD_MAX 1024
+/* Largest ALERT or STATS record (a STATS record is about 1000 bytes in JSON). */
+#define OUT_REPORT_MAX 2048
 /* Largest queued record (a journal entry's fields, or a syslog ident and body). */
 #define OUT_QUEUE_MAX 2048
 
@@ -74,6 +76,12 @@ struct out_journal *out_journal_open(char *err, size_t errlen);
 void out_journal_event(struct out_journal *j, const struct event *ev, const char *kv,
                        const char *text);
 void out_journal_suppressed(struct out_journal *j, const struct suppressed *s);
+/*
+ * Any other record: MESSAGE, MESSAGE_ID id, PRIORITY, and the TCPSTATE_*
+ * fields of its key=value form kv.
+ */
+void out_journal_record(struct out_journal *j, const char *id, int priority, const char *msg,
+                        size_t mlen, const char *kv);
 void out_journal_tick(struct out_journal *j, struct output_stats *st);
 void out_journal_stats(struct out_journal *j, struct output_stats *st);
 void out_journal_close(struct out_journal *j, struct output_stats *st);

@@ -41,9 +41,11 @@ static const char *const journal_message_ids[EV_NTYPES] = {
     [EV_TIME_WAIT] = "62719ae2ef4845b1ba82ffee328d95cd",
     [EV_STATE] = "f785adb3368b404c948578a400676daa",
     [EV_CLOSED] = "fef4ffb9c0334322b9ab83bc5a7c4ef7",
+    [EV_UPDATE] = "eda1581ec8dc42a8a9a1cde8a1fc4ddf",
     /* EV_SEGMENT: never a journal entry of its own kind */
 };
 #define JOURNAL_ID_SUPPRESSED "361663c4e2bf4b5a877a6103976ce360"
+/* The records that are not events: outputs_alert() and outputs_stats_record() name them. */
 
 #define JOURNAL_IDENT "tcpstated"
 
@@ -188,6 +190,15 @@ out_journal_suppressed(struct out_journal *j, const struct suppressed *s)
 	mlen = format_suppressed_message(s, msg, sizeof(msg));
 	format_suppressed(FMT_KV, s, kv, sizeof(kv));
 	jb_begin(j, msg, mlen, JOURNAL_ID_SUPPRESSED, 4);
+	jb_kv_fields(j, kv);
+	out_queue_put(j->q, 0, j->buf, j->full ? OUT_QUEUE_MAX + 1 : j->len);
+}
+
+void
+out_journal_record(struct out_journal *j, const char *id, int priority, const char *msg,
+                   size_t mlen, const char *kv)
+{
+	jb_begin(j, msg, mlen, id, priority);
 	jb_kv_fields(j, kv);
 	out_queue_put(j->q, 0, j->buf, j->full ? OUT_QUEUE_MAX + 1 : j->len);
 }

@@ -201,6 +201,76 @@ outputs_deliver_summary(struct outputs *o, int k, const struct suppressed *sup)
 	}
 }
 
+/* The journal's MESSAGE_IDs of the records that are not events (systemd/tcpstated.catalog). */
+#define OUTPUT_ID_ALERT "3d8791610821406bba42a5de68c6fcf9"
+#define OUTPUT_ID_STATS "12d06338519e41f784fd54c694c05704"
+
+/*
+ * A record that is not an event to every output that is on, past masks and
+ * rate limits: kv and json are its key=value and JSON forms, text its text
+ * line and msg its journal MESSAGE. A form that could not be made (0) is a
+ * drop for the outputs that needed it.
+ */
+static void
+outputs_report(struct outputs *o, const char *id, int priority, const char *json, size_t jlen,
+    const char *kv, size_t kvlen, const char *text, size_t tlen, const char *msg, size_t mlen)
+{
+	struct sink *s;
+	const char *rec;
+	size_t len;
+	int k;
+
+	for (k = 0; k < NSINKS; k++) {
+		s = &o->sink[k];
+		if (!s->on)
+			continue;
+		if (k == OUT_JOURNAL) {
+			if (kvlen == 0 || mlen == 0)
+				s->st.dropped++;
+			else
+				out_journal_record(o->journal, id, priority, msg, mlen, kv);
+			continue;
+		}
+		rec = s->format == FMT_JSON ? json : s->format == FMT_KV ? kv : text;
+		len = s->format == FMT_JSON ? jlen : s->format == FMT_KV ? kvlen : tlen;
+		if (len == 0) {
+			s->st.dropped++;
+			continue;
+		}
+		if (k == OUT_SYSLOG)
+			out_syslog_record(o->syslog, priority, rec, len);
+		else
+			out_file_record(k == OUT_FILE ? o->file : o->out, rec, len);
+	}
+}
+
+void
+outputs_alert(struct outputs *o, const struct alert_report *r)
+{
+	char json[OUT_REPORT_MAX], kv[OUT_REPORT_MAX], text[OUT_REPORT_MAX], msg[OUT_REPORT_MAX];
+	size_t jlen, kvlen, tlen, mlen;
+
+	jlen = format_alert(FMT_JSON, r, json, sizeof(json));
+	kvlen = format_alert(FMT_KV, r, kv, sizeof(kv));
+	tlen = format_alert(FMT_TEXT, r, text, sizeof(text));
+	mlen = format_alert_message(r, msg, sizeof(msg));
+	outputs_report(o, OUTPUT_ID_ALERT, r->firing ? 4 : 5, json, jlen, kv, kvlen, text, tlen, msg,
+	    mlen);
+}
+
+void
+outputs_stats_record(struct outputs *o, const struct stats_record *r)
+{
+	char json[OUT_REPORT_MAX], kv[OUT_REPORT_MAX], text[OUT_REPORT_MAX], msg[OUT_REPORT_MAX];
+	size_t jlen, kvlen, tlen, mlen;
+
+	jlen = format_stats(FMT_JSON, r, json, sizeof(json));
+	kvlen = format_stats(FMT_KV, r, kv, sizeof(kv));
+	tlen = format_stats(FMT_TEXT, r, text, sizeof(text));
+	mlen = format_stats_message(r, msg, sizeof(msg));
+	outputs_report(o, OUTPUT_ID_STATS, 6, json, jlen, kv, kvlen, text, tlen, msg, mlen);
+}
+
 /* Close every window that ended by now, emitting the summaries. */
 static void
 outputs_roll(struct outputs *o, int force)

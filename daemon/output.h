@@ -12,7 +12,9 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "../lib/alert.h"
 #include "../lib/event.h"
+#include "../lib/format.h"
 #include "conf.h"
 
 struct output_stats {
@@ -34,6 +36,17 @@ struct outputs *outputs_open(const struct config *cfg, int stdout_fmt, char *err
 
 /* Deliver one event to every output that wants it. Never blocks. */
 void outputs_event(struct outputs *o, const struct event *ev);
+
+/*
+ * An ALERT record (a rule fired or recovered) to every output, whatever its
+ * events list and its rate limit: alerts are few by design (one per change of
+ * a rule's condition) and an operator asked for each one. In the journal:
+ * PRIORITY 4 (warning) when it fires, 5 (notice) when it recovers.
+ */
+void outputs_alert(struct outputs *o, const struct alert_report *r);
+
+/* A STATS record (the counters) to every output, like an ALERT; PRIORITY 6 (info). */
+void outputs_stats_record(struct outputs *o, const struct stats_record *r);
 
 /* Housekeeping: close rate-limit windows (emitting summaries), retry suspended files. */
 void outputs_tick(struct outputs *o, uint64_t now_us);

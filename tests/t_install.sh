@@ -50,7 +50,7 @@ else
 fi
 n=$(journalctl --root="$root" --update-catalog >/dev/null 2>&1 &&
     journalctl --root="$root" --list-catalog 2>/dev/null | grep -c ' tcpstated: ')
-if [ "$n" = 10 ]; then pass install_catalog_indexes; else fail install_catalog_indexes "$n tcpstated entries, want 10"; fi
+if [ "$n" = 12 ]; then pass install_catalog_indexes; else fail install_catalog_indexes "$n tcpstated entries, want 12"; fi
 
 # The installed binary runs and accepts the installed config.
 if out=$("$root/usr/sbin/tcpstated" -t -c "$root/etc/tcpstated/tcpstated.conf" 2>&1) &&
