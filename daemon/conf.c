@@ -75,7 +75,13 @@ enum key_kind {
 	K_FMT_SYSLOG, /* enum format: kv | cee */
 	K_MODE,       /* uint32_t, an octal string such as "0640" */
 	K_FILTER,     /* char[1024], must compile as a pcap filter */
-	K_USER        /* char[64], must name an existing user */
+	K_USER,       /* char[64], must name an existing user */
+	K_U32_OFF,    /* uint32_t: 0 (off) or min..max */
+	K_PATH,       /* char[max + 1]: "" (off) or an absolute file name */
+	K_PORT,       /* uint16_t in min..max */
+	K_ALERT_NAME, /* char[ALERT_NAME_MAX + 1] of [A-Za-z0-9_.-], at least min characters */
+	K_ALERT_KIND, /* enum alert_kind */
+	K_ALERTS      /* the list of alert rules: struct config alerts/nalerts */
 };
 
 /*
@@ -94,6 +100,8 @@ struct key {
 #define CFG(m) offsetof(struct config, m)
 #define OUT(m) offsetof(struct out_config, m)
 #define OUTBASE(k) (offsetof(struct config, out) + (k) * sizeof(struct out_config))
+#define RULE(m) offsetof(struct alert_rule, m)
+#define CONF_ALERT_WINDOW_S 60 /* an alert rule's window when it does not say */
 
 static const struct key conf_capture_keys[] = {
 	{ "interface", K_STR, CFG(interface), 1, 15, NULL }, /* IFNAMSIZ - 1 */
@@ -116,6 +124,7 @@ static const struct key conf_timeout_keys[] = {
 
 static const struct key conf_tracking_keys[] = {
 	{ "max_flows", K_U32, CFG(tracking.max_flows), 16, 67108864, NULL },
+	{ "update_interval", K_U32_OFF, CFG(tracking.update_interval_s), 10, 31536000, NULL },
 	{ "timeouts", K_GROUP, 0, 0, 0, conf_timeout_keys },
 	{ NULL, 0, 0, 0, 0, NULL }
 };
@@ -124,6 +133,24 @@ static const struct key conf_daemon_keys[] = {
 	{ "user", K_USER, CFG(user), 0, sizeof(((struct config *)0)->user) - 1, NULL },
 	{ "close_on_shutdown", K_BOOL, CFG(close_on_shutdown), 0, 1, NULL },
 	{ "stats_interval", K_U32, CFG(stats_interval_s), 0, 31536000, NULL },
+	{ "control", K_BOOL, CFG(control), 0, 1, NULL },
+	{ NULL, 0, 0, 0, 0, NULL }
+};
+
+static const struct key conf_metrics_keys[] = {
+	{ "path", K_PATH, CFG(metrics_path), 0, sizeof(((struct config *)0)->metrics_path) - 1, NULL },
+	{ "interval", K_U32, CFG(metrics_interval_s), 1, 86400, NULL },
+	{ NULL, 0, 0, 0, 0, NULL }
+};
+
+/* One alert rule; the values live in a struct alert_rule. */
+static const struct key conf_alert_keys[] = {
+	{ "name", K_ALERT_NAME, RULE(name), 1, ALERT_NAME_MAX, NULL },
+	{ "kind", K_ALERT_KIND, RULE(kind), 0, 0, NULL },
+	{ "port", K_PORT, RULE(port), 1, 65535, NULL },
+	{ "threshold", K_U32, RULE(threshold), 0, 1000000000, NULL },
+	{ "window", K_U32, RULE(window_s), 1, ALERT_WINDOW_MAX, NULL },
+	{ "recover", K_U32, RULE(recover), 0, 1000000000, NULL },
 	{ NULL, 0, 0, 0, 0, NULL }
 };
 
@@ -170,6 +197,8 @@ static const struct key conf_top_keys[] = {
 	{ "tracking", K_GROUP, 0, 0, 0, conf_tracking_keys },
 	{ "daemon", K_GROUP, 0, 0, 0, conf_daemon_keys },
 	{ "outputs", K_GROUP, 0, 0, 0, conf_outputs_keys },
+	{ "metrics", K_GROUP, 0, 0, 0, conf_metrics_keys },
+	{ "alerts", K_ALERTS, 0, 0, 0, NULL },
 	{ NULL, 0, 0, 0, 0, NULL }
 };
 
@@ -203,8 +232,11 @@ conf_defaults(struct config *c)
 	c->tracking.timeout_closing_s = TRACKER_TIMEOUT_CLOSING_S;
 	c->tracking.timeout_time_wait_s = TRACKER_TIMEOUT_TIME_WAIT_S;
 	c->tracking.event_mask = EV_MASK_DEFAULT;
+	c->tracking.update_interval_s = CONF_UPDATE_INTERVAL_S;
 	c->close_on_shutdown = 1;
 	c->stats_interval_s = 300;
+	c->control = 1;
+	c->metrics_interval_s = CONF_METRICS_INTERVAL_S;
 
 	for (k = 0; k < OUT_NKINDS; k++) {
 		o = &c->out[k];
@@ -722,7 +754,7 @@ conf_events(struct conf_load *cl, const config_setting_t *s, const char *prefix,
 		t = event_type_from_name(name);
 		if (t < 0 || t == EV_SEGMENT || t >= EV_NTYPES) {
 			SETERR(s, "unknown event \"%s\" (known: SYN, SYN_ACK, ESTABLISHED, FIN, RST, "
-			    "TIME_WAIT, STATE, CLOSED)", name);
+			    "TIME_WAIT, STATE, CLOSED, UPDATE)", name);
 			bad = 1;
 			continue;
 		}
@@ -807,6 +839,73 @@ conf_filter(struct conf_load *cl, const config_setting_t *s, const char *prefix,
 		return;
 	}
 	memcpy(dst, v, strlen(v) + 1);
+}
+
+static void conf_walk(struct conf_load *cl, const config_setting_t *g, const char *prefix,
+    const struct key *tab, struct config *c, char *base);
+
+/*
+ * alerts = ( { name = "pg-refused"; kind = "refused"; port = 5432;
+ * threshold = 20; window = 60; }, ... ): each rule a group; name, kind and
+ * threshold required, names unique, recover (default: the threshold) not
+ * above the threshold. The rules are only taken when all of them are good.
+ */
+static void
+conf_alerts(struct conf_load *cl, const config_setting_t *s, const char *prefix,
+    struct config *c)
+{
+	static const char *const required[] = { "name", "kind", "threshold" };
+	struct alert_rule rules[ALERT_MAX_RULES];
+	const config_setting_t *e, *m;
+	char sub[64];
+	int i, j, n, t, errs = cl->errs.n;
+	size_t q;
+
+	t = config_setting_type(s);
+	if (t != CONFIG_TYPE_LIST) {
+		SETERR(s, "expected a list of rules such as ( { name = \"pg-refused\"; "
+		    "kind = \"refused\"; port = 5432; threshold = 20; window = 60; } ), got %s",
+		    conf_type_name(t));
+		return;
+	}
+	n = config_setting_length(s);
+	if (n > ALERT_MAX_RULES) {
+		SETERR(s, "%d rules, at most %d", n, ALERT_MAX_RULES);
+		return;
+	}
+	for (i = 0; i < n; i++) {
+		e = config_setting_get_elem(s, (unsigned)i);
+		memset(&rules[i], 0, sizeof(rules[i]));
+		rules[i].window_s = CONF_ALERT_WINDOW_S;
+		if (config_setting_type(e) != CONFIG_TYPE_GROUP) {
+			conf_error(cl, conf_file_of(cl, e), config_setting_source_line(e),
+			    "%salerts[%d]: expected a group { name = ...; kind = ...; threshold = ...; }, "
+			    "got %s", prefix, i + 1, conf_type_name(config_setting_type(e)));
+			continue;
+		}
+		snprintf(sub, sizeof(sub), "%salerts[%d].", prefix, i + 1);
+		conf_walk(cl, e, sub, conf_alert_keys, c, (char *)&rules[i]);
+		for (q = 0; q < sizeof(required) / sizeof(required[0]); q++)
+			if (config_setting_get_member(e, required[q]) == NULL)
+				conf_error(cl, conf_file_of(cl, e), config_setting_source_line(e),
+				    "%salerts[%d]: no %s (every rule needs a name, a kind and a "
+				    "threshold)", prefix, i + 1, required[q]);
+		if ((m = config_setting_get_member(e, "recover")) == NULL)
+			rules[i].recover = rules[i].threshold;
+		else if (rules[i].recover > rules[i].threshold)
+			conf_error(cl, conf_file_of(cl, m), config_setting_source_line(m),
+			    "%salerts[%d].recover: %u is above the threshold (%u)", prefix, i + 1,
+			    rules[i].recover, rules[i].threshold);
+		for (j = 0; j < i && rules[i].name[0] != '\0'; j++)
+			if (strcmp(rules[j].name, rules[i].name) == 0)
+				conf_error(cl, conf_file_of(cl, e), config_setting_source_line(e),
+				    "%salerts[%d].name: \"%s\" is the name of alerts[%d] too", prefix,
+				    i + 1, rules[i].name, j + 1);
+	}
+	if (cl->errs.n != errs)
+		return;
+	memcpy(c->alerts, rules, (size_t)n * sizeof(rules[0]));
+	c->nalerts = (size_t)n;
 }
 
 /* Check and store one leaf setting s described by k at dst. */
@@ -910,6 +1009,75 @@ conf_value(struct conf_load *cl, const config_setting_t *s, const char *prefix,
 			*(enum format *)(void *)dst = FMT_JSON;
 		else
 			SETERR(s, "unknown format \"%s\" (kv or cee)", v);
+		break;
+	case K_U32_OFF:
+		if (conf_get_int(cl, s, prefix, &n) == -1)
+			return;
+		if (n != 0 && (n < (long long)k->min || n > (long long)k->max)) {
+			SETERR(s, "%lld is out of range (0 = off, or %" PRIu64 "..%" PRIu64 ")", n,
+			    k->min, k->max);
+			return;
+		}
+		*(uint32_t *)(void *)dst = (uint32_t)n;
+		break;
+	case K_PORT:
+		if (conf_get_int(cl, s, prefix, &n) == -1)
+			return;
+		if (n < (long long)k->min || n > (long long)k->max) {
+			SETERR(s, "port %lld is out of range (%" PRIu64 "..%" PRIu64 ")", n, k->min,
+			    k->max);
+			return;
+		}
+		*(uint16_t *)(void *)dst = (uint16_t)n;
+		break;
+	case K_PATH:
+	case K_ALERT_NAME:
+		if (conf_get_string(cl, s, prefix, &v) == -1)
+			return;
+		len = strlen(v);
+		if (len < k->min) {
+			SETERR(s, "%s", "must not be empty");
+			return;
+		}
+		if (len > k->max) {
+			SETERR(s, "longer than %" PRIu64 " characters", k->max);
+			return;
+		}
+		for (i = 0; i < len; i++) {
+			if (iscntrl((unsigned char)v[i])) {
+				SETERR(s, "%s", "contains a control character");
+				return;
+			}
+			if (k->kind == K_ALERT_NAME && !isalnum((unsigned char)v[i]) &&
+			    strchr("_-.", v[i]) == NULL) {
+				SETERR(s, "\"%s\": a name holds only letters, digits, '_', '-' and '.'",
+				    v);
+				return;
+			}
+		}
+		if (k->kind == K_PATH && len > 0 && v[0] != '/') {
+			SETERR(s, "\"%s\" is not an absolute path (\"\" turns it off)", v);
+			return;
+		}
+		if (k->kind == K_PATH && len > 0 && v[len - 1] == '/') {
+			SETERR(s, "\"%s\" names a directory; give the file, such as "
+			    "\"/var/lib/tcpstated/tcpstated.prom\"", v);
+			return;
+		}
+		memcpy(dst, v, len + 1);
+		break;
+	case K_ALERT_KIND:
+		if (conf_get_string(cl, s, prefix, &v) == -1)
+			return;
+		if ((n = alert_kind_from_name(v)) < 0) {
+			SETERR(s, "unknown kind \"%s\" (rst, rst_client, rst_server, refused, "
+			    "syn_timeout, idle_timeout, closing_timeout or abnormal)", v);
+			return;
+		}
+		*(enum alert_kind *)(void *)dst = (enum alert_kind)n;
+		break;
+	case K_ALERTS:
+		conf_alerts(cl, s, prefix, c);
 		break;
 	case K_MODE:
 		if (config_setting_type(s) != CONFIG_TYPE_STRING) {

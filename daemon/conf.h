@@ -9,11 +9,14 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "../lib/alert.h"
 #include "../lib/format.h"
 #include "../lib/tracker.h"
 
 #define CONF_PATH_DEFAULT "/etc/tcpstated/tcpstated.conf"
 #define CONF_MAX_PORTS 64
+#define CONF_UPDATE_INTERVAL_S 3600 /* tracking.update_interval: an UPDATE an hour */
+#define CONF_METRICS_INTERVAL_S 15
 
 enum out_kind { OUT_JOURNAL = 0, OUT_SYSLOG, OUT_FILE, OUT_NKINDS };
 
@@ -50,8 +53,15 @@ struct config {
 	/* daemon */
 	char user[64];            /* drop to this user after opening everything; "" = stay */
 	int close_on_shutdown;    /* emit CLOSED reason=shutdown for open connections at exit */
-	uint32_t stats_interval_s;
+	uint32_t stats_interval_s; /* STATS records and the counters line; 0 = off */
+	int control;              /* serve the control socket (--flows, --stats) */
 	struct out_config out[OUT_NKINDS];
+	/* metrics: the Prometheus textfile */
+	char metrics_path[4096];  /* "" = off */
+	uint32_t metrics_interval_s;
+	/* alerts */
+	struct alert_rule alerts[ALERT_MAX_RULES];
+	size_t nalerts;
 };
 
 /* Fill *c with the documented defaults. */

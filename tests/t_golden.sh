@@ -24,8 +24,11 @@ cp "$SHARED/fixtures/seed-handshake-close.pcap" "$TMP/cases/" 2>/dev/null ||
 
 # The timeouts the expectations assume, spelled out so that a changed default
 # shows up as a config change here rather than as a behaviour change.
+# No interim UPDATE records: the expectations list the life cycle events only
+# (t_insight and test_update check UPDATE timing).
 cat >"$TMP/golden.conf" <<'EOF'
 tracking: {
+  update_interval = 0;
   timeouts: { syn = 30; established = 7440; closing = 240; time_wait = 60; };
 };
 EOF

@@ -327,7 +327,7 @@ command(struct drive *d, char *line)
 			return -1;
 		for (i = 0; i < n; i++) {
 			make_event(d,
-			           t == -2 ? (enum event_type)(i % EV_SEGMENT) : (enum event_type)t,
+			           t == -2 ? (enum event_type)(i % (EV_CLOSED + 1)) : (enum event_type)t,
 			           &ev);
 			outputs_event(d->o, &ev);
 		}
