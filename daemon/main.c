@@ -4,17 +4,22 @@
  *
  * main owns the one libevent event_base and everything hung on it: the
  * signals, the housekeeping timer that advances the tracker on wall-clock
- * time when no packets come, the stats timer and the systemd watchdog. It is
- * also the only place that reads the clock. The tracker's events arrive in
- * main_event_cb() and go to the outputs (and to the ladder view).
+ * time when no packets come, the stats and metrics timers, the control
+ * socket and the systemd watchdog. It is also the only place that reads the
+ * clock. The tracker's events arrive in main_event_cb(): they feed the
+ * per-port counters and the alert rules, and go to the outputs (and to the
+ * ladder view). With --flows or --stats the same binary is a client of a
+ * running daemon's control socket instead.
  */
 #include <sys/random.h>
 #include <sys/stat.h>
 
 #include <errno.h>
+#include <event2/buffer.h>
 #include <event2/event.h>
 /* libevent's EV_CLOSED (a socket flag we never use) would shadow the event type. */
 #undef EV_CLOSED
+#include <getopt.h>
 #include <inttypes.h>
 #include <libconfig.h>
 #include <pcap/pcap.h>
@@ -26,13 +31,19 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "../lib/alert.h"
 #include "../lib/decode.h"
 #include "../lib/format.h"
+#include "../lib/stats.h"
 #include "../lib/tracker.h"
 #include "capture.h"
+#include "client.h"
 #include "conf.h"
+#include "control.h"
+#include "insight.h"
 #include "ladder.h"
 #include "log.h"
+#include "metrics.h"
 #include "notify.h"
 #include "output.h"
 #include "privs.h"
@@ -51,6 +62,14 @@
  */
 #define MAIN_ADVANCE_LAG_US 1000000u
 #define MAIN_ERRLEN 16384
+#define MAIN_ENDPOINTS_EVERY_US 1000000u /* the endpoint walk is reused this long */
+
+/* Long options, past every short option's letter. */
+enum { OPT_FLOWS = 256, OPT_STATS, OPT_PORT, OPT_STATE, OPT_METRICS };
+
+/* What the tracker must report for the counters and the alerts, whatever the config says. */
+#define MAIN_INSIGHT_MASK \
+	(EV_BIT(EV_SYN) | EV_BIT(EV_SYN_ACK) | EV_BIT(EV_ESTABLISHED) | EV_BIT(EV_CLOSED))
 
 /* What the command line said; it overrides the file, also on reload. */
 struct main_opts {
@@ -64,6 +83,12 @@ struct main_opts {
 	const char *rfile;    /* -r */
 	int check;            /* -t */
 	int debug;            /* -d */
+	const char *socket;   /* -S */
+	const char *metrics;  /* --metrics: overrides metrics.path */
+	int flows;            /* --flows: ask the daemon */
+	int stats;            /* --stats: ask the daemon; with -r, end with a STATS record */
+	int port;             /* --port, or -1 */
+	int state;            /* --state, or -1 */
 };
 
 /* The running daemon. */
@@ -78,7 +103,15 @@ struct main_state {
 	struct ladder *ladder;
 	struct decode_stats dstats;
 	uint64_t events;       /* delivered to the outputs */
-	struct event *ev_tick, *ev_stats, *ev_watchdog;
+	struct stats *stats;   /* the per-port counters */
+	struct alerts *alerts; /* the alert rules (possibly none) */
+	struct control *control;
+	struct stats_endpoints *ep; /* the last walk of the table, for ep_at_us */
+	uint64_t ep_at_us;
+	uint64_t start_us;     /* live: the start; -r: the first packet */
+	uint64_t last_us;      /* -r: the latest packet */
+	int metrics_failing;   /* the metrics file could not be written; said once */
+	struct event *ev_tick, *ev_stats, *ev_metrics, *ev_watchdog;
 	struct event *ev_sig[4];
 	unsigned ticks;
 	int stopping;
@@ -90,7 +123,9 @@ usage(int status)
 	FILE *f = status == 0 ? stdout : stderr;
 
 	fprintf(f, "usage: tcpstated [-dfhtV] [-c file] [-F filter] [-i interface] [-o format]\n"
-		   "                 [-p ports] [-r file]\n");
+		   "                 [-p ports] [-r file] [-S socket] [--metrics file] [--stats]\n"
+		   "       tcpstated --flows [--port port] [--state state] [-S socket]\n"
+		   "       tcpstated --stats [-S socket]\n");
 	if (status == 0)
 		fprintf(f, "\n"
 			   "  -c file       configuration file (default %s)\n"
@@ -103,8 +138,17 @@ usage(int status)
 			   "                or ladder (a sequence diagram per connection)\n"
 			   "  -p ports      capture only these TCP ports, comma-separated (80,443)\n"
 			   "  -r file       read a pcap or pcapng file instead of capturing\n"
+			   "  -S socket     the control socket (default $RUNTIME_DIRECTORY/control,\n"
+			   "                else /run/tcpstated/control)\n"
 			   "  -t            check the configuration and exit\n"
-			   "  -V            print versions and exit\n",
+			   "  -V            print versions and exit\n"
+			   "  --metrics file  write the Prometheus metrics there (overrides\n"
+			   "                metrics.path; with -r, once at the end of the file)\n"
+			   "  --flows       list the connections the running daemon tracks now\n"
+			   "  --port port   with --flows: only those with this client or server port\n"
+			   "  --state state with --flows: only those with an endpoint in this state\n"
+			   "  --stats       print the running daemon's counters; with -r, end the\n"
+			   "                events with a STATS record of the whole file\n",
 		    CONF_PATH_DEFAULT);
 	exit(status);
 }
@@ -167,15 +211,70 @@ main_parse_ports(struct main_opts *o, const char *arg)
 	}
 }
 
+/* The name of the option getopt_long() stopped at, for a usage error. */
+static const char *
+main_optname(int opt, char **argv)
+{
+	static char buf[64];
+
+	if (opt > 0 && opt < 256) {
+		snprintf(buf, sizeof(buf), "-%c", opt);
+		return buf;
+	}
+	switch (opt) {
+	case OPT_PORT:
+		return "--port";
+	case OPT_STATE:
+		return "--state";
+	case OPT_METRICS:
+		return "--metrics";
+	}
+	snprintf(buf, sizeof(buf), "%s", optind > 0 ? argv[optind - 1] : "?");
+	return buf;
+}
+
+/* Combinations that make no sense are usage errors, not silently ignored. */
+static void
+main_options_check(const struct main_opts *o)
+{
+	if (o->flows && o->stats)
+		usage_error("--flows and --stats: one at a time");
+	if ((o->port >= 0 || o->state >= 0) && !o->flows)
+		usage_error("%s: only with --flows", o->port >= 0 ? "--port" : "--state");
+	if (o->flows && o->rfile != NULL)
+		usage_error("--flows: not with -r (it asks a running daemon)");
+	if ((o->flows || (o->stats && o->rfile == NULL)) &&
+	    (o->conf != NULL || o->iface != NULL || o->filter != NULL || o->have_ports ||
+	    o->out >= 0 || o->check || o->metrics != NULL))
+		usage_error("%s: takes only -S (it asks the running daemon)",
+		    o->flows ? "--flows" : "--stats");
+	if (o->socket != NULL && o->rfile != NULL)
+		usage_error("-S: not with -r (no control socket while reading a file)");
+	if (o->metrics != NULL && o->metrics[0] != '/')
+		usage_error("--metrics %s: an absolute path", o->metrics);
+}
+
 static void
 main_options(struct main_opts *o, int argc, char **argv)
 {
+	static const struct option longopts[] = {
+		{ "flows", no_argument, NULL, OPT_FLOWS },
+		{ "stats", no_argument, NULL, OPT_STATS },
+		{ "port", required_argument, NULL, OPT_PORT },
+		{ "state", required_argument, NULL, OPT_STATE },
+		{ "metrics", required_argument, NULL, OPT_METRICS },
+		{ NULL, 0, NULL, 0 }
+	};
+	unsigned long v;
+	char *end;
 	int ch;
 
 	memset(o, 0, sizeof(*o));
 	o->out = -1;
+	o->port = -1;
+	o->state = -1;
 	opterr = 0;
-	while ((ch = getopt(argc, argv, ":c:dF:fhi:o:p:r:tV")) != -1) {
+	while ((ch = getopt_long(argc, argv, ":c:dF:fhi:o:p:r:S:tV", longopts, NULL)) != -1) {
 		switch (ch) {
 		case 'c':
 			o->conf = optarg;
@@ -216,20 +315,48 @@ main_options(struct main_opts *o, int argc, char **argv)
 		case 'r':
 			o->rfile = optarg;
 			break;
+		case 'S':
+			if (*optarg != '/' || strlen(optarg) >= 108)
+				usage_error("-S %s: an absolute path of at most 107 characters", optarg);
+			o->socket = optarg;
+			break;
 		case 't':
 			o->check = 1;
 			break;
 		case 'V':
 			version();
 			exit(0);
+		case OPT_FLOWS:
+			o->flows = 1;
+			break;
+		case OPT_STATS:
+			o->stats = 1;
+			break;
+		case OPT_PORT:
+			errno = 0;
+			v = strtoul(optarg, &end, 10);
+			if (*optarg < '0' || *optarg > '9' || *end != '\0' || errno != 0 || v < 1 ||
+			    v > 65535)
+				usage_error("--port %s: a port number (1..65535)", optarg);
+			o->port = (int)v;
+			break;
+		case OPT_STATE:
+			if ((o->state = control_parse_state(optarg)) < 0)
+				usage_error("--state %s: unknown state (ESTABLISHED, CLOSE_WAIT, TIME_WAIT, "
+				    "FIN_WAIT_2, SYN_RCVD, ...)", optarg);
+			break;
+		case OPT_METRICS:
+			o->metrics = optarg;
+			break;
 		case ':':
-			usage_error("option -%c needs an argument", optopt);
+			usage_error("option %s needs an argument", main_optname(optopt, argv));
 		default:
-			usage_error("unknown option -%c", optopt);
+			usage_error("unknown option %s", main_optname(optopt, argv));
 		}
 	}
 	if (optind < argc)
 		usage_error("unexpected argument \"%s\"", argv[optind]);
+	main_options_check(o);
 }
 
 /* The command line wins over the file, at start and on every reload. */
@@ -245,6 +372,8 @@ main_overrides(const struct main_opts *o, struct config *c)
 	}
 	if (o->filter != NULL)
 		snprintf(c->filter, sizeof(c->filter), "%s", o->filter);
+	if (o->metrics != NULL)
+		snprintf(c->metrics_path, sizeof(c->metrics_path), "%s", o->metrics);
 }
 
 /* Print config errors: bare "file:line: message" lines for -t, diagnostics otherwise. */
@@ -309,35 +438,101 @@ main_now_us(void)
 	return (uint64_t)ts.tv_sec * 1000000u + (uint64_t)ts.tv_nsec / 1000u;
 }
 
-/* Every event of the tracker: to the ladder, and to the outputs if the config wants it. */
+/*
+ * Every event of the tracker: to the counters and the alert rules, to the
+ * ladder, and to the outputs if the config wants it.
+ */
 static void
 main_event_cb(const struct event *ev, void *arg)
 {
 	struct main_state *m = arg;
 
+	stats_event(m->stats, ev);
 	if (m->ladder != NULL)
 		ladder_event(m->ladder, ev);
-	if (!(m->out_mask & EV_BIT(ev->type)) || m->outputs == NULL)
-		return;
-	m->events++;
-	outputs_event(m->outputs, ev);
+	if ((m->out_mask & EV_BIT(ev->type)) && m->outputs != NULL) {
+		m->events++;
+		outputs_event(m->outputs, ev);
+	}
+	/* After the record: an ALERT follows the CLOSED that set it off. */
+	if (ev->type == EV_CLOSED)
+		alerts_event(m->alerts, ev);
 }
 
+/* A rule fired or recovered: an ALERT record to every output. */
+static void
+main_alert_cb(const struct alert_report *r, void *arg)
+{
+	struct main_state *m = arg;
+
+	if (m->outputs != NULL)
+		outputs_alert(m->outputs, r);
+}
+
+/* Packet time drives the alert windows too, so that a replay alerts as live capture did. */
 static void
 main_segment_cb(const struct segment *seg, void *arg)
 {
 	struct main_state *m = arg;
 
+	if (m->start_us == 0)
+		m->start_us = seg->ts_us;
+	if (seg->ts_us > m->last_us)
+		m->last_us = seg->ts_us;
 	tracker_segment(m->tracker, seg);
+	alerts_advance(m->alerts, seg->ts_us);
 }
 
-/* The tracker's configuration: the file's, plus what the ladder view needs. */
+/*
+ * The tracker's configuration: the file's, plus what the ladder view, the
+ * counters and the alerts need (main_event_cb() keeps the outputs to the
+ * file's selection).
+ */
 static void
 main_tracker_config(const struct main_state *m, struct tracker_config *tc)
 {
 	*tc = m->cfg.tracking;
+	tc->event_mask |= MAIN_INSIGHT_MASK;
 	if (m->opts->out == MAIN_OUT_LADDER)
 		tc->event_mask |= EV_BIT(EV_SEGMENT) | EV_BIT(EV_CLOSED);
+}
+
+/* Ports that always get a row of counters: the capture's and the alert rules'. */
+static void
+main_pin_ports(struct main_state *m)
+{
+	size_t i;
+
+	for (i = 0; i < m->cfg.nports; i++)
+		stats_pin(m->stats, m->cfg.ports[i]);
+	for (i = 0; i < m->cfg.nalerts; i++)
+		if (m->cfg.alerts[i].port != 0)
+			stats_pin(m->stats, m->cfg.alerts[i].port);
+}
+
+/* The counters and the alert rules, before the tracker makes its first event. */
+static void
+main_insight_open(struct main_state *m)
+{
+	if ((m->stats = malloc(sizeof(*m->stats))) == NULL ||
+	    (m->ep = malloc(sizeof(*m->ep))) == NULL)
+		fatalx("out of memory");
+	stats_init(m->stats);
+	main_pin_ports(m);
+	m->alerts = alerts_new(m->cfg.alerts, m->cfg.nalerts, main_alert_cb, m);
+	if (m->alerts == NULL)
+		fatalx("alerts: out of memory");
+}
+
+static void
+main_insight_close(struct main_state *m)
+{
+	alerts_free(m->alerts);
+	free(m->ep);
+	free(m->stats);
+	m->alerts = NULL;
+	m->ep = NULL;
+	m->stats = NULL;
 }
 
 static uint64_t
@@ -354,31 +549,114 @@ main_output_drops(const struct main_state *m)
 
 static const char *const main_out_names[OUT_NKINDS] = { "journal", "syslog", "file" };
 
-/* The STATUS= line of systemctl status. */
+/*
+ * Everything the STATS record, STATUS, the metrics and --stats show. With
+ * endpoints, the table is walked for the states of its endpoints, at most
+ * once per MAIN_ENDPOINTS_EVERY_US (the walk visits every slot).
+ */
+static void
+main_insight(struct main_state *m, struct insight *in, int endpoints)
+{
+	int k;
+
+	memset(in, 0, sizeof(*in));
+	in->now_us = m->opts->rfile != NULL ? m->last_us : main_now_us();
+	in->start_us = m->start_us;
+	if (m->opts->rfile == NULL) {
+		in->interface = m->cfg.interface;
+		in->filter = capture_filter(m->capture);
+		in->capture_up = capture_is_up(m->capture);
+		capture_stats(m->capture, &in->cap);
+	} else
+		in->cap.received = m->dstats.frames;
+	in->ts = tracker_stats(m->tracker);
+	in->max_flows = m->cfg.tracking.max_flows;
+	in->stats = m->stats;
+	if (endpoints) {
+		if (m->ep_at_us == 0 || in->now_us < m->ep_at_us ||
+		    in->now_us - m->ep_at_us >= MAIN_ENDPOINTS_EVERY_US || m->opts->rfile != NULL) {
+			stats_endpoints(m->stats, m->tracker, in->now_us, m->ep);
+			m->ep_at_us = in->now_us;
+		}
+		in->ep = m->ep;
+	}
+	for (k = 0; k < INSIGHT_NOUTS && m->outputs != NULL; k++) {
+		/* Standard output: -o, or -r (JSON when -o does not say); never the ladder. */
+		if (k < OUT_NKINDS ? !m->cfg.out[k].enabled : m->opts->out == MAIN_OUT_LADDER ||
+		    (m->opts->out < 0 && m->opts->rfile == NULL))
+			continue;
+		in->out_on[k] = 1;
+		in->out[k] = *outputs_stats(m->outputs, (enum out_kind)k);
+	}
+	in->alerts = m->alerts;
+	in->events = m->events;
+}
+
+/* For the control socket: the same, through its callback. */
+static void
+main_control_insight_cb(struct insight *in, int endpoints, void *arg)
+{
+	main_insight(arg, in, endpoints);
+}
+
+/*
+ * The STATUS= line of systemctl status. It comes often (every 10 s), so it
+ * takes the endpoint counts from the tracker instead of walking its table.
+ */
 static void
 main_status(struct main_state *m, int ready)
 {
-	const struct tracker_stats *ts = tracker_stats(m->tracker);
-	struct capture_stats cs;
+	struct insight in;
 	char buf[1024];
 
-	capture_stats(m->capture, &cs);
-	if (capture_is_up(m->capture))
-		snprintf(buf, sizeof(buf),
-		    "capturing %s (%s): %" PRIu64 " connections tracked, %" PRIu64 " events, %" PRIu64
-		    " capture drops, %" PRIu64 " output drops",
-		    m->cfg.interface, capture_filter(m->capture), ts->flows_active, m->events,
-		    cs.dropped + cs.ifdropped, main_output_drops(m));
-	else
-		snprintf(buf, sizeof(buf),
-		    "capture on %s is down, retrying: %" PRIu64 " connections tracked, %" PRIu64
-		    " events, %" PRIu64 " capture drops, %" PRIu64 " output drops",
-		    m->cfg.interface, ts->flows_active, m->events, cs.dropped + cs.ifdropped,
-		    main_output_drops(m));
+	main_insight(m, &in, 0);
+	insight_status(&in, buf, sizeof(buf));
 	if (ready)
 		notify_ready(buf);
 	else
 		notify_status(buf);
+}
+
+/* The STATS record to every output (when daemon.stats_interval is not 0, or --stats with -r). */
+static void
+main_stats_record(struct main_state *m)
+{
+	struct stats_record r;
+	struct insight in;
+
+	if (m->outputs == NULL)
+		return;
+	main_insight(m, &in, 1);
+	insight_record(&in, &r);
+	outputs_stats_record(m->outputs, &r);
+}
+
+/* The metrics file, if configured; a failure is said once, and its end too. */
+static void
+main_metrics(struct main_state *m)
+{
+	struct evbuffer *buf;
+	struct insight in;
+	char err[4400];
+
+	if (m->cfg.metrics_path[0] == '\0')
+		return;
+	if ((buf = evbuffer_new()) == NULL) {
+		log_warnx("metrics: out of memory");
+		return;
+	}
+	main_insight(m, &in, 1);
+	metrics_render(&in, buf);
+	if (metrics_write(m->cfg.metrics_path, buf, err, sizeof(err)) == -1) {
+		if (!m->metrics_failing)
+			log_warnx("metrics: %s; trying again every %u s", err,
+			    m->cfg.metrics_interval_s);
+		m->metrics_failing = 1;
+	} else if (m->metrics_failing) {
+		log_info("metrics: writing %s again", m->cfg.metrics_path);
+		m->metrics_failing = 0;
+	}
+	evbuffer_free(buf);
 }
 
 /* The counters, as diagnostics lines: periodically (final = 0) and at stop. */
@@ -449,6 +727,9 @@ main_replay(struct main_state *m)
 
 	for (k = 0; k < OUT_NKINDS; k++)
 		m->cfg.out[k].enabled = 0; /* -r writes to standard output only */
+	if (m->opts->metrics == NULL)
+		m->cfg.metrics_path[0] = '\0'; /* nor to the live daemon's metrics file */
+	main_insight_open(m);
 	main_tracker_config(m, &tc);
 	m->tracker = tracker_new(&tc, main_event_cb, m, err, sizeof(err));
 	if (m->tracker == NULL)
@@ -472,12 +753,16 @@ main_replay(struct main_state *m)
 	tracker_flush(m->tracker, last_ts, CR_SHUTDOWN);
 	ladder_free(m->ladder);
 	m->ladder = NULL;
+	if (m->opts->stats)
+		main_stats_record(m); /* the counters of the whole file, after the last event */
+	main_metrics(m);
 	outputs_flush(m->outputs);
 	if (m->opts->debug)
 		main_log_counters(m, 1);
 	outputs_close(m->outputs);
 	capture_close(m->capture);
 	tracker_free(m->tracker);
+	main_insight_close(m);
 	if (fflush(stdout) == EOF)
 		log_warn("standard output");
 	if (rc == -1)
@@ -544,7 +829,22 @@ main_reload(struct main_state *m)
 			event_add(m->ev_stats, &tv);
 		}
 	}
+	if (n->metrics_interval_s != m->cfg.metrics_interval_s ||
+	    strcmp(n->metrics_path, m->cfg.metrics_path) != 0) {
+		struct timeval tv = { (time_t)n->metrics_interval_s, 0 };
+
+		event_del(m->ev_metrics);
+		m->metrics_failing = 0;
+		if (n->metrics_path[0] != '\0')
+			event_add(m->ev_metrics, &tv);
+	}
+	if (alerts_reconfigure(m->alerts, n->alerts, n->nalerts) == -1) {
+		log_warnx("reload: alerts: out of memory; keeping the old rules");
+		memcpy(n->alerts, m->cfg.alerts, sizeof(n->alerts));
+		n->nalerts = m->cfg.nalerts;
+	}
 	m->cfg = *n;
+	main_pin_ports(m);
 	m->out_mask = m->cfg.tracking.event_mask;
 	main_tracker_config(m, &tc);
 	tracker_reconfigure(m->tracker, &tc);
@@ -587,8 +887,10 @@ main_tick_cb(evutil_socket_t fd, short what, void *arg)
 	struct capture_stats cs;
 	uint64_t now = main_now_us();
 
-	if (now > MAIN_ADVANCE_LAG_US)
+	if (now > MAIN_ADVANCE_LAG_US) {
 		tracker_advance(m->tracker, now - MAIN_ADVANCE_LAG_US);
+		alerts_advance(m->alerts, now - MAIN_ADVANCE_LAG_US);
+	}
 	if (m->ladder != NULL)
 		ladder_tick(m->ladder);
 	outputs_tick(m->outputs, now);
@@ -599,13 +901,21 @@ main_tick_cb(evutil_socket_t fd, short what, void *arg)
 		capture_stats(m->capture, &cs); /* sample often: pcap's counters are 32-bit */
 }
 
+/* Every daemon.stats_interval: the STATS record, the counters line, STATUS. */
 static void
 main_stats_cb(evutil_socket_t fd, short what, void *arg)
 {
 	struct main_state *m = arg;
 
+	main_stats_record(m);
 	main_log_counters(m, 0);
 	main_status(m, 0);
+}
+
+static void
+main_metrics_cb(evutil_socket_t fd, short what, void *arg)
+{
+	main_metrics(arg);
 }
 
 static void
@@ -645,6 +955,8 @@ main_live(struct main_state *m)
 	m->base = event_base_new();
 	if (m->base == NULL)
 		fatalx("cannot create the event loop");
+	m->start_us = main_now_us();
+	main_insight_open(m);
 	main_tracker_config(m, &tc);
 	m->tracker = tracker_new(&tc, main_event_cb, m, err, sizeof(err));
 	if (m->tracker == NULL)
@@ -668,6 +980,21 @@ main_live(struct main_state *m)
 		log_warnx("%s", err);
 	if (m->opts->out == MAIN_OUT_LADDER && (m->ladder = ladder_new(stdout)) == NULL)
 		fatalx("out of memory");
+	/* Before the drop: /run/tcpstated may need creating. Without it, the rest runs. */
+	if (m->cfg.control) {
+		char path[108];
+
+		if (m->opts->socket != NULL)
+			snprintf(path, sizeof(path), "%s", m->opts->socket);
+		else if (control_default_path(path, sizeof(path)) == -1)
+			snprintf(path, sizeof(path), "%s/%s", CONTROL_DIR_DEFAULT, CONTROL_NAME);
+		m->control = control_open(m->base, path, m->cfg.user, m->tracker,
+		    main_control_insight_cb, m, err, sizeof(err));
+		if (m->control == NULL)
+			log_warnx("control socket: %s; --flows and --stats will not answer", err);
+		else
+			log_info("control socket %s", path);
+	}
 
 	if (privs_drop(m->cfg.user, err, sizeof(err)) == -1)
 		fatalx("cannot drop privileges: %s", err);
@@ -687,22 +1014,30 @@ main_live(struct main_state *m)
 	}
 	m->ev_tick = main_timer(m, MAIN_TICK_S * 1000000u, main_tick_cb);
 	m->ev_stats = main_timer(m, (uint64_t)m->cfg.stats_interval_s * 1000000u, main_stats_cb);
+	m->ev_metrics = main_timer(m, m->cfg.metrics_path[0] != '\0' ?
+	    (uint64_t)m->cfg.metrics_interval_s * 1000000u : 0, main_metrics_cb);
 	wd = notify_watchdog_usec();
 	if (wd > 0) {
 		m->ev_watchdog = main_timer(m, wd / 2, main_watchdog_cb);
 		notify_watchdog();
 	}
+	main_metrics(m);
 	main_status(m, 1);
 
 	if (event_base_dispatch(m->base) == -1)
 		log_warnx("event loop failed");
 
 	notify_stopping();
+	control_close(m->control);
+	m->control = NULL;
 	capture_drain(m->capture); /* what was captured before the signal still counts */
 	if (m->cfg.close_on_shutdown)
 		tracker_flush(m->tracker, main_now_us(), CR_SHUTDOWN);
 	ladder_free(m->ladder);
 	m->ladder = NULL;
+	if (m->cfg.stats_interval_s > 0)
+		main_stats_record(m); /* the last counters, as the catalog promises */
+	main_metrics(m);
 	outputs_flush(m->outputs);
 	main_log_counters(m, 1);
 	outputs_close(m->outputs);
@@ -712,13 +1047,39 @@ main_live(struct main_state *m)
 		event_free(m->ev_sig[i]);
 	event_free(m->ev_tick);
 	event_free(m->ev_stats);
+	event_free(m->ev_metrics);
 	if (m->ev_watchdog != NULL)
 		event_free(m->ev_watchdog);
 	tracker_free(m->tracker);
+	main_insight_close(m);
 	event_base_free(m->base);
 	if (fflush(stdout) == EOF && m->opts->out >= 0)
 		log_warn("standard output");
 	exit(0);
+}
+
+/* --flows, --stats: a client of the running daemon's control socket. */
+static int
+main_client(const struct main_opts *o)
+{
+	char path[108], req[CONTROL_REQUEST_MAX];
+	int len;
+
+	if (o->socket != NULL)
+		snprintf(path, sizeof(path), "%s", o->socket);
+	else if (control_default_path(path, sizeof(path)) == -1) {
+		log_warnx("$RUNTIME_DIRECTORY is too long for a socket path: use -S");
+		return 1;
+	}
+	if (o->stats)
+		return client_run(path, "stats");
+	len = snprintf(req, sizeof(req), "flows");
+	if (o->port >= 0)
+		len += snprintf(req + len, sizeof(req) - (size_t)len, " port=%d", o->port);
+	if (o->state >= 0)
+		snprintf(req + len, sizeof(req) - (size_t)len, " state=%s",
+		    tcp_state_name((enum tcp_state)o->state));
+	return client_run(path, req);
 }
 
 int
@@ -730,6 +1091,8 @@ main(int argc, char **argv)
 	log_init(0, "tcpstated");
 	main_options(&opts, argc, argv);
 	m.opts = &opts;
+	if (opts.flows || (opts.stats && opts.rfile == NULL))
+		return main_client(&opts);
 
 	main_config(&opts, &m.cfg);
 	if (opts.check) {

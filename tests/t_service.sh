@@ -94,14 +94,20 @@ case $start_cmd in
 esac
 
 # The site's config: the shipped defaults but for where to listen and where
-# the file goes (LogsDirectory=tcpstated is this uid's 0750 directory).
+# the file goes (LogsDirectory=tcpstated is this uid's 0750 directory), and
+# the metrics in the runtime directory (RuntimeDirectory=tcpstated, 0755,
+# where node_exporter can read them). StateDirectory= exists too.
 logdir=$TMP/log/tcpstated
-mkdir -p "$logdir"
-chown $SVC_UID:$SVC_UID "$logdir"
+rundir=$TMP/run/tcpstated
+statedir=$TMP/lib/tcpstated
+mkdir -p "$logdir" "$rundir" "$statedir"
+chown $SVC_UID:$SVC_UID "$logdir" "$rundir" "$statedir"
 chmod 0750 "$logdir"
+chmod 0755 "$TMP/run" "$rundir" "$TMP/lib" "$statedir"
 cat >"$root/etc/tcpstated/tcpstated.conf" <<EOF
 capture: { interface = "$VETH_S"; ports = [ $PORT, $CLOSED_PORT ]; };
 outputs: { file: { path = "$logdir/events.json"; }; };
+metrics: { path = "$rundir/tcpstated.prom"; interval = 1; };
 EOF
 
 # --- a real journald, private to this test ----------------------------------
@@ -193,7 +199,8 @@ wait_for 10 test -S "$TMP/notify.sock" && wait_for 10 test -e "$TMP/server.ready
 # What the unit gives the process: its uid, CAP_NET_RAW alone (ambient and
 # bounding), no_new_privs, UMask=0027 (set by the callers), a clean environment.
 UNIT_EXEC=(env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin LANG=C.UTF-8
-	LOGS_DIRECTORY="$logdir" NOTIFY_SOCKET="$TMP/notify.sock" WATCHDOG_USEC=2000000
+	LOGS_DIRECTORY="$logdir" RUNTIME_DIRECTORY="$rundir" STATE_DIRECTORY="$statedir"
+	NOTIFY_SOCKET="$TMP/notify.sock" WATCHDOG_USEC=2000000
 	setpriv --reuid=$SVC_UID --regid=$SVC_UID --clear-groups
 	--inh-caps=-all,+net_raw --ambient-caps=-all,+net_raw --bounding-set=-all,+net_raw
 	--no-new-privs)
@@ -327,6 +334,29 @@ else
 	fail service_journal_catalog "journalctl -x: $(printf '%s' "$xout" | head -n 6 | tr '\n' '|')"
 fi
 
+# --- the metrics and the live view, under the unit's identity ----------------------
+if wait_for 5 test -s "$rundir/tcpstated.prom" &&
+    [ "$(stat -c '%u %a' "$rundir/tcpstated.prom")" = "$SVC_UID 644" ] &&
+    wait_for 5 sh -c "PYTHONPATH=tests python3 -c '
+import sys, promcheck
+s, p = promcheck.parse(open(sys.argv[1]).read())
+sys.exit(0 if not p and promcheck.value(s, \"tcpstated_connections_closed_total\", port=\"$CLOSED_PORT\", reason=\"refused\") == 1 else 1)' '$rundir/tcpstated.prom'"; then
+	pass service_metrics_file
+else
+	fail service_metrics_file "$(ls -ln "$rundir" 2>&1 | tr '\n' '|') $(grep -c '' "$rundir/tcpstated.prom" 2>&1) lines"
+fi
+# tcpstated --stats as the service's own user, finding the socket through RUNTIME_DIRECTORY.
+out=$(env -i PATH=/usr/bin:/bin RUNTIME_DIRECTORY="$rundir" setpriv --reuid=$SVC_UID --regid=$SVC_UID \
+    --clear-groups "$root/usr/sbin/tcpstated" --stats 2>&1)
+rc=$?
+if [ $rc -eq 0 ] && [ "$(stat -c '%u %a' "$rundir/control")" = "$SVC_UID 600" ] &&
+    printf '%s\n' "$out" | grep -q "^$CLOSED_PORT .* 1 " &&
+    printf '%s\n' "$out" | grep -q "^tcpstated .*, capturing $VETH_S "; then
+	pass service_live_view
+else
+	fail service_live_view "rc=$rc $(stat -c '%u %a' "$rundir/control" 2>&1) $(printf '%s' "$out" | head -n 3 | tr '\n' '|')"
+fi
+
 # --- reload and stop, as systemctl reload / stop would ------------------------------
 kill -HUP "$dpid"
 if wait_for 10 awk -v p="$dpid" '$1 == p && $2 == "RELOADING=1" { r = 1 } r && $1 == p && $2 == "READY=1" { ok = 1 } END { exit !ok }' "$TMP/notify.log" &&
@@ -375,9 +405,9 @@ fi
 # SystemCallFilter; socket families against RestrictAddressFamilies; files
 # opened for writing, created, renamed or removed against the writable dirs.
 systemd-analyze syscall-filter >"$TMP/filters.txt" 2>/dev/null
-python3 - "$TMP/strace.out" "$TMP/filters.txt" "$unit" "$logdir" >"$TMP/sandbox.out" 2>&1 <<'EOF'
+python3 - "$TMP/strace.out" "$TMP/filters.txt" "$unit" "$logdir" "$rundir" "$statedir" >"$TMP/sandbox.out" 2>&1 <<'EOF'
 import re, sys
-trace, filters, unit, logdir = sys.argv[1:5]
+trace, filters, unit, logdir, rundir, statedir = sys.argv[1:7]
 
 groups, cur = {}, None
 for line in open(filters):
@@ -425,7 +455,8 @@ for line in open(trace):
         name in ("mkdir", "mkdirat", "rename", "renameat", "renameat2", "unlink", "unlinkat", "truncate")
     if writes and path and "= -1" not in line:
         p = path.group(1)
-        if not (p.startswith(logdir) or p.startswith("/run/") or p.startswith("/dev/null")):
+        if not (p.startswith(logdir) or p.startswith(rundir) or p.startswith(statedir) or
+                p.startswith("/run/") or p.startswith("/dev/null")):
             bad_write.add(p)
 
 if not daemon_pids:
@@ -437,7 +468,7 @@ if denied:
 if bad_fam:
     msgs.append("socket families the unit refuses: " + " ".join(sorted(bad_fam)))
 if bad_write:
-    msgs.append("writes outside LogsDirectory: " + " ".join(sorted(bad_write)))
+    msgs.append("writes outside Logs/Runtime/StateDirectory: " + " ".join(sorted(bad_write)))
 print("; ".join(msgs) if msgs else "%d distinct system calls, all allowed" % len(used))
 sys.exit(1 if msgs else 0)
 EOF

@@ -1,0 +1,381 @@
+#!/usr/bin/env bash
+# t_control.sh - the live view and the live counters, end to end: tcpstated
+# captures a veth between two network namespaces (as t_live.sh does) while
+# real sockets hold connections open in known states:
+#
+#   7101  two connections held open          ESTABLISHED / ESTABLISHED
+#   7102  the client shut down its side,     FIN_WAIT_2 / CLOSE_WAIT
+#         the server never closes
+#   7103  closed, client first               TIME_WAIT (client), remembered
+#   7109  nothing listens: refused three times (an alert rule: more than 2)
+#
+# Then: `tcpstated --flows` lists exactly those connections with their
+# states, filtered by --port and --state; `tcpstated --stats` prints the
+# counters; the control socket is 0600 and a non-root user (uid 65534) is
+# refused, by the file's mode and, when the mode lets it in, by the daemon
+# itself (SO_PEERCRED); bad requests, too long ones and too many at once get
+# one-line errors and the daemon serves on. The metrics file is valid
+# exposition text with the endpoints in each state per port; STATS records
+# and the ALERT reach the outputs, STATUS= carries the same counters; at
+# SIGTERM the socket goes away.
+#
+# No traffic leaves the namespaces: 10.232.0.0/24 exists only inside them.
+. "$(dirname "$0")/lib.sh"
+
+if [ "$(id -u)" != 0 ]; then
+	skip control "needs root (network namespaces)"
+	exit 0
+fi
+for tool in ip python3 nsenter setpriv; do
+	if ! command -v $tool >/dev/null; then
+		skip control "$tool is not installed"
+		exit 0
+	fi
+done
+
+NSA=tca$$ NSB=tcb$$
+VA=tcva$$ VB=tcvb$$
+A=10.232.0.1 B=10.232.0.2
+DPID="" SPID="" NPID="" CPIDS=""
+SOCK=$TMP/run/control
+
+cleanup() {
+	local p
+	for p in $DPID $SPID $NPID $CPIDS; do
+		kill -KILL "$p" 2>/dev/null
+		wait "$p" 2>/dev/null
+	done
+	ip netns del "$NSA" 2>/dev/null
+	ip netns del "$NSB" 2>/dev/null
+	rm -rf "$TMP"
+}
+trap cleanup EXIT
+
+inA() { nsenter --net=/run/netns/"$NSA" -- "$@"; }
+wait_for() { # seconds command...
+	local i n=$(($1 * 10)); shift
+	for ((i = 0; i < n; i++)); do "$@" && return 0; sleep 0.1; done
+	return 1
+}
+
+if ! { ip netns add "$NSA" && ip netns add "$NSB" &&
+    ip link add "$VA" netns "$NSA" type veth peer name "$VB" netns "$NSB" &&
+    ip -n "$NSA" addr add $A/24 dev "$VA" && ip -n "$NSB" addr add $B/24 dev "$VB" &&
+    ip -n "$NSA" link set "$VA" up && ip -n "$NSB" link set "$VB" up &&
+    ip -n "$NSA" link set lo up && ip -n "$NSB" link set lo up; } 2>"$TMP/setup.err"; then
+	skip control "cannot set up namespaces and veth: $(head -n 1 "$TMP/setup.err")"
+	exit 0
+fi
+for _ in $(seq 50); do
+	inA python3 -c "import socket; s=socket.socket(); s.settimeout(0.2); s.connect_ex(('$B', 9))" 2>/dev/null && break
+	sleep 0.1
+done
+
+cat >"$TMP/server.py" <<'EOF'
+import socket, sys, threading, time
+addr, ready = sys.argv[1], sys.argv[2]
+held = []
+def serve(port, handler):
+    s = socket.socket()
+    s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    s.bind((addr, port))
+    s.listen(16)
+    def loop():
+        while True:
+            c, _ = s.accept()
+            threading.Thread(target=handler, args=(c,), daemon=True).start()
+    threading.Thread(target=loop, daemon=True).start()
+def hold(c):                  # answer, then keep it open, never close
+    c.recv(100); c.sendall(b'held'); held.append(c)
+def close_after_client(c):    # 7103: close once the client has
+    c.recv(100); c.sendall(b'bye')
+    while c.recv(100):
+        pass
+    c.close()
+serve(7101, hold)
+serve(7102, hold)
+serve(7103, close_after_client)
+open(ready, 'w').write('ready\n')
+while True:
+    time.sleep(3600)
+EOF
+
+cat >"$TMP/client.py" <<'EOF'
+import socket, sys, time
+case, server, out = sys.argv[1], sys.argv[2], sys.argv[3]
+def conn(port):
+    s = socket.socket(); s.settimeout(5); s.connect((server, port)); return s
+if case == 'hold':                    # prints its port, stays until killed
+    s = conn(7101); s.sendall(b'x'); s.recv(100)
+    open(out, 'a').write('%d\n' % s.getsockname()[1]); time.sleep(3600)
+elif case == 'half':
+    s = conn(7102); s.sendall(b'x'); s.recv(100); s.shutdown(socket.SHUT_WR)
+    open(out, 'a').write('%d\n' % s.getsockname()[1]); time.sleep(3600)
+elif case == 'closed':
+    s = conn(7103); s.sendall(b'x'); s.recv(100)
+    open(out, 'a').write('%d\n' % s.getsockname()[1]); s.close(); time.sleep(0.3)
+elif case == 'refused':
+    for _ in range(3):
+        s = socket.socket()
+        try:
+            s.connect((server, 7109)); sys.exit('connected to 7109')
+        except ConnectionRefusedError:
+            pass
+        s.close()
+EOF
+
+nsenter --net=/run/netns/"$NSB" -- python3 "$TMP/server.py" $B "$TMP/server.ready" >"$TMP/server.log" 2>&1 &
+SPID=$!
+
+cat >"$TMP/notify.py" <<'EOF'
+import socket, sys
+s = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+s.bind(sys.argv[1])
+with open(sys.argv[2], 'a', buffering=1) as f:
+    while True:
+        f.write(s.recv(4096).decode(errors='replace').replace('\n', '|') + '\n')
+EOF
+python3 "$TMP/notify.py" "$TMP/notify.sock" "$TMP/notify.log" >/dev/null 2>&1 &
+NPID=$!
+
+cat >"$TMP/control.conf" <<EOF
+capture: { interface = "$VA"; ports = [ 7101, 7102, 7103, 7109 ]; };
+tracking: { update_interval = 0; };
+daemon: { stats_interval = 1; };
+outputs: { journal: { enabled = false; }; syslog: { enabled = false; }; file: { enabled = false; }; };
+metrics: { path = "$TMP/metrics/tcpstated.prom"; interval = 1; };
+alerts = ( { name = "refused-7109"; kind = "refused"; port = 7109; threshold = 2; window = 60; } );
+EOF
+mkdir -p "$TMP/metrics" "$TMP/run"
+wait_for 5 test -f "$TMP/server.ready"
+wait_for 5 test -S "$TMP/notify.sock"
+
+nsenter --net=/run/netns/"$NSA" -- env NOTIFY_SOCKET="$TMP/notify.sock" \
+    "$TCPSTATED" -f -c "$TMP/control.conf" -S "$SOCK" -o json >"$TMP/events.json" 2>"$TMP/diag.err" &
+DPID=$!
+if ! wait_for 10 grep -q '^READY=1' "$TMP/notify.log"; then
+	fail control_ready "no READY=1: $(head -n 3 "$TMP/diag.err" | tr '\n' '|')"
+	exit 0
+fi
+if [ -S "$SOCK" ] && [ "$(stat -c '%a %u' "$SOCK")" = "600 0" ]; then
+	pass control_socket_owner_only
+else
+	fail control_socket_owner_only "$(stat -c '%F %a %u' "$SOCK" 2>&1)"
+fi
+
+# --- the connections ------------------------------------------------------------
+client_bg() { # case: in the background, killed at the end
+	nsenter --net=/run/netns/"$NSA" -- python3 "$TMP/client.py" "$1" $B "$TMP/ports.$1" 2>>"$TMP/client.err" &
+	CPIDS="$CPIDS $!"
+}
+client_bg hold
+client_bg hold
+client_bg half
+inA python3 "$TMP/client.py" closed $B "$TMP/ports.closed" 2>>"$TMP/client.err"
+inA python3 "$TMP/client.py" refused $B /dev/null 2>>"$TMP/client.err"
+wait_for 5 sh -c "[ \$(grep -c '' '$TMP/ports.hold' 2>/dev/null) = 2 ] && [ -s '$TMP/ports.half' ]"
+# The last of it captured and tracked: the client's FIN of 7102 has been ACKed.
+wait_for 5 grep -q '"event":"STATE".*"client_state":"FIN_WAIT_2","server_state":"CLOSE_WAIT".*"server_port":7102\|"server_port":7102.*"client_state":"FIN_WAIT_2","server_state":"CLOSE_WAIT"' "$TMP/events.json"
+sleep 0.3
+
+"$TCPSTATED" --flows -S "$SOCK" >"$TMP/flows.txt" 2>"$TMP/flows.err"
+rc=$?
+python3 - "$TMP/flows.txt" "$TMP/ports.hold" "$TMP/ports.half" "$TMP/ports.closed" $A $B <<'EOF'
+import sys
+flows, hold, half, closed, A, B = sys.argv[1:]
+lines = open(flows).read().splitlines()
+hold = {int(x) for x in open(hold).read().split()}
+half = int(open(half).read().split()[0])
+closed = int(open(closed).read().split()[0])
+rows = {}
+for l in lines[1:]:
+    f = l.split()
+    c, s = f[0], f[1]
+    rows[(int(c.rsplit(':', 1)[1]), int(s.rsplit(':', 1)[1]))] = f
+want = {}
+for p in hold:
+    want[(p, 7101)] = ('ESTABLISHED', 'ESTABLISHED', False)
+want[(half, 7102)] = ('FIN_WAIT_2', 'CLOSE_WAIT', False)
+want[(closed, 7103)] = ('TIME_WAIT', 'CLOSED', True)
+problems = []
+if lines[0].split() != ['CLIENT', 'SERVER', 'CLIENT_STATE', 'SERVER_STATE', 'AGE', 'C_BYTES', 'S_BYTES', 'C_PKTS', 'S_PKTS', 'FLOW']:
+    problems.append('header: ' + lines[0])
+if set(rows) != set(want):
+    problems.append('listed %s, want %s' % (sorted(rows), sorted(want)))
+for k, (cs, ss, was_closed) in want.items():
+    f = rows.get(k)
+    if f is None:
+        continue
+    if f[0] != '%s:%d' % (A, k[0]) or f[1] != '%s:%d' % (B, k[1]) or f[2] != cs or f[3] != ss:
+        problems.append('row %s: %s' % (k, ' '.join(f)))
+    if not f[4].endswith('s') or float(f[4][:-1]) > 60 or int(f[5]) != 1 or int(f[6]) < 3:
+        problems.append('age/bytes of %s: %s' % (k, ' '.join(f)))
+    if (f[-1] == 'closed') != was_closed or not f[9].startswith('C'):
+        problems.append('flow column of %s: %s' % (k, ' '.join(f)))
+print('PASS control_flows_lists_open_connections' if not problems else
+      'FAIL control_flows_lists_open_connections: ' + '; '.join(problems) + ' | ' + ' | '.join(lines))
+EOF
+[ $rc -eq 0 ] && [ ! -s "$TMP/flows.err" ] || fail control_flows_exit "rc=$rc $(head -n 2 "$TMP/flows.err")"
+
+# Filters: by port (either end), by state (either endpoint; any spelling).
+n_port=$("$TCPSTATED" --flows --port 7101 -S "$SOCK" | tail -n +2 | grep -c ':7101 ')
+n_state=$("$TCPSTATED" --flows --state close-wait -S "$SOCK" | tail -n +2 | grep -c 'FIN_WAIT_2 *CLOSE_WAIT')
+n_state_all=$("$TCPSTATED" --flows --state CLOSE_WAIT -S "$SOCK" | tail -n +2 | grep -c '')
+n_tw=$("$TCPSTATED" --flows --state time_wait -S "$SOCK" | tail -n +2 | grep -c ' TIME_WAIT *CLOSED .* closed$')
+n_none=$("$TCPSTATED" --flows --port 7101 --state close_wait -S "$SOCK" | tail -n +2 | grep -c '')
+if [ "$n_port" = 2 ] && [ "$n_state" = 1 ] && [ "$n_state_all" = 1 ] && [ "$n_tw" = 1 ] && [ "$n_none" = 0 ]; then
+	pass control_flows_filters
+else
+	fail control_flows_filters "port 7101: $n_port, close-wait: $n_state/$n_state_all, time_wait: $n_tw, both: $n_none"
+fi
+
+# --- the counters -----------------------------------------------------------------
+"$TCPSTATED" --stats -S "$SOCK" >"$TMP/stats.txt" 2>"$TMP/stats.err"
+rc=$?
+if [ $rc -eq 0 ] && grep -q "^tcpstated .*, capturing $VA (.*port 7101.*), up " "$TMP/stats.txt" &&
+    grep -q '^endpoints now: ESTABLISHED 4, FIN_WAIT_2 1, TIME_WAIT 1, CLOSE_WAIT 1$' "$TMP/stats.txt" &&
+    grep -q '^connections: [0-9]* tracked (of 262144), 7 attempts, 4 opened, 4 closed (3 abnormal)$' "$TMP/stats.txt" &&
+    grep -q '^alert refused-7109 (refused to port 7109, more than 2 in 60 s): FIRING, 3 in the window, fired 1 time$' "$TMP/stats.txt" &&
+    grep -Eq '^7101 +2 +[0-9.]+( +0){10}$' "$TMP/stats.txt" &&
+    grep -Eq '^7109 +0 +- +0 +0 +0 +3( +0){6}$' "$TMP/stats.txt" &&
+    grep -Eq '^7102( +[0-9]+){9}$' "$TMP/stats.txt"; then
+	pass control_stats_text
+else
+	fail control_stats_text "rc=$rc $(tr '\n' '|' <"$TMP/stats.txt" | head -c 900) $(head -n 1 "$TMP/stats.err")"
+fi
+
+# --- who may ask ---------------------------------------------------------------------
+chmod 755 "$TMP" "$TMP/run"
+setpriv --reuid=65534 --regid=65534 --clear-groups "$TCPSTATED" --flows -S "$SOCK" >"$TMP/nobody.out" 2>"$TMP/nobody.err"
+rc=$?
+if [ $rc -eq 1 ] && [ ! -s "$TMP/nobody.out" ] && [ "$(grep -c '' "$TMP/nobody.err")" = 1 ] &&
+    grep -q "^tcpstated: cannot connect to $SOCK: Permission denied" "$TMP/nobody.err"; then
+	pass control_other_user_refused_by_mode
+else
+	fail control_other_user_refused_by_mode "rc=$rc $(tr '\n' '|' <"$TMP/nobody.err") $(head -c 100 "$TMP/nobody.out")"
+fi
+# A socket whose mode lets others in (a wrong chmod): the daemon still says no.
+chmod 666 "$SOCK"
+setpriv --reuid=65534 --regid=65534 --clear-groups "$TCPSTATED" --stats -S "$SOCK" >"$TMP/nobody.out" 2>"$TMP/nobody.err"
+rc=$?
+chmod 600 "$SOCK"
+if [ $rc -eq 1 ] && [ ! -s "$TMP/nobody.out" ] && [ "$(grep -c '' "$TMP/nobody.err")" = 1 ] &&
+    grep -q "^tcpstated: permission denied: uid 65534 is not root nor tcpstated's user (uid 0)$" "$TMP/nobody.err"; then
+	pass control_other_user_refused_by_peercred
+else
+	fail control_other_user_refused_by_peercred "rc=$rc $(tr '\n' '|' <"$TMP/nobody.err") $(head -c 100 "$TMP/nobody.out")"
+fi
+
+# --- bad requests, and never blocked -------------------------------------------------
+python3 - "$SOCK" >"$TMP/proto.out" 2>&1 <<'EOF'
+import socket, sys, time
+path = sys.argv[1]
+def ask(data, wait=True):
+    s = socket.socket(socket.AF_UNIX); s.settimeout(5); s.connect(path); s.sendall(data)
+    if not wait:
+        return s
+    s.shutdown(socket.SHUT_WR)
+    out = b''
+    while True:
+        d = s.recv(65536)
+        if not d:
+            return out.decode()
+        out += d
+def check(name, cond, why):
+    print('PASS control_%s' % name if cond else 'FAIL control_%s: %r' % (name, why))
+r = ask(b'help\n'); check('unknown_request', r == 'ERR unknown request "help" (flows or stats)\n', r)
+r = ask(b'flows port=0\n'); check('bad_port', r.startswith('ERR bad port "0"') and r.count('\n') == 1, r)
+r = ask(b'flows state=OPEN\n'); check('bad_state', r == 'ERR unknown state "OPEN"\n', r)
+r = ask(b'x' * 5000); check('request_too_long', r == 'ERR request too long\n', r)
+# Idle connections take the slots; the fifth is told the daemon is busy, at once.
+idle = [ask(b'', wait=False) for _ in range(4)]
+time.sleep(0.3)
+t = time.time(); r = ask(b'stats\n')
+check('busy_answered_at_once', r.startswith('ERR busy') and time.time() - t < 2, r)
+for s in idle:
+    s.close()
+time.sleep(0.3)
+r = ask(b'stats\n'); check('serves_after_idle_clients_leave', r.startswith('OK\ntcpstated '), r[:80])
+EOF
+cat "$TMP/proto.out"
+
+# --- the metrics file -------------------------------------------------------------
+sleep 1.5
+PYTHONPATH=tests python3 - "$TMP/metrics/tcpstated.prom" <<'EOF'
+import os, stat, sys
+import promcheck
+path = sys.argv[1]
+def check(name, cond, why=''):
+    print('PASS control_%s' % name if cond else 'FAIL control_%s: %s' % (name, why))
+st = os.stat(path)
+samples, problems = promcheck.parse(open(path).read())
+check('metrics_valid', not problems and samples, problems[:5])
+check('metrics_mode', stat.S_IMODE(st.st_mode) == 0o644 and not os.path.exists(path + '.tmp'),
+      oct(st.st_mode))
+v = lambda n, **l: promcheck.value(samples, n, **l)
+want = [('tcpstated_endpoints', dict(port='7101', state='established'), 4),
+        ('tcpstated_endpoints', dict(port='7102', state='fin_wait_2'), 1),
+        ('tcpstated_endpoints', dict(port='7102', state='close_wait'), 1),
+        ('tcpstated_endpoints', dict(port='7103', state='time_wait'), 1),
+        ('tcpstated_endpoints', dict(port='7103', state='established'), 0),
+        ('tcpstated_connections_opened_total', dict(port='7101'), 2),
+        ('tcpstated_connections_closed_total', dict(port='7103', reason='fin'), 1),
+        ('tcpstated_connections_closed_total', dict(port='7109', reason='refused'), 3),
+        ('tcpstated_handshake_seconds_count', dict(port='7101'), 2),
+        ('tcpstated_alert_firing', dict(alert='refused-7109'), 1),
+        ('tcpstated_output_dropped_total', dict(output='stdout'), 0)]
+bad = ['%s%s=%s want %s' % (n, l, v(n, **l), w) for n, l, w in want if v(n, **l) != w]
+check('metrics_counters', not bad, bad)
+check('metrics_capture_counted', (v('tcpstated_capture_packets_total') or 0) > 20,
+      v('tcpstated_capture_packets_total'))
+EOF
+
+# --- the records: ALERT once, STATS every second, STATUS with the counters ----------
+python3 - "$TMP/events.json" <<'EOF'
+import json, sys
+recs = [json.loads(l) for l in open(sys.argv[1]) if l.strip()]
+def check(name, cond, why=''):
+    print('PASS control_%s' % name if cond else 'FAIL control_%s: %s' % (name, why))
+alerts = [r for r in recs if r['event'] == 'ALERT']
+check('alert_record', len(alerts) == 1 and alerts[0]['state'] == 'firing' and alerts[0]['count'] == 3 and
+      alerts[0]['peers'] == {'10.232.0.1': 3} and alerts[0]['port'] == 7109, alerts)
+stats = [r for r in recs if r['event'] == 'STATS']
+check('stats_records', len(stats) >= 2 and stats[-1]['close_wait'] == 1 and stats[-1]['time_wait'] == 1 and
+      stats[-1]['closed_refused'] == 3 and stats[-1]['alerts_firing'] == 1,
+      stats[-1] if stats else 'none')
+EOF
+if grep -q "^STATUS=capturing $VA (.*): [0-9]* connections tracked, 4 opened, 4 closed (3 abnormal), 1 CLOSE_WAIT, 1 TIME_WAIT, [0-9]* events, 0 capture drops, 0 output drops, 1 alert firing$" "$TMP/notify.log"; then
+	pass control_status_line
+else
+	fail control_status_line "$(grep STATUS "$TMP/notify.log" | tail -n 1)"
+fi
+
+# --- a second daemon does not take the socket over; SIGTERM removes it --------------
+nsenter --net=/run/netns/"$NSA" -- "$TCPSTATED" -f -c "$TMP/control.conf" -S "$SOCK" \
+    >/dev/null 2>"$TMP/second.err" &
+second=$!
+wait_for 5 grep -q 'control socket: .*another tcpstated answers there' "$TMP/second.err"
+kill -TERM $second
+wait $second
+if grep -q "control socket: $SOCK: another tcpstated answers there; --flows and --stats will not answer" "$TMP/second.err" &&
+    "$TCPSTATED" --stats -S "$SOCK" >/dev/null 2>&1; then
+	pass control_second_daemon_leaves_socket
+else
+	fail control_second_daemon_leaves_socket "$(tr '\n' '|' <"$TMP/second.err" | head -c 400)"
+fi
+kill -TERM $DPID
+wait $DPID
+rc=$?
+DPID=""
+if [ $rc -eq 0 ] && [ ! -e "$SOCK" ] && tail -n 3 "$TMP/events.json" | grep -q '"event":"STATS".*"closed_shutdown":3'; then
+	pass control_sigterm_removes_socket_final_stats
+else
+	fail control_sigterm_removes_socket_final_stats "rc=$rc sock=$(ls "$TMP/run") $(tail -n 1 "$TMP/events.json" | head -c 300)"
+fi
+"$TCPSTATED" --flows -S "$SOCK" >/dev/null 2>"$TMP/gone.err"
+rc=$?
+if [ $rc -eq 1 ] && grep -q "^tcpstated: cannot connect to $SOCK: No such file or directory (is tcpstated running? -S names another socket)$" "$TMP/gone.err"; then
+	pass control_no_daemon_one_line
+else
+	fail control_no_daemon_one_line "rc=$rc $(cat "$TMP/gone.err")"
+fi
