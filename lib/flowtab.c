@@ -28,10 +28,20 @@ flowtab_load64(const uint8_t *p)
 	return v;
 }
 
+/* 64x64->128 multiply, folded: one multiplication mixes two words (wyhash's "mum"). */
+static inline uint64_t
+flowtab_mum(uint64_t a, uint64_t b)
+{
+	__extension__ unsigned __int128 r = (unsigned __int128)a * b;
+
+	return (uint64_t)r ^ (uint64_t)(r >> 64);
+}
+
 /*
  * Hash an endpoint pair independently of direction: the two endpoints are
  * hashed separately and combined with a commutative operation, so a reply
- * finds the flow without first ordering the addresses.
+ * finds the flow without first ordering the addresses. Keyed, so that
+ * colliding 4-tuples cannot be chosen from outside.
  */
 static uint32_t
 flowtab_hash(const struct flowtab *ft, const uint8_t *a, uint16_t ap, const uint8_t *b,
@@ -39,11 +49,9 @@ flowtab_hash(const struct flowtab *ft, const uint8_t *a, uint16_t ap, const uint
 {
 	uint64_t ha, hb;
 
-	ha = flowtab_mix(flowtab_load64(a) ^ ft->key0) ^ flowtab_load64(a + 8);
-	ha = flowtab_mix(ha ^ ((uint64_t)ap << 32) ^ ft->key1);
-	hb = flowtab_mix(flowtab_load64(b) ^ ft->key0) ^ flowtab_load64(b + 8);
-	hb = flowtab_mix(hb ^ ((uint64_t)bp << 32) ^ ft->key1);
-	return (uint32_t)flowtab_mix(ha + hb);
+	ha = flowtab_mum(flowtab_load64(a) ^ ft->key0, flowtab_load64(a + 8) ^ ft->key1 ^ ap);
+	hb = flowtab_mum(flowtab_load64(b) ^ ft->key0, flowtab_load64(b + 8) ^ ft->key1 ^ bp);
+	return (uint32_t)flowtab_mum(ha + hb, ft->key0 ^ 0x9e3779b97f4a7c15ULL);
 }
 
 int
@@ -196,8 +204,12 @@ flowtab_remove(struct flowtab *ft, uint32_t idx)
 void
 flowtab_touch(struct flowtab *ft, uint32_t idx, enum flow_class cls)
 {
-	if (ft->tail[cls] == idx)
+	struct flow *f = &ft->flows[idx];
+	uint32_t now = (uint32_t)(f->touch_ts >> 10);
+
+	if (f->cls == cls && (ft->tail[cls] == idx || now - f->queued < (FLOWTAB_REQUEUE_US >> 10)))
 		return;
+	f->queued = now;
 	flowtab_list_unlink(ft, idx);
 	flowtab_list_append(ft, idx, cls);
 }

@@ -5,8 +5,12 @@
  * Everything is allocated once by flowtab_init(). Flows are addressed by a
  * 32-bit index; links are indices, not pointers, to keep struct flow small.
  * Within one expiry class every flow has the same timeout, so appending a
- * flow at the tail whenever it is touched keeps each list ordered by
- * deadline: expiry and eviction only ever look at list heads. A second list,
+ * flow at the tail when it is touched keeps each list ordered by deadline:
+ * expiry and eviction only ever look at list heads. Moving a flow reads its
+ * list neighbours (cache misses on a large table), so a touch within
+ * FLOWTAB_REQUEUE_US of the flow's last move leaves it in place: a head's
+ * real deadline (touch_ts + timeout) is then at most that much later than
+ * its place in the list says, which bounds how late anything behind it expires. A second list,
  * the update list, orders the open flows by when their next interim UPDATE
  * record is due; the tracker keeps it ordered the same way (see tracker.c).
  */
@@ -87,6 +91,7 @@ struct flow {
 	uint32_t hnext;          /* hash chain, or free list */
 	uint32_t prev, next;     /* expiry list of cls */
 	uint32_t uprev, unext;   /* update list, while FL_UPD */
+	uint32_t queued;         /* when last moved in its list, in 1/1024 s units (wrapping) */
 	uint64_t id;
 	uint64_t first_ts;
 	uint64_t last_ts;        /* last segment: duration */
@@ -130,7 +135,13 @@ uint32_t flowtab_insert(struct flowtab *ft, uint8_t family, const uint8_t *ca, u
 /* Unlink a flow from the hash and its class and return it to the free list. */
 void flowtab_remove(struct flowtab *ft, uint32_t idx);
 
-/* Move a flow to the tail of class cls (its deadline is now later than all others'). */
+#define FLOWTAB_REQUEUE_US 1000000 /* see above */
+
+/*
+ * A flow of class cls was refreshed at its touch_ts: move it to the tail of
+ * cls, unless it is already in cls and was moved less than
+ * FLOWTAB_REQUEUE_US before.
+ */
 void flowtab_touch(struct flowtab *ft, uint32_t idx, enum flow_class cls);
 
 /* Link a flow at the tail of the update list, due at upd_ts (which no other is due after). */

@@ -18,6 +18,7 @@
 #define DUP_WINDOW_US 1000   /* a same-signature segment this close is the same packet twice */
 #define SEQ_JUMP_MAX (1u << 30) /* a larger forward step in one segment is garbage, not data */
 #define WINDOW_SLACK 65535      /* bytes of tolerance around a window, for unseen traffic */
+#define ADVANCE_TICK_SHIFT 14   /* expiry runs every 2^14 us (~16 ms) of packet time */
 #define UPDATE_CATCHUP 16       /* missed update intervals made up after a jump of time */
 
 struct tracker {
@@ -273,7 +274,7 @@ tracker_closed(struct tracker *t, struct flow *f, enum close_reason reason, int 
 	ev.by = (enum side)by;
 	ev.reason = reason;
 	ev.abnormal = reason != CR_FIN;
-	snprintf(ev.conn_state, sizeof ev.conn_state, "%s", tracker_conn_state(f));
+	strncpy(ev.conn_state, tracker_conn_state(f), sizeof ev.conn_state - 1);
 	memcpy(ev.history, f->history, sizeof f->history);
 	tracker_emit(t, &ev);
 }
@@ -334,6 +335,7 @@ tracker_create(struct tracker *t, const struct segment *seg, int sender_is_clien
 	f = &t->ft.flows[idx];
 	f->id = tracker_flow_id(t);
 	f->first_ts = f->last_ts = f->touch_ts = seg->ts_us;
+	f->queued = (uint32_t)(seg->ts_us >> 10);
 	f->closed_by = SIDE_NONE;
 	/*
 	 * Due one interval from now; t->now (not the segment's own time, which
@@ -1018,7 +1020,16 @@ tracker_segment(struct tracker *t, const struct segment *seg)
 	struct flow *f;
 
 	t->st.segments++;
-	tracker_advance(t, seg->ts_us);
+	/*
+	 * Expiry runs once per tick of packet time, not per segment (timeouts
+	 * are seconds; walking the list heads every segment showed in the
+	 * profile). A segment for a flow already past its own deadline still
+	 * finds it expired: see below.
+	 */
+	if (seg->ts_us >> ADVANCE_TICK_SHIFT != t->now >> ADVANCE_TICK_SHIFT)
+		tracker_advance(t, seg->ts_us);
+	else if (seg->ts_us > t->now)
+		t->now = seg->ts_us;
 
 	/* Combinations no stack sends (RFC 9293 3.1; conntrack's tcp_valid_flags). */
 	if ((fl & (TH_SYN | TH_FIN)) == (TH_SYN | TH_FIN) ||
@@ -1045,6 +1056,16 @@ tracker_segment(struct tracker *t, const struct segment *seg)
 		return;
 	}
 	f = &t->ft.flows[idx];
+	if (f->touch_ts + t->timeout_us[f->cls] <= seg->ts_us) {
+		tracker_advance(t, seg->ts_us); /* its time is up: expire it (and what else is due) */
+		idx = flowtab_lookup(&t->ft, seg->family, seg->saddr, seg->sport, seg->daddr,
+		    seg->dport, &s);
+		if (idx == FLOW_NONE) {
+			tracker_start(t, seg);
+			return;
+		}
+		f = &t->ft.flows[idx];
+	}
 	if (tracker_duplicate(f, s, seg)) {
 		t->st.duplicates++;
 		return;
@@ -1102,7 +1123,7 @@ tracker_foreach(const struct tracker *t, uint64_t now_us, tracker_visit_cb *cb, 
 		ev.by = SIDE_NONE;
 		if (f->flags & FL_CLOSED) {
 			ev.type = EV_CLOSED;
-			snprintf(ev.conn_state, sizeof ev.conn_state, "%s", tracker_conn_state(f));
+			strncpy(ev.conn_state, tracker_conn_state(f), sizeof ev.conn_state - 1);
 			memcpy(ev.history, f->history, sizeof f->history);
 		} else {
 			ev.type = EV_UPDATE;
