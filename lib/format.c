@@ -760,30 +760,44 @@ w_suppressed_sentence(struct wbuf *w, const struct suppressed *s)
 	w_char(w, ')');
 }
 
+/*
+ * Begin one of the daemon's own records (SUPPRESSED, STATS, ALERT): in text
+ * the timestamp and a space, for the caller's sentence; in JSON and
+ * key=value the ts and event fields. Returns 0 for text, 1 for the
+ * structured formats, -1 for an unknown format (nothing written).
+ */
+static int
+rec_begin(struct rec *r, enum format f, char *buf, size_t cap, uint64_t ts, const char *event)
+{
+	w_init(&r->w, buf, cap);
+	r->f = f;
+	r->n = 0;
+	if (f == FMT_TEXT) {
+		w_ts(&r->w, ts);
+		w_char(&r->w, ' ');
+		return 0;
+	}
+	if (f != FMT_JSON && f != FMT_KV)
+		return -1;
+	r_ts(r, ts);
+	r_name(r, "event", event);
+	return 1;
+}
+
 size_t
 format_suppressed(enum format f, const struct suppressed *s, char *buf, size_t cap)
 {
 	struct rec r;
 	int t, n = 0;
 
-	w_init(&r.w, buf, cap);
-	r.f = f;
-	r.n = 0;
-	switch (f) {
-	case FMT_TEXT:
-		w_ts(&r.w, s->ts_us);
-		w_char(&r.w, ' ');
+	switch (rec_begin(&r, f, buf, cap, s->ts_us, "SUPPRESSED")) {
+	case 0:
 		w_suppressed_sentence(&r.w, s);
 		w_char(&r.w, '\n');
-		return w_end(&r.w);
-	case FMT_JSON:
-	case FMT_KV:
-		break;
-	default:
+		/* FALLTHROUGH */
+	case -1:
 		return w_end(&r.w);
 	}
-	r_ts(&r, s->ts_us);
-	r_name(&r, "event", "SUPPRESSED");
 	r_u64(&r, "suppressed", s->total);
 	r_u64(&r, "window", s->window_s);
 	r_key(&r, "types");
@@ -887,24 +901,15 @@ format_stats(enum format f, const struct stats_record *sr, char *buf, size_t cap
 	size_t i;
 	int c;
 
-	w_init(&r.w, buf, cap);
-	r.f = f;
-	r.n = 0;
-	switch (f) {
-	case FMT_TEXT:
-		w_ts(&r.w, sr->ts_us);
-		w_str(&r.w, " stats: ");
+	switch (rec_begin(&r, f, buf, cap, sr->ts_us, "STATS")) {
+	case 0:
+		w_str(&r.w, "stats: ");
 		w_stats_sentence(&r.w, sr);
 		w_char(&r.w, '\n');
-		return w_end(&r.w);
-	case FMT_JSON:
-	case FMT_KV:
-		break;
-	default:
+		/* FALLTHROUGH */
+	case -1:
 		return w_end(&r.w);
 	}
-	r_ts(&r, sr->ts_us);
-	r_name(&r, "event", "STATS");
 	r_u64(&r, "uptime", sr->uptime_s);
 	r_u64(&r, "packets", sr->packets);
 	r_u64(&r, "kernel_drops", sr->kernel_drops);
@@ -1009,24 +1014,14 @@ format_alert(enum format f, const struct alert_report *a, char *buf, size_t cap)
 	struct rec r;
 	size_t i;
 
-	w_init(&r.w, buf, cap);
-	r.f = f;
-	r.n = 0;
-	switch (f) {
-	case FMT_TEXT:
-		w_ts(&r.w, a->ts_us);
-		w_char(&r.w, ' ');
+	switch (rec_begin(&r, f, buf, cap, a->ts_us, "ALERT")) {
+	case 0:
 		w_alert_sentence(&r.w, a);
 		w_char(&r.w, '\n');
-		return w_end(&r.w);
-	case FMT_JSON:
-	case FMT_KV:
-		break;
-	default:
+		/* FALLTHROUGH */
+	case -1:
 		return w_end(&r.w);
 	}
-	r_ts(&r, a->ts_us);
-	r_name(&r, "event", "ALERT");
 	r_key(&r, "alert");
 	if (f == FMT_JSON)
 		w_char(&r.w, '"');
