@@ -12,6 +12,7 @@
 #include <sys/time.h>
 
 #include <errno.h>
+#include <net/if.h>
 #include <event2/event.h>
 /* libevent's EV_CLOSED (a socket flag we never use) would shadow the event type. */
 #undef EV_CLOSED
@@ -50,6 +51,8 @@ struct capture {
 	int dlt;
 	struct event *ev_read;
 	struct event *ev_retry;
+	struct event *ev_watch;   /* checks the interface is still the one captured */
+	unsigned ifindex;         /* of the interface captured; 0 for "any" */
 	char expr[2048];          /* the filter expression in force */
 	char path[4096];          /* offline: the file read */
 
@@ -68,6 +71,9 @@ struct capture {
 
 static void capture_read_cb(evutil_socket_t fd, short what, void *arg);
 static void capture_retry_cb(evutil_socket_t fd, short what, void *arg);
+static void capture_watch_cb(evutil_socket_t fd, short what, void *arg);
+
+#define CAPTURE_WATCH_S 1 /* how often the captured interface's presence is checked */
 
 static void
 capture_params_from(struct capture_params *par, const struct config *cfg)
@@ -309,6 +315,7 @@ capture_attach(struct capture *c, pcap_t *p, int dlt, char *err, size_t errlen)
 	c->p = p;
 	c->dlt = dlt;
 	c->ev_read = ev;
+	c->ifindex = strcmp(c->par.interface, "any") == 0 ? 0 : if_nametoindex(c->par.interface);
 	c->last_recv = c->last_drop = c->last_ifdrop = 0;
 	return 0;
 }
@@ -414,8 +421,14 @@ capture_open(struct event_base *base, const struct config *cfg, capture_segment_
 	c->retry_s = CAPTURE_RETRY_MIN_S;
 	capture_params_from(&c->par, cfg);
 	c->ev_retry = evtimer_new(base, capture_retry_cb, c);
-	if (c->ev_retry == NULL) {
-		snprintf(err, errlen, "cannot create the retry timer");
+	c->ev_watch = event_new(base, -1, EV_PERSIST, capture_watch_cb, c);
+	if (c->ev_retry == NULL || c->ev_watch == NULL ||
+	    event_add(c->ev_watch, &(struct timeval){CAPTURE_WATCH_S, 0}) == -1) {
+		snprintf(err, errlen, "cannot create the capture timers");
+		if (c->ev_retry != NULL)
+			event_free(c->ev_retry);
+		if (c->ev_watch != NULL)
+			event_free(c->ev_watch);
 		free(c);
 		return NULL;
 	}
@@ -424,10 +437,34 @@ capture_open(struct event_base *base, const struct config *cfg, capture_segment_
 		if (p != NULL)
 			pcap_close(p);
 		event_free(c->ev_retry);
+		event_free(c->ev_watch);
 		free(c);
 		return NULL;
 	}
 	return c;
+}
+
+/*
+ * The kernel reports a vanished interface on the capture socket, but not
+ * always in a way that wakes a non-blocking reader (seen as a capture that
+ * silently stopped after the interface was deleted), and a socket bound to
+ * an interface that was deleted and re-created under the same name captures
+ * nothing ever after. So once a second the name is looked up again: gone or
+ * replaced (a new index) is a capture failure, retried like any other.
+ */
+static void
+capture_watch_cb(evutil_socket_t fd, short what, void *arg)
+{
+	struct capture *c = arg;
+	unsigned idx;
+
+	if (c->p == NULL || c->ifindex == 0)
+		return;
+	idx = if_nametoindex(c->par.interface);
+	if (idx == 0)
+		capture_fail(c, "the interface disappeared");
+	else if (idx != c->ifindex)
+		capture_fail(c, "the interface was replaced");
 }
 
 int
@@ -503,6 +540,8 @@ capture_close(struct capture *c)
 	capture_detach(c);
 	if (c->ev_retry != NULL)
 		event_free(c->ev_retry);
+	if (c->ev_watch != NULL)
+		event_free(c->ev_watch);
 	free(c);
 }
 
