@@ -15,6 +15,14 @@ pass() { echo "PASS $1"; }
 fail() { echo "FAIL $1: ${2:-}"; }
 skip() { echo "SKIP $1: ${2:-}"; }
 
+# wait_for SECONDS COMMAND...: poll every 0.1 s until the command succeeds;
+# fails after SECONDS. The command's output is the caller's to redirect.
+wait_for() {
+	local i n=$(($1 * 10)); shift
+	for ((i = 0; i < n; i++)); do "$@" && return 0; sleep 0.1; done
+	return 1
+}
+
 # check NAME COMMAND...: pass if the command succeeds.
 check() {
 	local name=$1; shift

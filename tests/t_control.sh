@@ -52,11 +52,6 @@ cleanup() {
 trap cleanup EXIT
 
 inA() { nsenter --net=/run/netns/"$NSA" -- "$@"; }
-wait_for() { # seconds command...
-	local i n=$(($1 * 10)); shift
-	for ((i = 0; i < n; i++)); do "$@" && return 0; sleep 0.1; done
-	return 1
-}
 
 if ! { ip netns add "$NSA" && ip netns add "$NSB" &&
     ip link add "$VA" netns "$NSA" type veth peer name "$VB" netns "$NSB" &&

@@ -247,11 +247,6 @@ nsenter --net=/run/netns/"$NSA" -- env NOTIFY_SOCKET="$TMP/notify.sock" WATCHDOG
     >"$TMP/events.json" 2>"$TMP/diag.err" &
 DPID=$!
 
-wait_for() { # seconds command...: poll until the command succeeds
-	local i n=$(($1 * 10)); shift
-	for ((i = 0; i < n; i++)); do "$@" && return 0; sleep 0.1; done
-	return 1
-}
 
 if wait_for 10 grep -q '^READY=1' "$TMP/notify.log"; then
 	pass live_ready_sent
