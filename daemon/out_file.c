@@ -5,8 +5,10 @@
  * leave it in one write(2) when the next record would not fit, on
  * outputs_flush() and on every tick. A file never keeps half a record: a short
  * write (a full disk) is cut back to the last whole record with ftruncate(2),
- * and the records not written stay buffered. Should even that fail, the next
- * write starts with a newline so that the fragment stays a line of its own.
+ * and the records not written stay buffered; a write that SIGKILL cut short
+ * is cut back the same way when the file is next opened. Should even that
+ * fail, the next write starts with a newline so that the fragment stays a
+ * line of its own.
  *
  * Size rotation happens between records: path.(keep-1) -> path.keep ...
  * path -> path.1, then a new path (keep = 0: the full file is deleted).
@@ -25,6 +27,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -61,9 +64,76 @@ struct out_file {
 	struct output_stats *st;
 };
 
-/* Open path for appending, refusing symbolic links and anything but a regular file. */
+/*
+ * Where the last whole line of the file at fd ends, read through rfd, another
+ * descriptor of the same file: *end itself if the file ends with a newline.
+ * A record is shorter than OUT_FILE_BUF, so the search goes no further back;
+ * returns -1 if no newline is that close to the end, or reading fails.
+ */
 static int
-out_file_openpath(const char *path, uint32_t mode, uint64_t *size, char *err, size_t errlen)
+out_file_last_line(int rfd, uint64_t *end)
+{
+	char chunk[4096];
+	uint64_t pos = *end;
+	size_t n, i;
+
+	while (pos > 0 && *end - pos <= OUT_FILE_BUF) {
+		n = pos > sizeof(chunk) ? sizeof(chunk) : (size_t)pos;
+		if (pread(rfd, chunk, n, (off_t)(pos - n)) != (ssize_t)n)
+			return -1;
+		for (i = n; i > 0; i--) {
+			if (chunk[i - 1] == '\n') {
+				*end = pos - n + i;
+				return 0;
+			}
+		}
+		pos -= n;
+	}
+	return -1;
+}
+
+/*
+ * SIGKILL cuts a write(2) to a file between two pages: a kill -9 while the
+ * buffer was being written leaves part of a record at the end of the file.
+ * Before appending, cut the file at path (open on fd, write-only) back to its
+ * last whole line. Returns 1 if it still ends inside a line (a file that
+ * cannot be read, or no line near its end: left as it is), else 0.
+ */
+static int
+out_file_mend(int fd, const char *path, uint64_t *size)
+{
+	struct stat a, b;
+	uint64_t end = *size;
+	int rfd, cut = 1;
+
+	if (*size == 0)
+		return 0;
+	rfd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+	if (rfd == -1)
+		return 1;
+	if (fstat(fd, &a) == 0 && fstat(rfd, &b) == 0 && a.st_dev == b.st_dev &&
+	    a.st_ino == b.st_ino && out_file_last_line(rfd, &end) == 0) {
+		if (end == *size)
+			cut = 0;
+		else if (ftruncate(fd, (off_t)end) == 0) {
+			log_warnx("file output: %s ended inside a record (a write cut short, as by "
+			          "kill -9): %" PRIu64 " bytes of the unfinished record removed",
+			          path, *size - end);
+			*size = end;
+			cut = 0;
+		}
+	}
+	close(rfd);
+	return cut;
+}
+
+/*
+ * Open path for appending, refusing symbolic links and anything but a regular
+ * file; *cut is set when the file ends inside a line that could not be mended.
+ */
+static int
+out_file_openpath(const char *path, uint32_t mode, uint64_t *size, int *cut, char *err,
+                  size_t errlen)
 {
 	struct stat sb;
 	int fd;
@@ -87,6 +157,7 @@ out_file_openpath(const char *path, uint32_t mode, uint64_t *size, char *err, si
 		return -1;
 	}
 	*size = (uint64_t)sb.st_size;
+	*cut = out_file_mend(fd, path, size);
 	return fd;
 }
 
@@ -122,7 +193,7 @@ out_file_open(const struct out_config *oc, struct output_stats *st, char *err, s
 	}
 	snprintf(f->path, sizeof(f->path), "%s", oc->path);
 	out_file_configure(f, oc);
-	f->fd = out_file_openpath(f->path, f->mode, &f->size, err, errlen);
+	f->fd = out_file_openpath(f->path, f->mode, &f->size, &f->cut_tail, err, errlen);
 	if (f->fd == -1) {
 		free(f->buf);
 		free(f);
@@ -277,7 +348,8 @@ out_file_retry(struct out_file *f)
 	char err[4200];
 
 	if (f->fd == -1) {
-		f->fd = out_file_openpath(f->path, f->mode, &f->size, err, sizeof(err));
+		f->fd =
+		    out_file_openpath(f->path, f->mode, &f->size, &f->cut_tail, err, sizeof(err));
 		if (f->fd == -1)
 			return;
 	}
@@ -314,7 +386,7 @@ out_file_rotate(struct out_file *f)
 	f->rotate_failing = 0;
 	close(f->fd);
 	f->st->rotations++;
-	f->fd = out_file_openpath(f->path, f->mode, &f->size, err, sizeof(err));
+	f->fd = out_file_openpath(f->path, f->mode, &f->size, &f->cut_tail, err, sizeof(err));
 	if (f->fd == -1)
 		out_file_suspend(f, err);
 	return;
@@ -381,7 +453,7 @@ out_file_reopen(struct out_file *f)
 	out_file_flush(f);
 	if (f->fd != -1)
 		close(f->fd);
-	f->fd = out_file_openpath(f->path, f->mode, &f->size, err, sizeof(err));
+	f->fd = out_file_openpath(f->path, f->mode, &f->size, &f->cut_tail, err, sizeof(err));
 	if (f->fd == -1) {
 		out_file_suspend(f, err);
 		return;
