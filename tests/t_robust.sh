@@ -6,9 +6,17 @@
 #   1. kill -9 while the file output writes heavily (tcpreplay of a benchgen
 #      capture): the files hold only whole JSON records, also when a kill
 #      cut a write(2) in half; a record cut that way is removed at the next
-#      start.
+#      start;
+#   2. started as root with and without daemon.user: every uid and gid, the
+#      groups and all five capability sets in /proc/PID/status, and capture
+#      and the file output still work after the drop;
+#   3. 1,000 SIGHUP reloads (alternating configs; the capture is reopened
+#      100 times) and 1,000 logrotate-style rotations (rename, SIGUSR1):
+#      resident memory, descriptors and threads do not grow, events still
+#      arrive.
 #
-# Helpers are in tests/robust/: cleanchk.py checks bytes and JSON lines.
+# Helpers are in tests/robust/: reload.py drives the signal loops,
+# cleanchk.py checks bytes and JSON lines.
 . "$(dirname "$0")/lib.sh"
 
 if [ "$(id -u)" != 0 ]; then
@@ -212,3 +220,123 @@ if [ "$rc" = 0 ] && [ "$(head -n 3 "$D/events.json" | grep -c '"flow":"Cxx"')" =
 else
 	fail kill9_cut_record_removed_before_appending "rc=$rc check: $out; $(head -n 5 "$D/events.json" | cut -c1-60 | tr '\n' '|') diag: $(grep -i 'unfinished\|file' "$D/diag.err" | tr '\n' '|')"
 fi
+
+# =============================================================================
+# 2. Least privilege, read from /proc/PID/status, and capture after the drop
+# =============================================================================
+# t_live checks the real uid and the capability sets; here every uid and gid
+# (real, effective, saved, filesystem), the supplementary groups, the
+# inheritable set too, and that the dropped process still captures and writes.
+NETRAW=0000000000002000 # 1 << CAP_NET_RAW (13)
+ZERO=0000000000000000
+nobody_uid=$(id -u nobody) nobody_gid=$(id -g nobody)
+nobody_groups=$(id -G nobody | tr ' ' '\n' | sort -n | tr '\n' ' ')
+for who in root nobody; do
+	D=$TMP/privs-$who; mkdir -p "$D"
+	user=""; [ $who = nobody ] && user=nobody
+	conf "$D/p.conf" "$D/logs/events.json"
+	sed -i "s/stats_interval = 0;/stats_interval = 0; user = \"$user\";/" "$D/p.conf"
+	nsenter --net=/run/netns/"$NSA" -- "$TCPSTATED" -c "$D/p.conf" -S "$D/ctl.sock" 2>"$D/diag.err" &
+	DPID=$!
+	if ! wait_for 5 grep -q '^tcpstated: running as' "$D/diag.err"; then
+		fail "privs_${who}_status" "did not start: $(tr '\n' '|' <"$D/diag.err")"
+		kill -KILL $DPID; wait $DPID 2>/dev/null; DPID=""
+		continue
+	fi
+	python3 - /proc/$DPID/status $who "$nobody_uid" "$nobody_gid" "$nobody_groups" $NETRAW <<'PY' >"$D/status.check"
+import sys
+path, who, nuid, ngid, ngroups, netraw = sys.argv[1:]
+st = dict(l.split(":", 1) for l in open(path) if ":" in l)
+st = {k: v.split() for k, v in st.items()}
+want_uid = "0" if who == "root" else nuid
+want_gid = None if who == "root" else ngid
+bad = []
+if st["Uid"] != [want_uid] * 4:
+    bad.append("Uid %s (want %s x4)" % (" ".join(st["Uid"]), want_uid))
+if want_gid is not None and st["Gid"] != [want_gid] * 4:
+    bad.append("Gid %s (want %s x4)" % (" ".join(st["Gid"]), want_gid))
+if who != "root":
+    if sorted(st.get("Groups", []), key=int) != ngroups.split():
+        bad.append("Groups %s (want %s)" % (st.get("Groups"), ngroups))
+    if "0" in st.get("Groups", []) or "0" in st["Gid"]:
+        bad.append("still in group 0")
+for k, want in (("CapInh", "0" * 16), ("CapPrm", netraw), ("CapEff", netraw),
+                ("CapBnd", netraw), ("CapAmb", "0" * 16), ("NoNewPrivs", "1")):
+    if st[k] != [want]:
+        bad.append("%s %s (want %s)" % (k, " ".join(st[k]), want))
+print("; ".join(bad))
+PY
+	if [ ! -s "$D/status.check" ] || [ "$(cat "$D/status.check")" = "" ]; then
+		pass "privs_${who}_status"
+	else
+		fail "privs_${who}_status" "$(cat "$D/status.check")"
+	fi
+	if connect_closed $B "$D/logs/events.json" &&
+	    [ "$(stat -c %U "$D/logs/events.json")" = "$who" ]; then
+		pass "privs_${who}_captures_after_drop"
+	else
+		fail "privs_${who}_captures_after_drop" "no CLOSED in $D/logs/events.json ($(stat -c '%U %a' "$D/logs/events.json" 2>&1)): $(tail -n 3 "$D/diag.err" | tr '\n' '|')"
+	fi
+	stop_daemon
+	[ "$rc" = 0 ] || fail "privs_${who}_exit" "exit status $rc: $(tail -n 2 "$D/diag.err" | tr '\n' '|')"
+done
+
+# =============================================================================
+# 3. 1,000 SIGHUP reloads and 1,000 log rotations: nothing grows
+# =============================================================================
+# The reloads alternate two configs: the second turns the journal and
+# syslog outputs on (their sender threads start; nothing listens here, so
+# their records are only counted as dropped) and changes the file's rate
+# limit; the first turns that back. Every 20th reload also adds a port, so
+# the capture is reopened 100 times (closing a packet socket waits for an
+# RCU grace period: all 1,000 would take most of a minute).
+D=$TMP/reload; mkdir -p "$D"
+conf "$D/a.conf" "$D/events.json"
+conf "$D/b.conf" "$D/events.json" \
+    'journal: { enabled = true; events = [ "CLOSED" ]; }; syslog: { enabled = true; events = [ "CLOSED" ]; };'
+sed -i -e '/journal: { enabled = false; };/d' -e '/syslog: { enabled = false; };/d' \
+    -e 's/path = "\([^"]*\)"; };/path = "\1"; rate_limit = 5000; };/' "$D/b.conf"
+sed 's/ports = \[ 7101 \]/ports = [ 7101, 7102 ]/' "$D/b.conf" >"$D/c.conf"
+cycle=""
+for i in $(seq 9); do cycle="$cycle $D/a.conf $D/b.conf"; done
+cycle="$cycle $D/a.conf $D/c.conf"
+cp "$D/a.conf" "$D/live.conf"
+nsenter --net=/run/netns/"$NSA" -- "$TCPSTATED" -c "$D/live.conf" -S "$D/ctl.sock" 2>"$D/diag.err" &
+DPID=$!
+wait_for 5 grep -q 'control socket' "$D/diag.err"
+# shellcheck disable=SC2086
+if python3 "$HERE/reload.py" $DPID "$D/diag.err" "$D/events.json" 1000 "$D/live.conf" $cycle \
+    >"$D/samples.json" 2>"$D/reload.err"; then
+	echo "# $(cat "$D/samples.json")"
+	read -r rss fds threads <<<"$(python3 - "$D/samples.json" <<'PY'
+import json, sys
+s = json.load(open(sys.argv[1]))
+def grow(f):
+    return max(s[k + "_last"][f] - s[k + "_first"][f] for k in ("hup", "usr1"))
+print(grow("rss_kb"), grow("fds"), grow("threads"))
+PY
+)"
+	# 900 more reloads that leaked even 300 bytes each would show here.
+	if [ "$rss" -le 256 ]; then
+		pass reload_rotate_rss_flat
+	else
+		fail reload_rotate_rss_flat "VmRSS grew by $rss kB between the 100th and the 1000th: $(cat "$D/samples.json")"
+	fi
+	if [ "$fds" -le 0 ] && [ "$threads" -le 0 ]; then
+		pass reload_rotate_fds_threads_flat
+	else
+		fail reload_rotate_fds_threads_flat "descriptors +$fds, threads +$threads: $(cat "$D/samples.json")"
+	fi
+else
+	fail reload_rotate_rss_flat "the signal loop stopped: $(cat "$D/reload.err") | $(tail -n 3 "$D/diag.err" | tr '\n' '|')"
+	fail reload_rotate_fds_threads_flat "not measured"
+fi
+# Still capturing and writing, with the first config in force.
+if kill -0 $DPID 2>/dev/null && connect_closed $B "$D/events.json" &&
+    [ "$(grep -c 'reload of .* failed\|keeping the running\|keeps its old' "$D/diag.err")" = 0 ]; then
+	pass reload_rotate_still_working
+else
+	fail reload_rotate_still_working "$(grep -i 'fail\|keep' "$D/diag.err" | head -n 3 | tr '\n' '|') $(tail -n 2 "$D/diag.err" | tr '\n' '|')"
+fi
+stop_daemon
+[ "$rc" = 0 ] || fail reload_rotate_exit "exit status $rc: $(tail -n 2 "$D/diag.err" | tr '\n' '|')"
