@@ -62,6 +62,7 @@
  */
 #define MAIN_ADVANCE_LAG_US 1000000u
 #define MAIN_ERRLEN 16384
+#define MAIN_ERRLINE 5120 /* one config error line, or -F's (conf.c's lines are shorter) */
 #define MAIN_ENDPOINTS_EVERY_US 1000000u /* the endpoint walk is reused this long */
 
 /* Long options, past every short option's letter. */
@@ -111,6 +112,9 @@ struct main_state {
 	uint64_t start_us;     /* live: the start; -r: the first packet */
 	uint64_t last_us;      /* -r: the latest packet */
 	int metrics_failing;   /* the metrics file could not be written; said once */
+	/* The interface and the filter as STATUS= and --stats show them: escaped. */
+	char iface_shown[4 * sizeof(((struct config *)0)->interface)];
+	char filter_shown[4 * 2048];
 	struct event *ev_tick, *ev_stats, *ev_metrics, *ev_watchdog;
 	struct event *ev_sig[4];
 	unsigned ticks;
@@ -376,20 +380,32 @@ main_overrides(const struct main_opts *o, struct config *c)
 		snprintf(c->metrics_path, sizeof(c->metrics_path), "%s", o->metrics);
 }
 
+/* One line of -t's report on standard error, escaped as the diagnostics are. */
+static void
+main_check_line(const char *line)
+{
+	char shown[4 * MAIN_ERRLINE];
+
+	log_escape(shown, sizeof(shown), line);
+	fprintf(stderr, "%s\n", shown);
+}
+
 /* Print config errors: bare "file:line: message" lines for -t, diagnostics otherwise. */
 static void
 main_print_errors(const char *err, int check)
 {
 	const char *p = err, *nl;
+	char line[MAIN_ERRLINE];
 
 	while (*p != '\0') {
 		nl = strchr(p, '\n');
 		if (nl == NULL)
 			nl = p + strlen(p);
+		snprintf(line, sizeof(line), "%.*s", (int)(nl - p), p);
 		if (check)
-			fprintf(stderr, "%.*s\n", (int)(nl - p), p);
+			main_check_line(line);
 		else
-			log_warnx("%.*s", (int)(nl - p), p);
+			log_warnx("%s", line);
 		p = *nl == '\n' ? nl + 1 : nl;
 	}
 }
@@ -401,7 +417,7 @@ main_print_errors(const char *err, int check)
 static void
 main_config(const struct main_opts *o, struct config *c)
 {
-	char *err, why[PCAP_ERRBUF_SIZE];
+	char *err, why[PCAP_ERRBUF_SIZE], line[MAIN_ERRLINE];
 	const char *path = o->conf != NULL ? o->conf : CONF_PATH_DEFAULT;
 	struct stat st;
 
@@ -421,10 +437,11 @@ main_config(const struct main_opts *o, struct config *c)
 	}
 	main_overrides(o, c);
 	if (o->filter != NULL && capture_filter_check(o->filter, why, sizeof(why)) == -1) {
+		snprintf(line, sizeof(line), "-F: bad filter \"%s\": %s", o->filter, why);
 		if (o->check)
-			fprintf(stderr, "-F: bad filter \"%s\": %s\n", o->filter, why);
+			main_check_line(line);
 		else
-			log_warnx("-F: bad filter \"%s\": %s", o->filter, why);
+			log_warnx("%s", line);
 		exit(1);
 	}
 }
@@ -563,8 +580,11 @@ main_insight(struct main_state *m, struct insight *in, int endpoints)
 	in->now_us = m->opts->rfile != NULL ? m->last_us : main_now_us();
 	in->start_us = m->start_us;
 	if (m->opts->rfile == NULL) {
-		in->interface = m->cfg.interface;
-		in->filter = capture_filter(m->capture);
+		/* From outside: a name may hold any byte but "/", ":", "%" and white space. */
+		log_escape(m->iface_shown, sizeof(m->iface_shown), m->cfg.interface);
+		log_escape(m->filter_shown, sizeof(m->filter_shown), capture_filter(m->capture));
+		in->interface = m->iface_shown;
+		in->filter = m->filter_shown;
 		in->capture_up = capture_is_up(m->capture);
 		capture_stats(m->capture, &in->cap);
 	} else

@@ -13,10 +13,22 @@
 #   3. 1,000 SIGHUP reloads (alternating configs; the capture is reopened
 #      100 times) and 1,000 logrotate-style rotations (rename, SIGUSR1):
 #      resident memory, descriptors and threads do not grow, events still
-#      arrive.
+#      arrive;
+#   4. hostile strings: interface names with quotes, backslashes, control
+#      characters and bytes that are not UTF-8, on the command line and on a
+#      real interface, and such config values: diagnostics, -t, STATUS=,
+#      --stats, --flows and the JSON records stay clean lines;
+#   5. the captured interface set down, then deleted (libpcap learns of the
+#      deletion of a downed interface through no descriptor), then created
+#      again: noticed, and capture resumes.
 #
-# Helpers are in tests/robust/: reload.py drives the signal loops,
-# cleanchk.py checks bytes and JSON lines.
+# The rest of issue 6 is tested elsewhere: fuzzing (t_fuzz), sanitizers and
+# valgrind (make asan, t_valgrind), hostile packets (test_hostile), full
+# disk, symbolic links and file modes (t_output_file), journald or syslog
+# absent (t_output_journal, t_output_syslog), an interface deleted while up
+# (t_live), broken configs (t_config, t_live), the unit's own privileges
+# (t_service). Helpers are in tests/robust/: reload.py drives the signal
+# loops, cleanchk.py checks bytes and JSON lines.
 . "$(dirname "$0")/lib.sh"
 
 if [ "$(id -u)" != 0 ]; then
@@ -340,3 +352,186 @@ else
 fi
 stop_daemon
 [ "$rc" = 0 ] || fail reload_rotate_exit "exit status $rc: $(tail -n 2 "$D/diag.err" | tr '\n' '|')"
+
+# =============================================================================
+# 4. Hostile strings: interface names and config values
+# =============================================================================
+# clean [-u] NAME FILE: every line of FILE free of control characters (and
+# with -u valid UTF-8 without C1 controls), else FAIL NAME.
+clean() {
+	local u="" out
+	[ "$1" = -u ] && { u=-u; shift; }
+	if out=$(python3 "$HERE/cleanchk.py" clean $u "$2" 2>&1); then
+		pass "$1"
+	else
+		fail "$1" "$out"
+	fi
+}
+D=$TMP/hostile; mkdir -p "$D"
+conf "$D/h.conf" "$D/events.json"
+
+# Names that exist nowhere, on the command line: one clean error line each.
+i=0 bad=""
+for name in $'eth0"\n{' $'e\e[31mx' $'a\\b\r' $'\xff\xfe"%s' $'\xc2\x9b1m' $'t\tx' $'\e]0;x\a'; do
+	i=$((i + 1))
+	inA timeout 10 "$TCPSTATED" -c "$D/h.conf" -S "$D/ctl.sock" -i "$name" >/dev/null 2>"$D/nodev-$i.err"
+	rc=$?
+	why=$(python3 "$HERE/cleanchk.py" clean -u "$D/nodev-$i.err" 2>&1)
+	case $why in
+	1) [ $rc = 1 ] && grep -q '^tcpstated: capture on .*: .*' "$D/nodev-$i.err" ||
+		bad="$bad [$i: rc=$rc $(head -c 120 "$D/nodev-$i.err" | od -An -c | tr -s ' ' | head -c 200)]" ;;
+	*) bad="$bad [$i: rc=$rc $why]" ;;
+	esac
+done
+[ -z "$bad" ] && pass hostile_iface_arg_one_clean_line || fail hostile_iface_arg_one_clean_line "$bad"
+
+# Usage errors quote the argument that is wrong: still clean lines.
+: >"$D/usage.err"
+for args in "-p 8$'\e[0m'0" "-o $'js\non'" "-S $'/x\e[2J'" "--port $'\xff'" "$'\e]0;x\a'"; do
+	eval "\"$TCPSTATED\" $args" >/dev/null 2>>"$D/usage.err"
+	rc=$?
+	[ $rc = 2 ] || echo "exit $rc for $args" >>"$D/usage.err"
+done
+clean -u hostile_usage_errors_clean "$D/usage.err"
+
+# Config values: control characters are refused, and the -t lines that
+# quote them stay clean (C1 and bytes that are not UTF-8 are not control
+# characters to the config, so "js\x9bon" is refused only as a format).
+cat >"$D/bad.conf" <<'CONF'
+outputs: {
+	syslog: { ident = "id\x1b[31m\"x"; facility = "lo\ncal0"; };
+	file: { path = "DIR/ev\"\\\r\xff.json"; format = "js\xc2\x9bon"; };
+};
+CONF
+sed -i "s|DIR|$D|" "$D/bad.conf"
+"$TCPSTATED" -t -c "$D/bad.conf" >"$D/t.out" 2>&1
+rc=$?
+if [ $rc = 1 ] && [ "$(grep -c "^$D/bad.conf:[0-9]*: " "$D/t.out")" = "$(grep -c '' "$D/t.out")" ] &&
+    [ "$(grep -c '' "$D/t.out")" = 4 ]; then
+	pass hostile_config_refused_line_per_error
+else
+	fail hostile_config_refused_line_per_error "rc=$rc $(head -c 300 "$D/t.out" | od -An -c | tr -s ' ' | head -c 400)"
+fi
+clean -u hostile_config_check_clean "$D/t.out"
+
+# A real interface with such a name (the kernel refuses only "/", ":", "%"
+# and white space): 'h"\{', a byte that is not UTF-8, an escape sequence and
+# the C1 control CSI. The daemon captures it (-i: the config file refuses
+# control characters); its diagnostics, STATUS= and --stats show the name
+# escaped, and its JSON records (STATS every second) stay valid.
+HN=$(printf 'h"\\{\377\033[1m\302\233')
+HB=trhb$$
+if ip link add "$HN" netns "$NSA" type veth peer name "$HB" netns "$NSB" 2>"$D/link.err" &&
+    ip -n "$NSA" addr add 10.232.1.1/24 dev "$HN" && ip -n "$NSB" addr add 10.232.1.2/24 dev "$HB" &&
+    ip -n "$NSA" link set "$HN" up && ip -n "$NSB" link set "$HB" up; then
+	python3 "$HERE/cleanchk.py" notify-listen "$D/notify.sock" "$D/notify.log" &
+	NPID=$!
+	wait_for 5 test -S "$D/notify.sock"
+	sed 's/stats_interval = 0;/stats_interval = 1;/' "$D/h.conf" >"$D/hs.conf"
+	nsenter --net=/run/netns/"$NSA" -- env NOTIFY_SOCKET="$D/notify.sock" "$TCPSTATED" \
+	    -c "$D/hs.conf" -S "$D/ctl.sock" -i "$HN" 2>"$D/diag.err" &
+	DPID=$!
+	wait_for 5 test -s "$D/notify.log"
+	if connect_closed 10.232.1.2 "$D/events.json"; then
+		pass hostile_iface_captured
+	else
+		fail hostile_iface_captured "$(tr '\n' '|' <"$D/diag.err" | head -c 300)"
+	fi
+	inA "$TCPSTATED" --stats -S "$D/ctl.sock" >"$D/stats.out" 2>&1
+	inA "$TCPSTATED" --flows -S "$D/ctl.sock" >"$D/flows.out" 2>&1
+	if grep -q '^tcpstated .*, capturing h"\\{\\xff\\x1b\[1m\\xc2\\x9b (' "$D/stats.out"; then
+		pass hostile_iface_stats_escaped
+	else
+		fail hostile_iface_stats_escaped "$(head -n 1 "$D/stats.out" | od -An -c | tr -s ' ' | head -c 300)"
+	fi
+	clean -u hostile_iface_stats_clean "$D/stats.out"
+	clean -u hostile_iface_flows_clean "$D/flows.out"
+	wait_for 3 grep -q '"event":"STATS"' "$D/events.json"
+
+	# =====================================================================
+	# 5. The interface set down, then deleted, then created again
+	# =====================================================================
+	# Down, the capture socket gets ENETDOWN and libpcap waits to learn
+	# whether the interface comes back; the deletion that follows wakes no
+	# descriptor. The daemon must still notice, and resume on the new one.
+	ip -n "$NSA" link set "$HN" down
+	sleep 0.5
+	ip -n "$NSA" link del "$HN"
+	if wait_for 5 grep -q 'capture on h"\\{\\xff.* failed' "$D/diag.err"; then
+		pass iface_down_then_deleted_noticed
+	else
+		fail iface_down_then_deleted_noticed "$(tail -n 2 "$D/diag.err" | tr '\n' '|')"
+	fi
+	ip link add "$HN" netns "$NSA" type veth peer name "$HB" netns "$NSB" &&
+	    ip -n "$NSA" addr add 10.232.1.1/24 dev "$HN" && ip -n "$NSB" addr add 10.232.1.2/24 dev "$HB" &&
+	    ip -n "$NSA" link set "$HN" up && ip -n "$NSB" link set "$HB" up
+	if wait_for 10 grep -q 'capture on h"\\{\\xff.* resumed' "$D/diag.err" &&
+	    wait_for 5 inA python3 -c "import socket; socket.create_connection(('10.232.1.2', 7101), 0.3).close()" &&
+	    connect_closed 10.232.1.2 "$D/events.json"; then
+		pass iface_recreated_capture_resumes
+	else
+		fail iface_recreated_capture_resumes "$(tail -n 2 "$D/diag.err" | tr '\n' '|')"
+	fi
+	stop_daemon
+	[ "$rc" = 0 ] || fail hostile_iface_exit "exit status $rc"
+	clean -u hostile_iface_diagnostics_clean "$D/diag.err"
+	if out=$(python3 "$HERE/cleanchk.py" notify "$D/notify.log" 2>&1) && [ "$out" -ge 3 ] &&
+	    python3 -c 'import sys; sys.exit(0 if any(b"STATUS=capturing h\"\\{\\xff\\x1b[1m\\xc2\\x9b (" in bytes.fromhex(l.strip()) for l in open(sys.argv[1])) else 1)' "$D/notify.log"; then
+		pass hostile_iface_status_escaped
+	else
+		fail hostile_iface_status_escaped "${out:0:300}"
+	fi
+	if out=$(python3 "$HERE/cleanchk.py" jsonl "$D/events.json" 2>&1) &&
+	    [ "$(grep -c '"event":"STATS"' "$D/events.json")" -ge 1 ]; then
+		pass hostile_iface_records_valid_json
+	else
+		fail hostile_iface_records_valid_json "$out"
+	fi
+	kill $NPID; wait $NPID 2>/dev/null; NPID=""
+else
+	skip hostile_iface "cannot create an interface named with these bytes: $(head -n 1 "$D/link.err")"
+fi
+
+# Config values with quotes, backslashes and bytes that are not UTF-8 are
+# accepted: the file is written at that path with valid records, and the
+# diagnostics that name such a path are clean.
+mkdir -p "$D/odd"
+odd_conf() { # config-file directory
+	python3 - "$1" "$2" "$VA" <<'PY'
+import sys
+conf, d, va = sys.argv[1:]
+with open(conf, "wb") as f:
+    f.write(('capture: { interface = "%s"; ports = [ 7101 ]; };\n'
+             'daemon: { stats_interval = 0; };\n'
+             'outputs: {\n'
+             '\tjournal: { enabled = false; };\n'
+             '\tsyslog: { enabled = true; events = [ "CLOSED" ]; ident = "t\\"s\\\\d\\xff%%s"; };\n'
+             '\tfile: { enabled = true; path = "%s/e\\"v\\\\%%s\\xff.json"; };\n'
+             '};\n' % (va, d)).encode())
+PY
+}
+odd_conf "$D/odd.conf" "$D/odd"
+out=$("$TCPSTATED" -t -c "$D/odd.conf" 2>&1)
+nsenter --net=/run/netns/"$NSA" -- "$TCPSTATED" -c "$D/odd.conf" -S "$D/ctl.sock" 2>"$D/odd.err" &
+DPID=$!
+wait_for 5 grep -q 'control socket' "$D/odd.err"
+odd=$(printf '%s/odd/e"v\\%%s\377.json' "$D")
+connect_closed $B "$odd"
+stop_daemon
+if [ "$out" = "configuration OK" ] && [ $rc = 0 ] && [ -f "$odd" ] &&
+    n=$(python3 "$HERE/cleanchk.py" jsonl "$odd") && [ "$n" -ge 5 ]; then
+	pass hostile_config_values_accepted
+else
+	fail hostile_config_values_accepted "-t: $out; rc=$rc; $(ls "$D/odd" | od -An -c | head -n 2 | tr -s ' '); $(tail -n 2 "$D/odd.err" | tr '\n' '|')"
+fi
+# The same path under a regular file: it cannot be created, and the daemon says so.
+: >"$D/notadir"
+odd_conf "$D/odd2.conf" "$D/notadir"
+inA timeout 10 "$TCPSTATED" -c "$D/odd2.conf" -S "$D/ctl.sock" 2>>"$D/odd.err"
+rc=$?
+if [ $rc = 1 ] && grep -q 'cannot open .*/notadir/e"v\\%s\\xff.json: Not a directory' "$D/odd.err"; then
+	pass hostile_path_error_escaped
+else
+	fail hostile_path_error_escaped "rc=$rc $(tail -n 2 "$D/odd.err" | od -An -c | tr -s ' ' | head -c 300)"
+fi
+clean -u hostile_path_diagnostics_clean "$D/odd.err"
