@@ -313,7 +313,13 @@ cycle=""
 for i in $(seq 9); do cycle="$cycle $D/a.conf $D/b.conf"; done
 cycle="$cycle $D/a.conf $D/c.conf"
 cp "$D/a.conf" "$D/live.conf"
-nsenter --net=/run/netns/"$NSA" -- "$TCPSTATED" -c "$D/live.conf" -S "$D/ctl.sock" 2>"$D/diag.err" &
+# Under make asan, freed memory waits in ASan's quarantine (up to 256 MB)
+# before it is used again, so resident memory grows with every free; without
+# the quarantine ASan reuses it as malloc would, and a leak still shows (and
+# LeakSanitizer checks at the exit).
+nsenter --net=/run/netns/"$NSA" -- env \
+    ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}quarantine_size_mb=0:thread_local_quarantine_size_kb=0" \
+    "$TCPSTATED" -c "$D/live.conf" -S "$D/ctl.sock" 2>"$D/diag.err" &
 DPID=$!
 wait_for 5 grep -q 'control socket' "$D/diag.err"
 # shellcheck disable=SC2086
@@ -329,10 +335,15 @@ print(grow("rss_kb"), grow("fds"), grow("threads"))
 PY
 )"
 	# 900 more reloads that leaked even 300 bytes each would show here.
-	if [ "$rss" -le 256 ]; then
+	# ASan keeps a record of every thread that ever ran (about 180 bytes
+	# each here), and the journal and syslog senders start and stop with
+	# every other reload: under make asan, 1 MB.
+	limit=256
+	nm "$TCPSTATED" 2>/dev/null | grep -q __asan_init && limit=1024
+	if [ "$rss" -le $limit ]; then
 		pass reload_rotate_rss_flat
 	else
-		fail reload_rotate_rss_flat "VmRSS grew by $rss kB between the 100th and the 1000th: $(cat "$D/samples.json")"
+		fail reload_rotate_rss_flat "VmRSS grew by $rss kB (at most $limit) between the 100th and the 1000th: $(cat "$D/samples.json")"
 	fi
 	if [ "$fds" -le 0 ] && [ "$threads" -le 0 ]; then
 		pass reload_rotate_fds_threads_flat
