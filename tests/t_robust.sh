@@ -67,12 +67,6 @@ trap cleanup EXIT
 # nsenter execs the program (ip netns exec forks): $! is the program's pid.
 inA() { nsenter --net=/run/netns/"$NSA" -- "$@"; }
 
-wait_for() { # seconds command...: poll until the command succeeds
-	local i n=$(($1 * 20)); shift
-	for ((i = 0; i < n; i++)); do "$@" 2>/dev/null && return 0; sleep 0.05; done
-	return 1
-}
-
 veth() {
 	ip link add "$VA" netns "$NSA" type veth peer name "$VB" netns "$NSB" &&
 	    ip -n "$NSA" addr add $A/24 dev "$VA" && ip -n "$NSB" addr add $B/24 dev "$VB" &&
@@ -112,7 +106,7 @@ EOF
 nsenter --net=/run/netns/"$NSB" -- python3 "$TMP/server.py" "$TMP/server.ready" >"$TMP/server.log" 2>&1 &
 SPID=$!
 if ! wait_for 10 test -e "$TMP/server.ready" ||
-    ! wait_for 5 inA python3 "$TMP/client.py" $B >/dev/null; then
+    ! wait_for 5 inA python3 "$TMP/client.py" $B >/dev/null 2>&1; then
 	skip robust "the test server in $NSB does not answer: $(head -n 2 "$TMP/server.log" | tr '\n' ' ')"
 	exit 0
 fi
@@ -121,7 +115,7 @@ fi
 connect_closed() {
 	local srv=$1 port; shift
 	port=$(inA python3 "$TMP/client.py" "$srv" 2>/dev/null) || return 1
-	wait_for 5 python3 "$HERE/cleanchk.py" closed "$port" "$@"
+	wait_for 5 python3 "$HERE/cleanchk.py" closed "$port" "$@" 2>/dev/null
 }
 
 # stop_daemon: SIGTERM and wait; the exit status goes to $rc.
@@ -189,6 +183,12 @@ nsenter --net=/run/netns/"$NSA" -- "$TCPSTATED" -c "$D/k.conf" -S "$D/ctl.sock" 
     2>"$D/diag-last.err" &
 DPID=$!
 wait_for 5 grep -q 'control socket' "$D/diag-last.err"
+# The socket the killed daemon left behind is taken over, not refused.
+if inA "$TCPSTATED" --stats -S "$D/ctl.sock" >"$D/stats.out" 2>&1 && grep -q '^tcpstated .*, capturing ' "$D/stats.out"; then
+	pass kill9_control_socket_taken_over
+else
+	fail kill9_control_socket_taken_over "$(head -n 2 "$D/stats.out" | tr '\n' '|') $(grep 'control socket' "$D/diag-last.err")"
+fi
 stop_daemon
 cat "$D"/diag-*.err >"$D/diag.err"
 mended=$(grep -c 'unfinished record' "$D/diag.err")
@@ -477,7 +477,7 @@ if ip link add "$HN" netns "$NSA" type veth peer name "$HB" netns "$NSB" 2>"$D/l
 	    ip -n "$NSA" addr add 10.232.1.1/24 dev "$HN" && ip -n "$NSB" addr add 10.232.1.2/24 dev "$HB" &&
 	    ip -n "$NSA" link set "$HN" up && ip -n "$NSB" link set "$HB" up
 	if wait_for 10 grep -q 'capture on h"\\{\\xff.* resumed' "$D/diag.err" &&
-	    wait_for 5 inA python3 -c "import socket; socket.create_connection(('10.232.1.2', 7101), 0.3).close()" &&
+	    wait_for 5 inA python3 -c "import socket; socket.create_connection(('10.232.1.2', 7101), 0.3).close()" 2>/dev/null &&
 	    connect_closed 10.232.1.2 "$D/events.json"; then
 		pass iface_recreated_capture_resumes
 	else
