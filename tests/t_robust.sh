@@ -20,7 +20,9 @@
 #      --stats, --flows and the JSON records stay clean lines;
 #   5. the captured interface set down, then deleted (libpcap learns of the
 #      deletion of a downed interface through no descriptor), then created
-#      again: noticed, and capture resumes.
+#      again: noticed, and capture resumes;
+#   6. the log directory made read-only under the running daemon, then
+#      writable again: suspended once, nothing lost, resumed by itself.
 #
 # The rest of issue 6 is tested elsewhere: fuzzing (t_fuzz), sanitizers and
 # valgrind (make asan, t_valgrind), hostile packets (test_hostile), full
@@ -546,3 +548,37 @@ else
 	fail hostile_path_error_escaped "rc=$rc $(tail -n 2 "$D/odd.err" | od -An -c | tr -s ' ' | head -c 300)"
 fi
 clean -u hostile_path_diagnostics_clean "$D/odd.err"
+
+# =============================================================================
+# 6. A log directory that turns read-only under the running daemon
+# =============================================================================
+# t_output_file fills a disk under the file output alone; here the live
+# daemon (root without CAP_DAC_OVERRIDE: permissions bind it) must reopen
+# its file after a logrotate-style rename in a directory it cannot write:
+# suspended and said once, capture goes on, records wait in the buffer, and
+# writing resumes by itself once the directory is writable again.
+D=$TMP/rodir; mkdir -p "$D/logs"
+conf "$D/r.conf" "$D/logs/events.json"
+nsenter --net=/run/netns/"$NSA" -- "$TCPSTATED" -c "$D/r.conf" -S "$D/ctl.sock" 2>"$D/diag.err" &
+DPID=$!
+wait_for 5 grep -q 'control socket' "$D/diag.err"
+connect_closed $B "$D/logs/events.json"
+chmod 0555 "$D/logs"
+mv "$D/logs/events.json" "$D/logs/events.json.1"
+kill -USR1 $DPID
+wait_for 5 grep -q 'file output suspended' "$D/diag.err"
+p1=$(inA python3 "$TMP/client.py" $B 2>/dev/null)
+p2=$(inA python3 "$TMP/client.py" $B 2>/dev/null)
+sleep 2.5 # two retries, one a second, fail meanwhile
+chmod 0755 "$D/logs"
+if wait_for 5 grep -q 'file output resumed: .*, 0 records dropped' "$D/diag.err" &&
+    wait_for 5 python3 "$HERE/cleanchk.py" closed "$p2" "$D/logs/events.json" 2>/dev/null &&
+    python3 "$HERE/cleanchk.py" closed "$p1" "$D/logs/events.json" &&
+    [ "$(grep -c 'file output suspended: cannot open .*Permission denied' "$D/diag.err")" = 1 ] &&
+    kill -0 $DPID 2>/dev/null; then
+	pass readonly_logdir_suspended_once_then_resumed
+else
+	fail readonly_logdir_suspended_once_then_resumed "$(grep 'file output' "$D/diag.err" | tr '\n' '|')"
+fi
+stop_daemon
+[ "$rc" = 0 ] || fail readonly_logdir_exit "exit status $rc"
