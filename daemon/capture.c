@@ -52,6 +52,7 @@ struct capture {
 	struct event *ev_read;
 	struct event *ev_retry;
 	struct event *ev_watch;   /* checks the interface is still the one captured */
+	struct event *ev_again;   /* reads again when libpcap asks to be called back */
 	unsigned ifindex;         /* of the interface captured; 0 for "any" */
 	char expr[2048];          /* the filter expression in force */
 	char path[4096];          /* offline: the file read */
@@ -74,6 +75,7 @@ static void capture_retry_cb(evutil_socket_t fd, short what, void *arg);
 static void capture_watch_cb(evutil_socket_t fd, short what, void *arg);
 
 #define CAPTURE_WATCH_S 1 /* how often the captured interface's presence is checked */
+#define CAPTURE_AGAIN_MIN_US 100000 /* the soonest a read libpcap asks for is honoured */
 
 static void
 capture_params_from(struct capture_params *par, const struct config *cfg)
@@ -329,6 +331,8 @@ capture_detach(struct capture *c)
 	if (c->ev_read != NULL)
 		event_free(c->ev_read);
 	c->ev_read = NULL;
+	if (c->ev_again != NULL)
+		event_del(c->ev_again);
 	pcap_close(c->p);
 	c->p = NULL;
 }
@@ -386,8 +390,12 @@ static void
 capture_read_cb(evutil_socket_t fd, short what, void *arg)
 {
 	struct capture *c = arg;
+	const struct timeval *again;
+	struct timeval tv;
 	int round, n;
 
+	if (c->p == NULL)
+		return; /* a callback timer that outlived a failure */
 	for (round = 0; round < CAPTURE_ROUNDS; round++) {
 		n = pcap_dispatch(c->p, CAPTURE_BATCH, capture_frame_cb, (u_char *)c);
 		if (n < 0) {
@@ -398,6 +406,19 @@ capture_read_cb(evutil_socket_t fd, short what, void *arg)
 			c->retry_s = CAPTURE_RETRY_MIN_S;
 		if (n < CAPTURE_BATCH)
 			break;
+	}
+	/*
+	 * libpcap's contract for selectable handles (pcap_get_required_select_timeout(3PCAP)):
+	 * when it wants to be read again without the descriptor becoming ready
+	 * (an interface gone down, which may be about to disappear), call it back,
+	 * but no more often than every 100 ms: a downed interface must not make
+	 * the loop spin.
+	 */
+	if ((again = pcap_get_required_select_timeout(c->p)) != NULL) {
+		tv = *again;
+		if (tv.tv_sec == 0 && tv.tv_usec < CAPTURE_AGAIN_MIN_US)
+			tv.tv_usec = CAPTURE_AGAIN_MIN_US;
+		event_add(c->ev_again, &tv);
 	}
 }
 
@@ -422,13 +443,16 @@ capture_open(struct event_base *base, const struct config *cfg, capture_segment_
 	capture_params_from(&c->par, cfg);
 	c->ev_retry = evtimer_new(base, capture_retry_cb, c);
 	c->ev_watch = event_new(base, -1, EV_PERSIST, capture_watch_cb, c);
-	if (c->ev_retry == NULL || c->ev_watch == NULL ||
+	c->ev_again = evtimer_new(base, capture_read_cb, c);
+	if (c->ev_retry == NULL || c->ev_watch == NULL || c->ev_again == NULL ||
 	    event_add(c->ev_watch, &(struct timeval){CAPTURE_WATCH_S, 0}) == -1) {
 		snprintf(err, errlen, "cannot create the capture timers");
 		if (c->ev_retry != NULL)
 			event_free(c->ev_retry);
 		if (c->ev_watch != NULL)
 			event_free(c->ev_watch);
+		if (c->ev_again != NULL)
+			event_free(c->ev_again);
 		free(c);
 		return NULL;
 	}
@@ -438,6 +462,7 @@ capture_open(struct event_base *base, const struct config *cfg, capture_segment_
 			pcap_close(p);
 		event_free(c->ev_retry);
 		event_free(c->ev_watch);
+		event_free(c->ev_again);
 		free(c);
 		return NULL;
 	}
@@ -542,6 +567,8 @@ capture_close(struct capture *c)
 		event_free(c->ev_retry);
 	if (c->ev_watch != NULL)
 		event_free(c->ev_watch);
+	if (c->ev_again != NULL)
+		event_free(c->ev_again);
 	free(c);
 }
 
