@@ -23,6 +23,39 @@ wait_for() {
 	return 1
 }
 
+# Live tests: two network namespaces joined by a veth pair, inside which all
+# their traffic stays. netns_pair TAG NET names them NSA and NSB (veth ends VA
+# in NSA and VB in NSB; unique per run), gives VA A=10.NET.0.1/24 and VB
+# B=10.NET.0.2/24, brings every link up, and returns non-zero with the reason
+# in $TMP/setup.err if it cannot. netns_veth makes the pair again after a test
+# deleted it. inA/inB run a command in NSA/NSB: nsenter execs it (ip netns
+# exec forks), so $! of a background job is the program's own pid.
+# netns_teardown PID... kills those and deletes both namespaces and $TMP, for
+# the test's EXIT trap.
+netns_pair() {
+	NSA=${1}a$$ NSB=${1}b$$ VA=${1}va$$ VB=${1}vb$$
+	A=10.$2.0.1 B=10.$2.0.2
+	{ ip netns add "$NSA" && ip netns add "$NSB" && netns_veth &&
+	    ip -n "$NSA" link set lo up && ip -n "$NSB" link set lo up; } 2>"$TMP/setup.err"
+}
+netns_veth() {
+	ip link add "$VA" netns "$NSA" type veth peer name "$VB" netns "$NSB" &&
+	    ip -n "$NSA" addr add "$A/24" dev "$VA" && ip -n "$NSB" addr add "$B/24" dev "$VB" &&
+	    ip -n "$NSA" link set "$VA" up && ip -n "$NSB" link set "$VB" up
+}
+inA() { nsenter --net=/run/netns/"$NSA" -- "$@"; }
+inB() { nsenter --net=/run/netns/"$NSB" -- "$@"; }
+netns_teardown() {
+	local p
+	for p in "$@"; do
+		kill -KILL "$p" 2>/dev/null
+		wait "$p" 2>/dev/null
+	done
+	[ -n "${NSA:-}" ] && ip netns del "$NSA" 2>/dev/null
+	[ -n "${NSB:-}" ] && ip netns del "$NSB" 2>/dev/null
+	rm -rf "$TMP"
+}
+
 # check NAME COMMAND...: pass if the command succeeds.
 check() {
 	local name=$1; shift

@@ -33,31 +33,11 @@ for tool in ip python3 nsenter setpriv; do
 	fi
 done
 
-NSA=tca$$ NSB=tcb$$
-VA=tcva$$ VB=tcvb$$
-A=10.232.0.1 B=10.232.0.2
 DPID="" SPID="" NPID="" CPIDS=""
 SOCK=$TMP/run/control
-
-cleanup() {
-	local p
-	for p in $DPID $SPID $NPID $CPIDS; do
-		kill -KILL "$p" 2>/dev/null
-		wait "$p" 2>/dev/null
-	done
-	ip netns del "$NSA" 2>/dev/null
-	ip netns del "$NSB" 2>/dev/null
-	rm -rf "$TMP"
-}
-trap cleanup EXIT
-
-inA() { nsenter --net=/run/netns/"$NSA" -- "$@"; }
-
-if ! { ip netns add "$NSA" && ip netns add "$NSB" &&
-    ip link add "$VA" netns "$NSA" type veth peer name "$VB" netns "$NSB" &&
-    ip -n "$NSA" addr add $A/24 dev "$VA" && ip -n "$NSB" addr add $B/24 dev "$VB" &&
-    ip -n "$NSA" link set "$VA" up && ip -n "$NSB" link set "$VB" up &&
-    ip -n "$NSA" link set lo up && ip -n "$NSB" link set lo up; } 2>"$TMP/setup.err"; then
+# shellcheck disable=SC2086
+trap 'netns_teardown $DPID $SPID $NPID $CPIDS' EXIT
+if ! netns_pair tc 232; then
 	skip control "cannot set up namespaces and veth: $(head -n 1 "$TMP/setup.err")"
 	exit 0
 fi

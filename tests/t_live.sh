@@ -32,39 +32,16 @@ for tool in ip ss python3 nsenter; do
 	fi
 done
 
-NSA=tsa$$ NSB=tsb$$     # client, server namespaces (unique per run)
-VA=tsva$$ VB=tsvb$$     # the veth ends
-A=10.231.0.1 B=10.231.0.2 A2=10.231.0.3
 DPID="" NPID="" SPID="" HOLD=""
+# shellcheck disable=SC2086
+trap 'netns_teardown $DPID $SPID $NPID $HOLD' EXIT
 
-cleanup() {
-	local p
-	for p in $DPID $SPID $NPID $HOLD; do
-		kill -KILL "$p" 2>/dev/null
-		wait "$p" 2>/dev/null
-	done
-	ip netns del "$NSA" 2>/dev/null
-	ip netns del "$NSB" 2>/dev/null
-	rm -rf "$TMP"
-}
-trap cleanup EXIT
-
-# nsenter execs the command itself (ip netns exec forks); for background
-# jobs it is called directly, not through these functions, so that $! is
-# the pid of the program and the trap can kill it.
-inA() { nsenter --net=/run/netns/"$NSA" -- "$@"; }
-inB() { nsenter --net=/run/netns/"$NSB" -- "$@"; }
-
-# The veth pair and its addresses (again after the test deletes it).
-veth() {
-	ip link add "$VA" netns "$NSA" type veth peer name "$VB" netns "$NSB" &&
-	    ip -n "$NSA" addr add $A/24 dev "$VA" && ip -n "$NSA" addr add $A2/24 dev "$VA" &&
-	    ip -n "$NSB" addr add $B/24 dev "$VB" &&
-	    ip -n "$NSA" link set "$VA" up && ip -n "$NSB" link set "$VB" up
-}
-if ! { ip netns add "$NSA" && ip netns add "$NSB" && veth &&
-    ip -n "$NSA" link set lo up && ip -n "$NSB" link set lo up &&
-    ip -n "$NSB" route add blackhole $A2/32; } 2>"$TMP/setup.err"; then
+# A second client address, whose SYN-ACKs the server's namespace drops.
+A2=10.231.0.3
+# The veth pair again after the test deletes it, with the second address.
+veth() { netns_veth && ip -n "$NSA" addr add $A2/24 dev "$VA"; }
+if ! { netns_pair ts 231 && ip -n "$NSA" addr add $A2/24 dev "$VA" &&
+    ip -n "$NSB" route add blackhole $A2/32; } 2>>"$TMP/setup.err"; then
 	skip live "cannot set up namespaces and veth: $(head -n 1 "$TMP/setup.err")"
 	exit 0
 fi

@@ -49,33 +49,11 @@ for f in "$TCPSTATED" "$GEN"; do
 	[ -x "$f" ] || { fail robust_prerequisites "$f is not built (make tests-build)"; exit 0; }
 done
 
-NSA=trba$$ NSB=trbb$$   # the daemon's and client's namespace, the server's
-VA=trva$$ VB=trvb$$     # the veth ends
-A=10.232.0.1 B=10.232.0.2
 DPID="" SPID="" NPID="" RPID=""
-
-cleanup() {
-	local p
-	for p in $DPID $RPID $SPID $NPID; do
-		kill -KILL "$p" 2>/dev/null
-		wait "$p" 2>/dev/null
-	done
-	ip netns del "$NSA" 2>/dev/null
-	ip netns del "$NSB" 2>/dev/null
-	rm -rf "$TMP"
-}
-trap cleanup EXIT
-
-# nsenter execs the program (ip netns exec forks): $! is the program's pid.
-inA() { nsenter --net=/run/netns/"$NSA" -- "$@"; }
-
-veth() {
-	ip link add "$VA" netns "$NSA" type veth peer name "$VB" netns "$NSB" &&
-	    ip -n "$NSA" addr add $A/24 dev "$VA" && ip -n "$NSB" addr add $B/24 dev "$VB" &&
-	    ip -n "$NSA" link set "$VA" up && ip -n "$NSB" link set "$VB" up
-}
-if ! { ip netns add "$NSA" && ip netns add "$NSB" && veth &&
-    ip -n "$NSA" link set lo up && ip -n "$NSB" link set lo up; } 2>"$TMP/setup.err"; then
+# shellcheck disable=SC2086
+trap 'netns_teardown $DPID $RPID $SPID $NPID' EXIT
+# NSA: the daemon's and the client's namespace; NSB: the server's.
+if ! netns_pair tr 232; then
 	skip robust "cannot set up namespaces and veth: $(head -n 1 "$TMP/setup.err")"
 	exit 0
 fi
