@@ -44,8 +44,7 @@ flowtab_mum(uint64_t a, uint64_t b)
  * colliding 4-tuples cannot be chosen from outside.
  */
 static uint32_t
-flowtab_hash(const struct flowtab *ft, const uint8_t *a, uint16_t ap, const uint8_t *b,
-    uint16_t bp)
+flowtab_hash(const struct flowtab *ft, const uint8_t *a, uint16_t ap, const uint8_t *b, uint16_t bp)
 {
 	uint64_t ha, hb;
 
@@ -99,12 +98,13 @@ flowtab_free(struct flowtab *ft)
 size_t
 flowtab_memory(const struct flowtab *ft)
 {
-	return (size_t)ft->capacity * sizeof *ft->flows + ((size_t)ft->mask + 1) * sizeof *ft->bucket;
+	return (size_t)ft->capacity * sizeof *ft->flows +
+	       ((size_t)ft->mask + 1) * sizeof *ft->bucket;
 }
 
 uint32_t
 flowtab_lookup(const struct flowtab *ft, uint8_t family, const uint8_t *sa, uint16_t sp,
-    const uint8_t *da, uint16_t dp, int *side)
+               const uint8_t *da, uint16_t dp, int *side)
 {
 	uint32_t i;
 	const struct flow *f;
@@ -160,7 +160,7 @@ flowtab_list_append(struct flowtab *ft, uint32_t idx, enum flow_class cls)
 
 uint32_t
 flowtab_insert(struct flowtab *ft, uint8_t family, const uint8_t *ca, uint16_t cp,
-    const uint8_t *sa, uint16_t sp, enum flow_class cls)
+               const uint8_t *sa, uint16_t sp, enum flow_class cls)
 {
 	uint32_t idx, b;
 	struct flow *f;

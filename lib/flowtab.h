@@ -25,78 +25,78 @@
 /* Expiry classes, in eviction order: the first is the least valuable. */
 enum flow_class {
 	FC_LINGER = 0, /* reset: CLOSED reported; remembered briefly to absorb what trails a RST */
-	FC_DONE,      /* CLOSED reported; remembered for TIME_WAIT and late retransmissions */
-	FC_SYN,       /* handshake not complete */
-	FC_CLOSING,   /* a FIN was seen, the close is not complete */
+	FC_DONE,       /* CLOSED reported; remembered for TIME_WAIT and late retransmissions */
+	FC_SYN,        /* handshake not complete */
+	FC_CLOSING,    /* a FIN was seen, the close is not complete */
 	FC_ESTABLISHED,
 	FC_NCLASSES,
 	FC_FREE = 0xff
 };
 
 /* Per-endpoint flags (struct endpoint.flags). */
-#define EP_SYN 0x0001        /* sent a SYN (client) */
-#define EP_SYNACK 0x0002     /* sent a SYN+ACK */
-#define EP_FIN 0x0004        /* sent a FIN; fin_seq is valid */
-#define EP_RST 0x0008        /* sent an accepted RST */
-#define EP_SEQ 0x0010        /* isn/hi are known */
-#define EP_ACKED 0x0020      /* has sent an ACK; ack_hi is valid */
-#define EP_WSCALE 0x0040     /* sent the window scale option on its SYN */
-#define EP_DATA 0x0080       /* sent payload */
-#define EP_HIST_A 0x0100     /* Zeek history letters recorded once per direction */
+#define EP_SYN 0x0001    /* sent a SYN (client) */
+#define EP_SYNACK 0x0002 /* sent a SYN+ACK */
+#define EP_FIN 0x0004    /* sent a FIN; fin_seq is valid */
+#define EP_RST 0x0008    /* sent an accepted RST */
+#define EP_SEQ 0x0010    /* isn/hi are known */
+#define EP_ACKED 0x0020  /* has sent an ACK; ack_hi is valid */
+#define EP_WSCALE 0x0040 /* sent the window scale option on its SYN */
+#define EP_DATA 0x0080   /* sent payload */
+#define EP_HIST_A 0x0100 /* Zeek history letters recorded once per direction */
 #define EP_HIST_D 0x0200
 #define EP_HIST_I 0x0400
 #define EP_HIST_Q 0x0800
-#define EP_HIST_S 0x1000     /* a SYN/SYN-ACK letter was recorded */
-#define EP_HIST_R 0x2000     /* an R letter was recorded; last_rst valid */
-#define EP_FIN_TAKEN 0x4000  /* has shown it received the peer's FIN */
-#define EP_FIN_ACK 0x8000    /* its FIN segment carried an ACK: fin_ack is valid */
+#define EP_HIST_S 0x1000    /* a SYN/SYN-ACK letter was recorded */
+#define EP_HIST_R 0x2000    /* an R letter was recorded; last_rst valid */
+#define EP_FIN_TAKEN 0x4000 /* has shown it received the peer's FIN */
+#define EP_FIN_ACK 0x8000   /* its FIN segment carried an ACK: fin_ack is valid */
 
 /* One side of a connection as seen on the wire. */
 struct endpoint {
-	uint64_t bytes;     /* application bytes by sequence space */
+	uint64_t bytes; /* application bytes by sequence space */
 	uint64_t pkts;
-	uint32_t isn;       /* initial sequence number (inferred on pickup) */
-	uint32_t hi;        /* highest sequence number of payload end sent */
-	uint32_t fin_seq;   /* sequence number the FIN occupies */
-	uint32_t ack_hi;    /* highest acknowledgment number sent */
-	uint32_t win_max;   /* largest window advertised, scaled */
-	uint32_t dup_sig;   /* signature of the last segment, for duplicate detection */
-	uint32_t fin_ack;   /* acknowledgment number its FIN segment carried */
-	uint32_t last_rst;  /* seq of the last RST recorded in history */
-	uint16_t flags;     /* EP_* */
-	uint16_t retx;      /* retransmissions, for history's logarithmic 't' */
-	uint16_t zwin;      /* zero windows, for history's logarithmic 'w' */
-	uint8_t state;      /* enum tcp_state */
-	uint8_t wscale;     /* window scale this side announced (capped at 14) */
+	uint32_t isn;      /* initial sequence number (inferred on pickup) */
+	uint32_t hi;       /* highest sequence number of payload end sent */
+	uint32_t fin_seq;  /* sequence number the FIN occupies */
+	uint32_t ack_hi;   /* highest acknowledgment number sent */
+	uint32_t win_max;  /* largest window advertised, scaled */
+	uint32_t dup_sig;  /* signature of the last segment, for duplicate detection */
+	uint32_t fin_ack;  /* acknowledgment number its FIN segment carried */
+	uint32_t last_rst; /* seq of the last RST recorded in history */
+	uint16_t flags;    /* EP_* */
+	uint16_t retx;     /* retransmissions, for history's logarithmic 't' */
+	uint16_t zwin;     /* zero windows, for history's logarithmic 'w' */
+	uint8_t state;     /* enum tcp_state */
+	uint8_t wscale;    /* window scale this side announced (capped at 14) */
 };
 
 /* Flow flags (struct flow.flags). */
-#define FL_PARTIAL 0x01    /* the client's SYN was not seen: roles inferred */
-#define FL_FLIPPED 0x02    /* first packet was sent by the side we call server */
-#define FL_CLOSED 0x04     /* CLOSED has been emitted */
-#define FL_WSCALE_OK 0x08  /* both SYNs carried window scale */
+#define FL_PARTIAL 0x01     /* the client's SYN was not seen: roles inferred */
+#define FL_FLIPPED 0x02     /* first packet was sent by the side we call server */
+#define FL_CLOSED 0x04      /* CLOSED has been emitted */
+#define FL_WSCALE_OK 0x08   /* both SYNs carried window scale */
 #define FL_LAST_SERVER 0x10 /* the last segment came from the server */
-#define FL_INFERRED 0x20   /* a handshake step was inferred, not seen */
-#define FL_UPD 0x40        /* linked in the update list (uprev, unext, upd_ts valid) */
+#define FL_INFERRED 0x20    /* a handshake step was inferred, not seen */
+#define FL_UPD 0x40         /* linked in the update list (uprev, unext, upd_ts valid) */
 
 struct flow {
-	uint8_t ip[2][16];       /* [SIDE_CLIENT], [SIDE_SERVER] */
+	uint8_t ip[2][16]; /* [SIDE_CLIENT], [SIDE_SERVER] */
 	uint16_t port[2];
 	uint8_t family;
-	uint8_t cls;             /* enum flow_class, FC_FREE when unused */
-	uint8_t flags;           /* FL_* */
-	uint8_t closed_by;       /* enum side: first FIN or the RST */
-	uint8_t hlen;            /* bytes used in history */
+	uint8_t cls;       /* enum flow_class, FC_FREE when unused */
+	uint8_t flags;     /* FL_* */
+	uint8_t closed_by; /* enum side: first FIN or the RST */
+	uint8_t hlen;      /* bytes used in history */
 	char history[23];
-	uint32_t hnext;          /* hash chain, or free list */
-	uint32_t prev, next;     /* expiry list of cls */
-	uint32_t uprev, unext;   /* update list, while FL_UPD */
-	uint32_t queued;         /* when last moved in its list, in 1/1024 s units (wrapping) */
+	uint32_t hnext;        /* hash chain, or free list */
+	uint32_t prev, next;   /* expiry list of cls */
+	uint32_t uprev, unext; /* update list, while FL_UPD */
+	uint32_t queued;       /* when last moved in its list, in 1/1024 s units (wrapping) */
 	uint64_t id;
 	uint64_t first_ts;
-	uint64_t last_ts;        /* last segment: duration */
-	uint64_t touch_ts;       /* last refresh of the expiry deadline */
-	uint64_t upd_ts;         /* when the next UPDATE record is due, while FL_UPD */
+	uint64_t last_ts;  /* last segment: duration */
+	uint64_t touch_ts; /* last refresh of the expiry deadline */
+	uint64_t upd_ts;   /* when the next UPDATE record is due, while FL_UPD */
 	struct endpoint ep[2];
 };
 
@@ -104,10 +104,10 @@ struct flowtab {
 	struct flow *flows;
 	uint32_t *bucket;
 	uint32_t capacity;
-	uint32_t mask;           /* buckets - 1 */
+	uint32_t mask; /* buckets - 1 */
 	uint32_t used;
 	uint32_t free_head;
-	uint64_t key0, key1;     /* hash key: flooding the table needs the key */
+	uint64_t key0, key1; /* hash key: flooding the table needs the key */
 	uint32_t head[FC_NCLASSES], tail[FC_NCLASSES];
 	uint32_t upd_head, upd_tail; /* the update list, oldest deadline first */
 };
@@ -122,7 +122,7 @@ size_t flowtab_memory(const struct flowtab *ft);
  * sets *side to the sender's side, or FLOW_NONE.
  */
 uint32_t flowtab_lookup(const struct flowtab *ft, uint8_t family, const uint8_t *sa, uint16_t sp,
-    const uint8_t *da, uint16_t dp, int *side);
+                        const uint8_t *da, uint16_t dp, int *side);
 
 /*
  * Take a free slot for client (ca, cp) and server (sa, sp), linked into the
@@ -130,7 +130,7 @@ uint32_t flowtab_lookup(const struct flowtab *ft, uint8_t family, const uint8_t 
  * caller evicts first.
  */
 uint32_t flowtab_insert(struct flowtab *ft, uint8_t family, const uint8_t *ca, uint16_t cp,
-    const uint8_t *sa, uint16_t sp, enum flow_class cls);
+                        const uint8_t *sa, uint16_t sp, enum flow_class cls);
 
 /* Unlink a flow from the hash and its class and return it to the free list. */
 void flowtab_remove(struct flowtab *ft, uint32_t idx);

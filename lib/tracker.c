@@ -15,7 +15,7 @@
 #include "tracker.h"
 
 #define USEC 1000000ULL
-#define DUP_WINDOW_US 1000   /* a same-signature segment this close is the same packet twice */
+#define DUP_WINDOW_US 1000      /* a same-signature segment this close is the same packet twice */
 #define SEQ_JUMP_MAX (1u << 30) /* a larger forward step in one segment is garbage, not data */
 #define WINDOW_SLACK 65535      /* bytes of tolerance around a window, for unseen traffic */
 #define ADVANCE_TICK_SHIFT 14   /* expiry runs every 2^14 us (~16 ms) of packet time */
@@ -27,10 +27,10 @@ struct tracker {
 	tracker_emit_cb *cb;
 	void *arg;
 	struct tracker_stats st;
-	uint64_t now;        /* latest time seen, microseconds */
+	uint64_t now; /* latest time seen, microseconds */
 	uint64_t next_id;
 	uint64_t timeout_us[FC_NCLASSES];
-	uint64_t update_us;  /* update interval; 0 = no EV_UPDATE */
+	uint64_t update_us; /* update interval; 0 = no EV_UPDATE */
 };
 
 /* Modular sequence comparison (RFC 9293 3.4): a - b as a signed distance. */
@@ -65,7 +65,7 @@ tracker_apply_timeouts(struct tracker *t)
 
 struct tracker *
 tracker_new(const struct tracker_config *cfg, tracker_emit_cb *cb, void *arg, char *errbuf,
-    size_t errlen)
+            size_t errlen)
 {
 	struct tracker *t;
 
@@ -202,8 +202,8 @@ tracker_conn_state(const struct flow *f)
 	const struct endpoint *o = &f->ep[SIDE_CLIENT], *r = &f->ep[SIDE_SERVER];
 	int o_active = (o->flags & (EP_SYN | EP_SYNACK)) != 0;
 	int r_active = (r->flags & (EP_SYN | EP_SYNACK)) != 0;
-	int o_syn_sent = (o->flags & EP_SYN) && !(r->flags & EP_SYNACK) &&
-	    !(o->flags & (EP_FIN | EP_RST));
+	int o_syn_sent =
+	    (o->flags & EP_SYN) && !(r->flags & EP_SYNACK) && !(o->flags & (EP_FIN | EP_RST));
 
 	if (r->flags & EP_RST) {
 		if (o_syn_sent || ((o->flags & EP_RST) && o->bytes == 0 && r->bytes == 0))
@@ -417,7 +417,8 @@ static uint32_t
 tracker_dup_sig(const struct segment *seg)
 {
 	return seg->seq * 0x9e3779b1u ^ seg->ack * 0x85ebca6bu ^
-	    (seg->len << 8 | seg->flags) * 0xc2b2ae35u ^ seg->win ^ seg->opt.ts_val * 0x27d4eb2fu;
+	       (seg->len << 8 | seg->flags) * 0xc2b2ae35u ^ seg->win ^
+	       seg->opt.ts_val * 0x27d4eb2fu;
 }
 
 /*
@@ -517,14 +518,14 @@ step(struct tracker *t, struct flow *f, struct steps *st, int side, enum tcp_sta
 /* Emit the records of a segment's transitions, replaying the states as they went. */
 static void
 steps_emit(struct tracker *t, const struct flow *f, const struct steps *st, const uint8_t was[2],
-    uint64_t ts, const struct tcpopts *opt)
+           uint64_t ts, const struct tcpopts *opt)
 {
 	struct event ev;
-	uint8_t view[2] = { was[0], was[1] };
+	uint8_t view[2] = {was[0], was[1]};
 	int i, type;
 
 	for (i = 0; i < st->n; i++) {
-		uint8_t before[2] = { view[0], view[1] };
+		uint8_t before[2] = {view[0], view[1]};
 
 		view[st->s[i].side] = st->s[i].state;
 		if (st->s[i].type == EV_RST)
@@ -532,8 +533,9 @@ steps_emit(struct tracker *t, const struct flow *f, const struct steps *st, cons
 		if ((type = st->s[i].type) == STEP_SILENT)
 			continue;
 		if (type == STEP_AUTO)
-			type = st->s[i].state == ST_ESTABLISHED ? EV_ESTABLISHED :
-			    st->s[i].state == ST_TIME_WAIT ? EV_TIME_WAIT : EV_STATE;
+			type = st->s[i].state == ST_ESTABLISHED ? EV_ESTABLISHED
+			       : st->s[i].state == ST_TIME_WAIT ? EV_TIME_WAIT
+			                                        : EV_STATE;
 		t->st.events[type]++;
 		if (!(t->cfg.event_mask & EV_BIT(type)))
 			continue;
@@ -609,7 +611,7 @@ static int
 acks_syn(const struct endpoint *e, uint32_t ack)
 {
 	return !(e->flags & EP_SEQ) ||
-	    (seq_diff(ack, e->isn + 1) >= 0 && seq_diff(ack, e->hi) <= 0);
+	       (seq_diff(ack, e->isn + 1) >= 0 && seq_diff(ack, e->hi) <= 0);
 }
 
 /*
@@ -622,9 +624,9 @@ tracker_process(struct tracker *t, uint32_t idx, int s, const struct segment *se
 {
 	struct flow *f = &t->ft.flows[idx];
 	struct endpoint *snd = &f->ep[s], *rcv = &f->ep[!s];
-	uint8_t was[2] = { f->ep[0].state, f->ep[1].state };
+	uint8_t was[2] = {f->ep[0].state, f->ep[1].state};
 	uint8_t fl = seg->flags;
-	struct steps st = { 0 };
+	struct steps st = {0};
 	int touch = 1, reason;
 	uint32_t dstart, dend;
 	int32_t d;
@@ -673,7 +675,9 @@ tracker_process(struct tracker *t, uint32_t idx, int s, const struct segment *se
 		if (!((snd->flags & EP_FIN) && (rcv->flags & EP_FIN)))
 			snd->flags |= EP_RST;
 		reason = s == SIDE_SERVER && !(snd->flags & (EP_SYN | EP_SYNACK)) &&
-			was[SIDE_CLIENT] == ST_SYN_SENT ? CR_REFUSED : CR_RST;
+		                 was[SIDE_CLIENT] == ST_SYN_SENT
+		             ? CR_REFUSED
+		             : CR_RST;
 		f->closed_by = (uint8_t)s;
 		if ((snd->flags & EP_FIN) && seq_diff(seg->seq, snd->fin_seq + 1) >= 0)
 			take_fin(t, f, &st, !s); /* in order: the FIN arrived before this RST */
@@ -692,8 +696,8 @@ tracker_process(struct tracker *t, uint32_t idx, int s, const struct segment *se
 					touch = 0;
 					goto done;
 				}
-				if (f->ep[0].state == ST_SYN_SENT || f->ep[0].state == ST_SYN_RCVD ||
-				    f->ep[1].state == ST_SYN_SENT)
+				if (f->ep[0].state == ST_SYN_SENT ||
+				    f->ep[0].state == ST_SYN_RCVD || f->ep[1].state == ST_SYN_SENT)
 					goto reuse; /* the handshake was abandoned for a new one */
 				t->st.syn_ignored++;
 				goto done;
@@ -705,18 +709,19 @@ tracker_process(struct tracker *t, uint32_t idx, int s, const struct segment *se
 				step(t, f, &st, !s, ST_LISTEN, STEP_SILENT);
 				step(t, f, &st, s, ST_SYN_SENT, EV_SYN);
 			} else if (s == SIDE_SERVER && rcv->state == ST_SYN_SENT &&
-			    (snd->state == ST_LISTEN || snd->state == ST_CLOSED)) {
+			           (snd->state == ST_LISTEN || snd->state == ST_CLOSED)) {
 				/* Simultaneous open (figure 7): the server opens actively too. */
 				ep_init_seq(snd, seg->seq);
 				snd->flags |= EP_SYN;
 				step(t, f, &st, s, ST_SYN_SENT, EV_SYN);
 			} else if (s == SIDE_CLIENT && (f->flags & FL_PARTIAL) &&
-			    seg->seq == snd->isn) {
+			           seg->seq == snd->isn) {
 				/* The SYN arrives after its SYN-ACK (reordered capture). */
 				snd->flags |= EP_SYN;
 				f->flags &= ~FL_PARTIAL;
 				goto done;
-			} else if ((f->flags & FL_PARTIAL) && !(rcv->flags & (EP_SYN | EP_SYNACK))) {
+			} else if ((f->flags & FL_PARTIAL) &&
+			           !(rcv->flags & (EP_SYN | EP_SYNACK))) {
 				goto reuse; /* a picked-up connection is replaced */
 			} else {
 				/* RFC 5961 4: a SYN on a synchronized connection is challenged. */
@@ -728,7 +733,8 @@ tracker_process(struct tracker *t, uint32_t idx, int s, const struct segment *se
 				if (seg->seq == snd->isn)
 					t->st.retransmits++;
 				else
-					t->st.syn_ignored++; /* another ISN: ignored, counters kept */
+					t->st.syn_ignored++; /* another ISN: ignored, counters kept
+					                      */
 				touch = 0;
 				goto done;
 			}
@@ -736,7 +742,8 @@ tracker_process(struct tracker *t, uint32_t idx, int s, const struct segment *se
 				t->st.syn_ignored++; /* does not answer the SYN */
 				goto done;
 			}
-			if (s == SIDE_SERVER && (snd->state == ST_LISTEN || snd->state == ST_CLOSED)) {
+			if (s == SIDE_SERVER &&
+			    (snd->state == ST_LISTEN || snd->state == ST_CLOSED)) {
 				ep_init_seq(snd, seg->seq);
 				snd->flags |= EP_SYNACK;
 				if (!(rcv->flags & EP_SEQ)) {
@@ -748,7 +755,8 @@ tracker_process(struct tracker *t, uint32_t idx, int s, const struct segment *se
 			} else if (snd->state == ST_SYN_SENT && (rcv->flags & EP_SYN)) {
 				/* Simultaneous open: the SYN+ACK shows the peer's SYN arrived. */
 				snd->flags |= EP_SYNACK;
-				step(t, f, &st, s, ST_SYN_RCVD, s == SIDE_SERVER ? EV_SYN_ACK : STEP_AUTO);
+				step(t, f, &st, s, ST_SYN_RCVD,
+				     s == SIDE_SERVER ? EV_SYN_ACK : STEP_AUTO);
 				if (rcv->state == ST_SYN_RCVD)
 					step(t, f, &st, !s, ST_ESTABLISHED, STEP_AUTO);
 			} else {
@@ -829,8 +837,8 @@ tracker_process(struct tracker *t, uint32_t idx, int s, const struct segment *se
 			}
 			if (f->closed_by == SIDE_NONE)
 				f->closed_by = (uint8_t)s;
-			step(t, f, &st, s, snd->state == ST_CLOSE_WAIT ? ST_LAST_ACK : ST_FIN_WAIT_1,
-			    EV_FIN);
+			step(t, f, &st, s,
+			     snd->state == ST_CLOSE_WAIT ? ST_LAST_ACK : ST_FIN_WAIT_1, EV_FIN);
 		} else if (dend == snd->fin_seq) {
 			t->st.retransmits++;
 		}
@@ -839,7 +847,8 @@ tracker_process(struct tracker *t, uint32_t idx, int s, const struct segment *se
 		take_fin(t, f, &st, !s);
 	}
 
-	/* The receiver takes what this segment acknowledges (a FIN segment's ACK waits with its FIN). */
+	/* The receiver takes what this segment acknowledges (a FIN segment's ACK waits with its
+	 * FIN). */
 	if ((fl & TH_ACK) && !(fl & TH_FIN))
 		take_ack(t, f, &st, !s, seg->ack);
 
@@ -989,11 +998,11 @@ tracker_advance(struct tracker *t, uint64_t now_us)
 	if (now_us > t->now)
 		t->now = now_us;
 	while (t->update_us > 0 && (idx = t->ft.upd_head) != FLOW_NONE &&
-	    (due = t->ft.flows[idx].upd_ts) <= t->now) {
+	       (due = t->ft.flows[idx].upd_ts) <= t->now) {
 		tracker_expire(t, due); /* what ended before the update is due ends first */
 		if (t->ft.upd_head != idx)
 			continue; /* it expired itself */
-		if (gap == -1) /* the first due is the most overdue: it decides for the pass */
+		if (gap == -1)    /* the first due is the most overdue: it decides for the pass */
 			gap = (t->now - due) / t->update_us >= UPDATE_CATCHUP;
 		tracker_update(t, idx, due);
 		flowtab_upd_append(&t->ft, idx, (gap ? t->now : due) + t->update_us);
@@ -1008,7 +1017,7 @@ tracker_duplicate(const struct flow *f, int s, const struct segment *seg)
 	int last = f->flags & FL_LAST_SERVER ? SIDE_SERVER : SIDE_CLIENT;
 
 	return f->ep[s].pkts > 0 && f->ep[s].dup_sig == tracker_dup_sig(seg) && last == s &&
-	    seg->ts_us - f->last_ts <= DUP_WINDOW_US;
+	       seg->ts_us - f->last_ts <= DUP_WINDOW_US;
 }
 
 void
@@ -1038,7 +1047,7 @@ tracker_segment(struct tracker *t, const struct segment *seg)
 	    (fl & (TH_FIN | TH_ACK | TH_RST)) == TH_FIN) {
 		t->st.bad_flags++;
 		idx = flowtab_lookup(&t->ft, seg->family, seg->saddr, seg->sport, seg->daddr,
-		    seg->dport, &s);
+		                     seg->dport, &s);
 		if (idx != FLOW_NONE) {
 			f = &t->ft.flows[idx];
 			f->ep[s].pkts++;
@@ -1049,17 +1058,18 @@ tracker_segment(struct tracker *t, const struct segment *seg)
 		return;
 	}
 
-	idx = flowtab_lookup(&t->ft, seg->family, seg->saddr, seg->sport, seg->daddr, seg->dport,
-	    &s);
+	idx =
+	    flowtab_lookup(&t->ft, seg->family, seg->saddr, seg->sport, seg->daddr, seg->dport, &s);
 	if (idx == FLOW_NONE) {
 		tracker_start(t, seg);
 		return;
 	}
 	f = &t->ft.flows[idx];
 	if (f->touch_ts + t->timeout_us[f->cls] <= seg->ts_us) {
-		tracker_advance(t, seg->ts_us); /* its time is up: expire it (and what else is due) */
+		tracker_advance(t,
+		                seg->ts_us); /* its time is up: expire it (and what else is due) */
 		idx = flowtab_lookup(&t->ft, seg->family, seg->saddr, seg->sport, seg->daddr,
-		    seg->dport, &s);
+		                     seg->dport, &s);
 		if (idx == FLOW_NONE) {
 			tracker_start(t, seg);
 			return;
@@ -1092,8 +1102,8 @@ tracker_segment(struct tracker *t, const struct segment *seg)
 void
 tracker_flush(struct tracker *t, uint64_t now_us, enum close_reason reason)
 {
-	static const enum flow_class order[] = { FC_SYN, FC_CLOSING, FC_ESTABLISHED, FC_DONE,
-		FC_LINGER };
+	static const enum flow_class order[] = {FC_SYN, FC_CLOSING, FC_ESTABLISHED, FC_DONE,
+	                                        FC_LINGER};
 	uint32_t idx;
 	size_t i;
 

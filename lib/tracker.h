@@ -18,14 +18,14 @@
 #include "segment.h"
 
 struct tracker_config {
-	uint32_t max_flows;          /* capacity of the flow table, fixed at tracker_new() */
-	uint32_t timeout_syn_s;      /* handshake not completed */
+	uint32_t max_flows;             /* capacity of the flow table, fixed at tracker_new() */
+	uint32_t timeout_syn_s;         /* handshake not completed */
 	uint32_t timeout_established_s; /* idle established connection */
-	uint32_t timeout_closing_s;  /* close started, not completed */
+	uint32_t timeout_closing_s;     /* close started, not completed */
 	uint32_t timeout_time_wait_s;   /* how long a TIME_WAIT endpoint is remembered */
-	uint32_t update_interval_s;  /* an EV_UPDATE per open connection this often; 0 = never */
-	uint32_t event_mask;         /* EV_BIT()s of the types to emit */
-	uint64_t id_seed;            /* flow ids are a keyed permutation of a counter */
+	uint32_t update_interval_s;     /* an EV_UPDATE per open connection this often; 0 = never */
+	uint32_t event_mask;            /* EV_BIT()s of the types to emit */
+	uint64_t id_seed;               /* flow ids are a keyed permutation of a counter */
 };
 
 /* Defaults: what tcpstated uses when the config does not say. */
@@ -40,20 +40,20 @@ struct tracker_config {
 void tracker_config_default(struct tracker_config *cfg);
 
 struct tracker_stats {
-	uint64_t segments;        /* offered to tracker_segment() */
+	uint64_t segments; /* offered to tracker_segment() */
 	uint64_t flows_created;
-	uint64_t flows_active;    /* in the table now */
+	uint64_t flows_active; /* in the table now */
 	uint64_t flows_evicted;
 	uint64_t closed[CR_NREASONS];
 	uint64_t events[EV_NTYPES];
-	uint64_t stray;           /* segments that neither belong to nor start a flow */
-	uint64_t after_close;     /* segments of a connection already reported CLOSED */
-	uint64_t bad_flags;       /* SYN+FIN, SYN+RST, no flags ...: ignored */
+	uint64_t stray;       /* segments that neither belong to nor start a flow */
+	uint64_t after_close; /* segments of a connection already reported CLOSED */
+	uint64_t bad_flags;   /* SYN+FIN, SYN+RST, no flags ...: ignored */
 	uint64_t rst_out_of_window;
-	uint64_t out_of_window;   /* other segments outside the connection's window: ignored */
-	uint64_t syn_ignored;     /* SYN or SYN-ACK that opens nothing (RFC 5961 4 challenge) */
-	uint64_t retransmits;     /* segments wholly below what the sender already sent */
-	uint64_t duplicates;      /* the same segment captured twice */
+	uint64_t out_of_window; /* other segments outside the connection's window: ignored */
+	uint64_t syn_ignored;   /* SYN or SYN-ACK that opens nothing (RFC 5961 4 challenge) */
+	uint64_t retransmits;   /* segments wholly below what the sender already sent */
+	uint64_t duplicates;    /* the same segment captured twice */
 	uint64_t open_by_state[ST_NSTATES]; /* endpoints in each state now */
 };
 
@@ -65,8 +65,8 @@ struct tracker;
  * Make a tracker for cfg (copied). Returns NULL if max_flows is 0 or memory
  * cannot be had; errbuf then says why.
  */
-struct tracker *tracker_new(const struct tracker_config *cfg, tracker_emit_cb *cb,
-    void *arg, char *errbuf, size_t errlen);
+struct tracker *tracker_new(const struct tracker_config *cfg, tracker_emit_cb *cb, void *arg,
+                            char *errbuf, size_t errlen);
 void tracker_free(struct tracker *t);
 
 /*

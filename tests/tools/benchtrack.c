@@ -38,7 +38,7 @@ struct frames {
 };
 
 struct sink {
-	int format;        /* 0: count events only; 1: format each as JSON */
+	int format; /* 0: count events only; 1: format each as JSON */
 	uint64_t events;
 	uint64_t bytes;
 	char buf[2048];
@@ -150,7 +150,7 @@ stage_run(const struct frames *fr, struct tracker *t, uint64_t *bad)
 /* The best time of runs runs of one tracking stage; *last gets the last run's sink. */
 static double
 stage_track(const struct frames *fr, const struct tracker_config *cfg, int runs, int format,
-    struct sink *last, struct tracker_stats *st, size_t *mem)
+            struct sink *last, struct tracker_stats *st, size_t *mem)
 {
 	char err[256];
 	struct tracker *t;
@@ -195,7 +195,8 @@ main(int argc, char **argv)
 	while ((ch = getopt(argc, argv, "r:m:w:")) != -1) {
 		v = strtoul(optarg, &end, 10);
 		if (*end != '\0' || end == optarg || v == 0 || v > 1u << 30) {
-			fprintf(stderr, "benchtrack: -%c %s: expected a positive integer\n", ch, optarg);
+			fprintf(stderr, "benchtrack: -%c %s: expected a positive integer\n", ch,
+			        optarg);
 			return 2;
 		}
 		switch (ch) {
@@ -209,12 +210,15 @@ main(int argc, char **argv)
 			cfg.timeout_time_wait_s = (uint32_t)v;
 			break;
 		default:
-			fprintf(stderr, "usage: benchtrack [-r RUNS] [-m MAX_FLOWS] [-w TIME_WAIT_S] FILE\n");
+			fprintf(
+			    stderr,
+			    "usage: benchtrack [-r RUNS] [-m MAX_FLOWS] [-w TIME_WAIT_S] FILE\n");
 			return 2;
 		}
 	}
 	if (argc - optind != 1) {
-		fprintf(stderr, "usage: benchtrack [-r RUNS] [-m MAX_FLOWS] [-w TIME_WAIT_S] FILE\n");
+		fprintf(stderr,
+		        "usage: benchtrack [-r RUNS] [-m MAX_FLOWS] [-w TIME_WAIT_S] FILE\n");
 		return 2;
 	}
 	if ((p = pcap_open_offline(argv[optind], errbuf)) == NULL) {
@@ -224,7 +228,7 @@ main(int argc, char **argv)
 	fr.link = pcap_datalink(p);
 	if (pcap_loop(p, -1, frames_add_cb, (u_char *)&fr) < 0 || fr.n == 0) {
 		fprintf(stderr, "benchtrack: %s: %s\n", argv[optind],
-		    fr.n == 0 ? "no packets" : pcap_geterr(p));
+		        fr.n == 0 ? "no packets" : pcap_geterr(p));
 		return 1;
 	}
 	pcap_close(p);
@@ -242,32 +246,34 @@ main(int argc, char **argv)
 		t_track[all] = stage_track(&fr, &cfg, runs, 0, &sk, &st, &mem);
 		t_format[all] = stage_track(&fr, &cfg, runs, 1, &sk, &st, &mem);
 		printf("%-8s events %llu (%.2f per packet), JSON %.1f bytes per event\n",
-		    all ? "all" : "CLOSED", (unsigned long long)sk.events,
-		    (double)sk.events / (double)fr.n,
-		    sk.events ? (double)sk.bytes / (double)sk.events : 0.0);
+		       all ? "all" : "CLOSED", (unsigned long long)sk.events,
+		       (double)sk.events / (double)fr.n,
+		       sk.events ? (double)sk.bytes / (double)sk.events : 0.0);
 	}
 
-#define NS(x) ((x) * 1e9 / (double)fr.n)
+#define NS(x) ((x)*1e9 / (double)fr.n)
 	printf("packets %zu (%llu not decoded), max_flows %u, time_wait %u s, best of %d\n", fr.n,
-	    (unsigned long long)bad, cfg.max_flows, cfg.timeout_time_wait_s, runs);
+	       (unsigned long long)bad, cfg.max_flows, cfg.timeout_time_wait_s, runs);
 	printf("stage                         ns/packet  Mpackets/s\n");
 	printf("read (libpcap, empty loop)    %9.1f  %10.2f\n", NS(t_read), fr.n / t_read / 1e6);
-	printf("decode                        %9.1f  %10.2f\n", NS(t_decode), fr.n / t_decode / 1e6);
+	printf("decode                        %9.1f  %10.2f\n", NS(t_decode),
+	       fr.n / t_decode / 1e6);
 	printf("decode+track, CLOSED          %9.1f  %10.2f\n", NS(t_track[0]),
-	    fr.n / t_track[0] / 1e6);
+	       fr.n / t_track[0] / 1e6);
 	printf("decode+track+JSON, CLOSED     %9.1f  %10.2f\n", NS(t_format[0]),
-	    fr.n / t_format[0] / 1e6);
+	       fr.n / t_format[0] / 1e6);
 	printf("decode+track, all events      %9.1f  %10.2f\n", NS(t_track[1]),
-	    fr.n / t_track[1] / 1e6);
+	       fr.n / t_track[1] / 1e6);
 	printf("decode+track+JSON, all events %9.1f  %10.2f\n", NS(t_format[1]),
-	    fr.n / t_format[1] / 1e6);
+	       fr.n / t_format[1] / 1e6);
 	printf("tracker_memory %zu bytes, %.1f per slot\n", mem, (double)mem / cfg.max_flows);
 	printf("tracker: %llu connections, %llu evicted, closed fin %llu rst %llu refused %llu "
 	       "syn_timeout %llu shutdown %llu\n",
-	    (unsigned long long)st.flows_created, (unsigned long long)st.flows_evicted,
-	    (unsigned long long)st.closed[CR_FIN], (unsigned long long)st.closed[CR_RST],
-	    (unsigned long long)st.closed[CR_REFUSED], (unsigned long long)st.closed[CR_SYN_TIMEOUT],
-	    (unsigned long long)st.closed[CR_SHUTDOWN]);
+	       (unsigned long long)st.flows_created, (unsigned long long)st.flows_evicted,
+	       (unsigned long long)st.closed[CR_FIN], (unsigned long long)st.closed[CR_RST],
+	       (unsigned long long)st.closed[CR_REFUSED],
+	       (unsigned long long)st.closed[CR_SYN_TIMEOUT],
+	       (unsigned long long)st.closed[CR_SHUTDOWN]);
 	free(fr.arena);
 	free(fr.off);
 	free(fr.caplen);

@@ -57,8 +57,10 @@ main(void)
 
 	TEST_BEGIN("lookup from both directions");
 	for (i = 0; i < N; i++) {
-		CHECK(flowtab_lookup(&ft, 4, a[i], pa[i], b[i], pb[i], &side) == idx[i] && side == 0);
-		CHECK(flowtab_lookup(&ft, 4, b[i], pb[i], a[i], pa[i], &side) == idx[i] && side == 1);
+		CHECK(flowtab_lookup(&ft, 4, a[i], pa[i], b[i], pb[i], &side) == idx[i] &&
+		      side == 0);
+		CHECK(flowtab_lookup(&ft, 4, b[i], pb[i], a[i], pa[i], &side) == idx[i] &&
+		      side == 1);
 		CHECK(flowtab_lookup(&ft, 6, a[i], pa[i], b[i], pb[i], &side) == FLOW_NONE);
 	}
 	TEST_END();
@@ -70,7 +72,8 @@ main(void)
 			flowtab_remove(&ft, idx[i]);
 			live[i] = 0;
 		} else {
-			idx[i] = flowtab_insert(&ft, 4, a[i], pa[i], b[i], pb[i], (enum flow_class)(rnd() % FC_NCLASSES));
+			idx[i] = flowtab_insert(&ft, 4, a[i], pa[i], b[i], pb[i],
+			                        (enum flow_class)(rnd() % FC_NCLASSES));
 			CHECK(idx[i] != FLOW_NONE);
 			live[i] = 1;
 		}
