@@ -25,8 +25,8 @@
 #include "capture.h"
 #include "log.h"
 
-#define CAPTURE_BATCH 256     /* frames per pcap_dispatch() */
-#define CAPTURE_ROUNDS 4      /* pcap_dispatch() calls per wakeup */
+#define CAPTURE_BATCH 256      /* frames per pcap_dispatch() */
+#define CAPTURE_ROUNDS 4       /* pcap_dispatch() calls per wakeup */
 #define CAPTURE_TIMEOUT_MS 100 /* how long the kernel holds a partly filled block */
 #define CAPTURE_RETRY_MIN_S 1
 #define CAPTURE_RETRY_MAX_S 60
@@ -47,15 +47,15 @@ struct capture_params {
 struct capture {
 	struct event_base *base;
 	struct capture_params par;
-	pcap_t *p;                /* NULL while down */
+	pcap_t *p; /* NULL while down */
 	int dlt;
 	struct event *ev_read;
 	struct event *ev_retry;
-	struct event *ev_watch;   /* checks the interface is still the one captured */
-	struct event *ev_again;   /* reads again when libpcap asks to be called back */
-	unsigned ifindex;         /* of the interface captured; 0 for "any" */
-	char expr[2048];          /* the filter expression in force */
-	char path[4096];          /* offline: the file read */
+	struct event *ev_watch; /* checks the interface is still the one captured */
+	struct event *ev_again; /* reads again when libpcap asks to be called back */
+	unsigned ifindex;       /* of the interface captured; 0 for "any" */
+	char expr[2048];        /* the filter expression in force */
+	char path[4096];        /* offline: the file read */
 
 	capture_segment_cb *cb;
 	void *arg;
@@ -65,7 +65,7 @@ struct capture {
 	struct capture_stats total; /* up to the last sample */
 	unsigned last_recv, last_drop, last_ifdrop;
 
-	unsigned retry_s;          /* next retry delay */
+	unsigned retry_s; /* next retry delay */
 	time_t down_since;
 	int attempts;
 };
@@ -74,7 +74,7 @@ static void capture_read_cb(evutil_socket_t fd, short what, void *arg);
 static void capture_retry_cb(evutil_socket_t fd, short what, void *arg);
 static void capture_watch_cb(evutil_socket_t fd, short what, void *arg);
 
-#define CAPTURE_WATCH_S 1 /* how often the captured interface's presence is checked */
+#define CAPTURE_WATCH_S 1           /* how often the captured interface's presence is checked */
 #define CAPTURE_AGAIN_MIN_US 100000 /* the soonest a read libpcap asks for is honoured */
 
 static void
@@ -108,7 +108,7 @@ capture_filter_build(const struct config *cfg, int dlt, char *buf, size_t cap)
 		len = (size_t)snprintf(tcp, sizeof(tcp), "tcp and (");
 		for (i = 0; i < cfg->nports; i++)
 			len += (size_t)snprintf(tcp + len, sizeof(tcp) - len, "%sport %u",
-			    i > 0 ? " or " : "", cfg->ports[i]);
+			                        i > 0 ? " or " : "", cfg->ports[i]);
 		snprintf(tcp + len, sizeof(tcp) - len, ")");
 	}
 	/*
@@ -119,7 +119,7 @@ capture_filter_build(const struct config *cfg, int dlt, char *buf, size_t cap)
 	 */
 	if (dlt == DLT_EN10MB)
 		n = snprintf(buf, cap, "(%s) or (vlan and ((%s) or (vlan and (%s))))", tcp, tcp,
-		    tcp);
+		             tcp);
 	else
 		n = snprintf(buf, cap, "%s", tcp);
 	return n < 0 || (size_t)n >= cap ? -1 : 0;
@@ -206,8 +206,8 @@ capture_frame_cb(u_char *user, const struct pcap_pkthdr *h, const u_char *bytes)
  * expr hold the link type and the filter installed.
  */
 static pcap_t *
-capture_activate(const struct capture_params *par, int *dltp, char *expr, size_t exprlen,
-    char *err, size_t errlen)
+capture_activate(const struct capture_params *par, int *dltp, char *expr, size_t exprlen, char *err,
+                 size_t errlen)
 {
 	char ebuf[PCAP_ERRBUF_SIZE];
 	const char *why, *status;
@@ -221,8 +221,9 @@ capture_activate(const struct capture_params *par, int *dltp, char *expr, size_t
 		return NULL;
 	}
 	if (pcap_set_snaplen(p, (int)par->snaplen) != 0 ||
-	    pcap_set_buffer_size(p, (int)(par->buffer_size_kb > 2097151 ? 2147483647 :
-	    par->buffer_size_kb * 1024)) != 0 ||
+	    pcap_set_buffer_size(p, (int)(par->buffer_size_kb > 2097151
+	                                      ? 2147483647
+	                                      : par->buffer_size_kb * 1024)) != 0 ||
 	    pcap_set_promisc(p, par->promiscuous) != 0 ||
 	    pcap_set_immediate_mode(p, par->immediate) != 0 ||
 	    pcap_set_timeout(p, CAPTURE_TIMEOUT_MS) != 0) {
@@ -240,16 +241,17 @@ capture_activate(const struct capture_params *par, int *dltp, char *expr, size_t
 		if (rc == PCAP_ERROR || strcmp(why, status) == 0)
 			snprintf(err, errlen, "capture on %s: %s", par->interface, why);
 		else
-			snprintf(err, errlen, "capture on %s: %s (%s)", par->interface, status, why);
+			snprintf(err, errlen, "capture on %s: %s (%s)", par->interface, status,
+			         why);
 		if (rc == PCAP_ERROR_PERM_DENIED)
 			snprintf(err + strlen(err), errlen - strlen(err),
-			    "; capturing needs root or CAP_NET_RAW");
+			         "; capturing needs root or CAP_NET_RAW");
 		pcap_close(p);
 		return NULL;
 	}
 	if (rc > 0)
 		log_warnx("capture on %s: %s%s%s", par->interface, pcap_statustostr(rc),
-		    *pcap_geterr(p) != '\0' ? ": " : "", pcap_geterr(p));
+		          *pcap_geterr(p) != '\0' ? ": " : "", pcap_geterr(p));
 	dlt = pcap_datalink(p);
 	if (!decode_link_supported(dlt)) {
 		capture_link_error(par->interface, dlt, err, errlen);
@@ -305,11 +307,10 @@ capture_attach(struct capture *c, pcap_t *p, int dlt, char *err, size_t errlen)
 {
 	struct event *ev;
 
-	ev = event_new(c->base, pcap_get_selectable_fd(p), EV_READ | EV_PERSIST, capture_read_cb,
-	    c);
+	ev =
+	    event_new(c->base, pcap_get_selectable_fd(p), EV_READ | EV_PERSIST, capture_read_cb, c);
 	if (ev == NULL || event_add(ev, NULL) == -1) {
-		snprintf(err, errlen, "capture on %s: cannot add the read event",
-		    c->par.interface);
+		snprintf(err, errlen, "capture on %s: cannot add the read event", c->par.interface);
 		if (ev != NULL)
 			event_free(ev);
 		return -1;
@@ -340,7 +341,7 @@ capture_detach(struct capture *c)
 static void
 capture_schedule_retry(struct capture *c)
 {
-	struct timeval tv = { (time_t)c->retry_s, 0 };
+	struct timeval tv = {(time_t)c->retry_s, 0};
 
 	event_add(c->ev_retry, &tv);
 }
@@ -349,8 +350,7 @@ capture_schedule_retry(struct capture *c)
 static void
 capture_fail(struct capture *c, const char *why)
 {
-	log_warnx("capture on %s failed: %s; retrying in %u s", c->par.interface, why,
-	    c->retry_s);
+	log_warnx("capture on %s failed: %s; retrying in %u s", c->par.interface, why, c->retry_s);
 	capture_detach(c);
 	c->down_since = time(NULL);
 	c->attempts = 0;
@@ -371,15 +371,15 @@ capture_retry_cb(evutil_socket_t fd, short what, void *arg)
 		if (p != NULL)
 			pcap_close(p);
 		if (c->retry_s < CAPTURE_RETRY_MAX_S)
-			c->retry_s = c->retry_s * 2 > CAPTURE_RETRY_MAX_S ? CAPTURE_RETRY_MAX_S :
-			    c->retry_s * 2;
+			c->retry_s = c->retry_s * 2 > CAPTURE_RETRY_MAX_S ? CAPTURE_RETRY_MAX_S
+			                                                  : c->retry_s * 2;
 		log_debug("%s; retrying in %u s", err, c->retry_s);
 		capture_schedule_retry(c);
 		return;
 	}
 	memcpy(c->expr, expr, sizeof(c->expr));
 	log_info("capture on %s resumed after %ld s (%d attempts)", c->par.interface,
-	    (long)(time(NULL) - c->down_since), c->attempts);
+	         (long)(time(NULL) - c->down_since), c->attempts);
 	/*
 	 * The delay is not reset here: an interface that comes up and fails at
 	 * once keeps backing off. It resets when frames flow again.
@@ -423,8 +423,8 @@ capture_read_cb(evutil_socket_t fd, short what, void *arg)
 }
 
 struct capture *
-capture_open(struct event_base *base, const struct config *cfg, capture_segment_cb *cb,
-    void *arg, struct decode_stats *ds, char *err, size_t errlen)
+capture_open(struct event_base *base, const struct config *cfg, capture_segment_cb *cb, void *arg,
+             struct decode_stats *ds, char *err, size_t errlen)
 {
 	struct capture *c;
 	pcap_t *p;
@@ -573,8 +573,8 @@ capture_close(struct capture *c)
 }
 
 struct capture *
-capture_open_file(const char *path, const struct config *cfg, capture_segment_cb *cb,
-    void *arg, struct decode_stats *ds, char *err, size_t errlen)
+capture_open_file(const char *path, const struct config *cfg, capture_segment_cb *cb, void *arg,
+                  struct decode_stats *ds, char *err, size_t errlen)
 {
 	char ebuf[PCAP_ERRBUF_SIZE];
 	struct capture *c;
@@ -639,8 +639,8 @@ capture_run_file(struct capture *c, uint64_t *last_ts_us, char *err, size_t errl
 	while ((rc = pcap_next_ex(c->p, &h, &bytes)) == 1) {
 		capture_frame(c, c->dlt, h, bytes);
 		/* The latest time seen, should the file not be in time order. */
-		ts = h->ts.tv_sec < 0 ? 0 :
-		    (uint64_t)h->ts.tv_sec * 1000000u + (uint64_t)h->ts.tv_usec;
+		ts = h->ts.tv_sec < 0 ? 0
+		                      : (uint64_t)h->ts.tv_sec * 1000000u + (uint64_t)h->ts.tv_usec;
 		if (ts > *last_ts_us)
 			*last_ts_us = ts;
 	}

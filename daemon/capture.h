@@ -22,8 +22,8 @@ typedef void capture_segment_cb(const struct segment *seg, void *arg);
 
 /* Totals since the start, across reopenings (pcap_stats, widened to 64 bits). */
 struct capture_stats {
-	uint64_t received; /* packets that passed the filter */
-	uint64_t dropped;  /* no room in the kernel buffer */
+	uint64_t received;  /* packets that passed the filter */
+	uint64_t dropped;   /* no room in the kernel buffer */
 	uint64_t ifdropped; /* dropped by the interface or driver */
 };
 
@@ -35,7 +35,8 @@ struct capture;
  * a one-line reason in err when the interface or the filter is unusable.
  */
 struct capture *capture_open(struct event_base *base, const struct config *cfg,
-    capture_segment_cb *cb, void *arg, struct decode_stats *ds, char *err, size_t errlen);
+                             capture_segment_cb *cb, void *arg, struct decode_stats *ds, char *err,
+                             size_t errlen);
 
 /*
  * Apply new capture settings (SIGHUP). When the interface, filter or buffer
@@ -75,7 +76,8 @@ int capture_filter_check(const char *expr, char *err, size_t errlen);
  * cannot be opened or has a link type decode does not know.
  */
 struct capture *capture_open_file(const char *path, const struct config *cfg,
-    capture_segment_cb *cb, void *arg, struct decode_stats *ds, char *err, size_t errlen);
+                                  capture_segment_cb *cb, void *arg, struct decode_stats *ds,
+                                  char *err, size_t errlen);
 
 /*
  * Read the file to the end, feeding cb frame by frame. *last_ts_us receives

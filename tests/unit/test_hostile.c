@@ -103,7 +103,7 @@ mk_eth(uint8_t *p, const struct tcpseg *s)
 /* Decode len bytes of frame from an exact-size heap copy. */
 static enum decode_result
 decode_exact(int link, const uint8_t *frame, uint32_t len, struct segment *seg,
-    struct decode_stats *st)
+             struct decode_stats *st)
 {
 	uint8_t *copy = malloc(len > 0 ? len : 1);
 	enum decode_result r;
@@ -128,11 +128,11 @@ stats_sum(const struct decode_stats *st)
 	return n;
 }
 
-static const uint8_t ip4_a[16] = { 192, 0, 2, 1 }, ip4_b[16] = { 198, 51, 100, 7 };
-static const uint8_t ip6_a[16] = { 0x20, 0x01, 0x0d, 0xb8, [15] = 1 };
-static const uint8_t ip6_b[16] = { 0x20, 0x01, 0x0d, 0xb8, [14] = 0xab, [15] = 2 };
-static const uint8_t syn_opts[20] = { 2, 4, 0x05, 0xb4, 4, 2, 8, 10, 0, 0, 0, 1,
-	0, 0, 0, 0, 1, 3, 3, 7 };
+static const uint8_t ip4_a[16] = {192, 0, 2, 1}, ip4_b[16] = {198, 51, 100, 7};
+static const uint8_t ip6_a[16] = {0x20, 0x01, 0x0d, 0xb8, [15] = 1};
+static const uint8_t ip6_b[16] = {0x20, 0x01, 0x0d, 0xb8, [14] = 0xab, [15] = 2};
+static const uint8_t syn_opts[20] = {2, 4, 0x05, 0xb4, 4, 2, 8, 10, 0, 0,
+                                     0, 1, 0,    0,    0, 0, 1, 3,  3, 7};
 
 static void
 seg_init(struct tcpseg *s, int family, uint8_t flags, uint32_t seq, uint32_t ack, uint32_t len)
@@ -159,12 +159,12 @@ test_zero_length(void)
 		int link;
 		enum decode_result want;
 	} cases[] = {
-		{ LINK_ETHERNET, DECODE_LINK_TRUNCATED }, { LINK_LINUX_SLL, DECODE_LINK_TRUNCATED },
-		{ LINK_LINUX_SLL2, DECODE_LINK_TRUNCATED }, { LINK_NULL, DECODE_LINK_TRUNCATED },
-		{ LINK_LOOP, DECODE_LINK_TRUNCATED }, { LINK_RAW, DECODE_IP_TRUNCATED },
-		{ LINK_RAW_DLT, DECODE_IP_TRUNCATED }, { LINK_RAW_DLT14, DECODE_IP_TRUNCATED },
-		{ LINK_IPV4, DECODE_IP_TRUNCATED }, { LINK_IPV6, DECODE_IP_TRUNCATED },
-		{ 9999, DECODE_LINK_UNSUPPORTED },
+	    {LINK_ETHERNET, DECODE_LINK_TRUNCATED},   {LINK_LINUX_SLL, DECODE_LINK_TRUNCATED},
+	    {LINK_LINUX_SLL2, DECODE_LINK_TRUNCATED}, {LINK_NULL, DECODE_LINK_TRUNCATED},
+	    {LINK_LOOP, DECODE_LINK_TRUNCATED},       {LINK_RAW, DECODE_IP_TRUNCATED},
+	    {LINK_RAW_DLT, DECODE_IP_TRUNCATED},      {LINK_RAW_DLT14, DECODE_IP_TRUNCATED},
+	    {LINK_IPV4, DECODE_IP_TRUNCATED},         {LINK_IPV6, DECODE_IP_TRUNCATED},
+	    {9999, DECODE_LINK_UNSUPPORTED},
 	};
 	struct decode_stats st;
 	struct segment seg;
@@ -269,12 +269,12 @@ mk_frame(struct frame *f, const char *name, int kind, const struct tcpseg *s)
 	case 10: /* IPv6 with hop-by-hop, destination options and a first fragment */
 		f->len = (uint32_t)mk_eth(p, s);
 		memmove(p + 14 + 40 + 24, p + 14 + 40, f->len - 54);
-		p[14 + 6] = 0;    /* hop-by-hop */
-		p[54] = 60;       /* -> destination options */
+		p[14 + 6] = 0; /* hop-by-hop */
+		p[54] = 60;    /* -> destination options */
 		p[55] = 0;
-		p[62] = 44;       /* -> fragment */
+		p[62] = 44; /* -> fragment */
 		p[63] = 0;
-		p[70] = 6;        /* -> TCP, offset 0, more fragments */
+		p[70] = 6; /* -> TCP, offset 0, more fragments */
 		p[73] = 1;
 		put16(p + 14 + 4, (unsigned)(f->len - 54 + 24));
 		f->len += 24;
@@ -293,8 +293,9 @@ mk_frame(struct frame *f, const char *name, int kind, const struct tcpseg *s)
 static void
 test_truncated_everywhere(void)
 {
-	static const char *names[] = { "ethernet", "qinq_vlan", "qinq_pppoe", "mpls", "fabricpath",
-		"sll", "sll2", "null", "loop", "raw", "ipv6_ext_chain" };
+	static const char *names[] = {"ethernet",   "qinq_vlan", "qinq_pppoe",    "mpls",
+	                              "fabricpath", "sll",       "sll2",          "null",
+	                              "loop",       "raw",       "ipv6_ext_chain"};
 	struct frame f;
 	struct tcpseg s;
 	struct decode_stats st;
@@ -308,8 +309,8 @@ test_truncated_everywhere(void)
 		for (fam = 4; fam <= 6; fam += 2) {
 			if (kind == 10 && fam == 4)
 				continue;
-			snprintf(name, sizeof(name), "hostile_truncated_every_byte_%s_ipv%d", names[kind],
-			    fam);
+			snprintf(name, sizeof(name), "hostile_truncated_every_byte_%s_ipv%d",
+			         names[kind], fam);
 			TEST_BEGIN(name);
 			seg_init(&s, fam, TH_SYN, 0x01020304, 0, 12);
 			s.opt = syn_opts;
@@ -323,12 +324,13 @@ test_truncated_everywhere(void)
 			for (k = 0; k < f.len; k++) {
 				r = decode_exact(f.link, f.b, k, &seg, &st);
 				if (k < f.hdr) {
-					if (r != DECODE_LINK_TRUNCATED && r != DECODE_IP_TRUNCATED &&
-					    r != DECODE_TCP_TRUNCATED)
+					if (r != DECODE_LINK_TRUNCATED &&
+					    r != DECODE_IP_TRUNCATED && r != DECODE_TCP_TRUNCATED)
 						printf("  cut at %u of %u: %s\n", k, f.len,
-						    decode_result_name(r));
-					CHECK(r == DECODE_LINK_TRUNCATED || r == DECODE_IP_TRUNCATED ||
-					    r == DECODE_TCP_TRUNCATED);
+						       decode_result_name(r));
+					CHECK(r == DECODE_LINK_TRUNCATED ||
+					      r == DECODE_IP_TRUNCATED ||
+					      r == DECODE_TCP_TRUNCATED);
 				} else {
 					CHECK_EQ_U(r, DECODE_OK);
 					seg.ts_us = 0;
@@ -352,7 +354,7 @@ test_absurd_lengths(void)
 	struct tcpseg s;
 	uint8_t b[1024], nops[40];
 	size_t len, i;
-	uint64_t want[DECODE_NREASONS] = { 0 };
+	uint64_t want[DECODE_NREASONS] = {0};
 
 	TEST_BEGIN("hostile_absurd_header_lengths");
 	memset(&st, 0, sizeof(st));
@@ -414,7 +416,8 @@ test_absurd_lengths(void)
 	len = mk_eth(b, &s);
 	for (i = 0; i < 5; i++) {
 		b[14 + 20 + 12] = (uint8_t)(i << 4);
-		CHECK_EQ_U(decode_exact(LINK_ETHERNET, b, (uint32_t)len, &seg, &st), DECODE_TCP_BAD);
+		CHECK_EQ_U(decode_exact(LINK_ETHERNET, b, (uint32_t)len, &seg, &st),
+		           DECODE_TCP_BAD);
 		want[DECODE_TCP_BAD]++;
 	}
 
@@ -452,7 +455,7 @@ test_absurd_lengths(void)
 			b[54 + 8 * h] = h + 1 < i ? 60 : 6;
 		put16(b + 18, (unsigned)(20 + 8 * i));
 		CHECK_EQ_U(decode_exact(LINK_ETHERNET, b, (uint32_t)(len + 8 * i), &seg, &st),
-		    i == 16 ? DECODE_OK : DECODE_IP_BAD);
+		           i == 16 ? DECODE_OK : DECODE_IP_BAD);
 		want[i == 16 ? DECODE_OK : DECODE_IP_BAD]++;
 	}
 
@@ -472,15 +475,15 @@ test_options_past_header(void)
 		size_t len;
 		uint8_t present;
 	} cases[] = {
-		{ "mss cut by the header end", { 1, 1, 2, 4 }, 4, OPT_MALFORMED },
-		{ "kind without its length", { 1, 1, 1, 8 }, 4, OPT_MALFORMED },
-		{ "length 0", { 8, 0, 1, 1 }, 4, OPT_MALFORMED },
-		{ "length 1", { 3, 1, 1, 1 }, 4, OPT_MALFORMED },
-		{ "length 255", { 2, 4, 5, 0xb4, 8, 255, 0, 0 }, 8, OPT_MSS | OPT_MALFORMED },
-		{ "timestamps cut", { 2, 4, 5, 0xb4, 1, 1, 8, 10 }, 8, OPT_MSS | OPT_MALFORMED },
-		{ "wrong lengths skipped", { 2, 3, 5, 3, 3, 5, 4, 3, 1, 1, 1, 1 }, 12, OPT_WSCALE },
-		{ "eol ends the list", { 4, 2, 0, 2, 200, 1, 1, 1 }, 8, OPT_SACK_OK },
-		{ "wscale 255 as sent", { 3, 3, 255, 0 }, 4, OPT_WSCALE },
+	    {"mss cut by the header end", {1, 1, 2, 4}, 4, OPT_MALFORMED},
+	    {"kind without its length", {1, 1, 1, 8}, 4, OPT_MALFORMED},
+	    {"length 0", {8, 0, 1, 1}, 4, OPT_MALFORMED},
+	    {"length 1", {3, 1, 1, 1}, 4, OPT_MALFORMED},
+	    {"length 255", {2, 4, 5, 0xb4, 8, 255, 0, 0}, 8, OPT_MSS | OPT_MALFORMED},
+	    {"timestamps cut", {2, 4, 5, 0xb4, 1, 1, 8, 10}, 8, OPT_MSS | OPT_MALFORMED},
+	    {"wrong lengths skipped", {2, 3, 5, 3, 3, 5, 4, 3, 1, 1, 1, 1}, 12, OPT_WSCALE},
+	    {"eol ends the list", {4, 2, 0, 2, 200, 1, 1, 1}, 8, OPT_SACK_OK},
+	    {"wscale 255 as sent", {3, 3, 255, 0}, 4, OPT_WSCALE},
 	};
 	struct decode_stats st;
 	struct segment seg;
@@ -657,9 +660,9 @@ static int
 flags_invalid(uint8_t f)
 {
 	return (f & (TH_SYN | TH_FIN)) == (TH_SYN | TH_FIN) ||
-	    (f & (TH_SYN | TH_RST)) == (TH_SYN | TH_RST) ||
-	    (f & (TH_SYN | TH_FIN | TH_RST | TH_ACK)) == 0 ||
-	    (f & (TH_FIN | TH_ACK | TH_RST)) == TH_FIN;
+	       (f & (TH_SYN | TH_RST)) == (TH_SYN | TH_RST) ||
+	       (f & (TH_SYN | TH_FIN | TH_RST | TH_ACK)) == 0 ||
+	       (f & (TH_FIN | TH_ACK | TH_RST)) == TH_FIN;
 }
 
 struct snap {
@@ -703,7 +706,8 @@ test_all_flags(void)
 	st = tracker_stats(t);
 	for (side = 0; side < 2; side++) {
 		for (f = 0; f < 256; f++) {
-			conn_init(&k, (uint16_t)(1024 + side * 256 + f), 1000u * (unsigned)f, 77777);
+			conn_init(&k, (uint16_t)(1024 + side * 256 + f), 1000u * (unsigned)f,
+			          77777);
 			conn_establish(t, &k);
 			id = evs[nevs - 1].flow_id;
 			n0 = nevs;
@@ -718,21 +722,23 @@ test_all_flags(void)
 				if (st->bad_flags != bad0 + 1 || nevs != n0 || !sn.found ||
 				    sn.c != ST_ESTABLISHED || sn.s != ST_ESTABLISHED) {
 					if (ok_invalid)
-						printf("  flags 0x%02x from the %s: not ignored\n", f,
-						    side ? "server" : "client");
+						printf("  flags 0x%02x from the %s: not ignored\n",
+						       f, side ? "server" : "client");
 					ok_invalid = 0;
 				}
-			} else if ((f & TH_RST) &&
-			    (nevs != n0 + 2 || evs[n0].type != EV_RST || evs[n0 + 1].type != EV_CLOSED ||
-			    evs[n0 + 1].reason != CR_RST)) {
+			} else if ((f & TH_RST) && (nevs != n0 + 2 || evs[n0].type != EV_RST ||
+			                            evs[n0 + 1].type != EV_CLOSED ||
+			                            evs[n0 + 1].reason != CR_RST)) {
 				if (ok_rst)
-					printf("  flags 0x%02x from the %s: %zu events, no RST+CLOSED\n", f,
-					    side ? "server" : "client", nevs - n0);
+					printf("  flags 0x%02x from the %s: %zu events, no "
+					       "RST+CLOSED\n",
+					       f, side ? "server" : "client", nevs - n0);
 				ok_rst = 0;
 			}
 			for (i = n0; i < nevs; i++)
 				if (evs[i].type == EV_CLOSED && evs[i].flow_id == id)
-					ok_counts &= evs[i].reason > CR_NONE && evs[i].reason < CR_NREASONS;
+					ok_counts &=
+					    evs[i].reason > CR_NONE && evs[i].reason < CR_NREASONS;
 			ok_counts &= counts_consistent(t);
 		}
 	}
@@ -794,10 +800,10 @@ test_seq_wrap(void)
 		const char *name;
 		uint32_t ciss, siss;
 	} cases[] = {
-		{ "hostile_seq_wrap_in_data", 0xfffffff0u, 0xfffffffeu },
-		{ "hostile_seq_wrap_isn_max", 0xffffffffu, 0xffffffffu },
-		/* both FINs occupy 2^32 - 1: the last ACK acknowledges 0 */
-		{ "hostile_seq_wrap_fin_at_max", 0xffffffffu - 121u, 0xffffffffu - 247u },
+	    {"hostile_seq_wrap_in_data", 0xfffffff0u, 0xfffffffeu},
+	    {"hostile_seq_wrap_isn_max", 0xffffffffu, 0xffffffffu},
+	    /* both FINs occupy 2^32 - 1: the last ACK acknowledges 0 */
+	    {"hostile_seq_wrap_fin_at_max", 0xffffffffu - 121u, 0xffffffffu - 247u},
 	};
 	struct tracker *t;
 	struct conn k;
@@ -905,12 +911,12 @@ script(struct item *it, struct conn *k)
 	unsigned rounds = 1 + rnd() % 4, r;
 	int first = rnd() & 1;
 
-#define ADD(cl, fl, ln)                                                      \
-	do {                                                                 \
-		it[n].raw = it[n].junk = 0;                                  \
-		it[n].s = conn_next(k, cl, fl, ln);                          \
-		it[n].ts = T0 + 1000 * (n + 1);                              \
-		n++;                                                         \
+#define ADD(cl, fl, ln)                                                                            \
+	do {                                                                                       \
+		it[n].raw = it[n].junk = 0;                                                        \
+		it[n].s = conn_next(k, cl, fl, ln);                                                \
+		it[n].ts = T0 + 1000 * (n + 1);                                                    \
+		n++;                                                                               \
 	} while (0)
 	ADD(1, TH_SYN, 0);
 	ADD(0, TH_SYN | TH_ACK, 0);
@@ -967,7 +973,8 @@ garbage(struct item *g, unsigned mask, const struct conn *k, int same_ok)
 			put16(g->bytes + 12, rnd() % 2 ? 0x0800 : 0x86dd);
 		return 0;
 	case G_OTHER:
-		seg_init(&g->s, rnd() % 3 ? 4 : 6, (uint8_t)rnd(), rnd(), rnd(), rnd() % 3 ? 0 : rnd() % 1000);
+		seg_init(&g->s, rnd() % 3 ? 4 : 6, (uint8_t)rnd(), rnd(), rnd(),
+		         rnd() % 3 ? 0 : rnd() % 1000);
 		for (i = 0; i < 16; i++) {
 			g->s.src[i] = g->s.family == 4 && i >= 4 ? 0 : (uint8_t)rnd();
 			g->s.dst[i] = g->s.family == 4 && i >= 4 ? 0 : (uint8_t)rnd();
@@ -1015,25 +1022,25 @@ static void
 event_line(const struct event *ev, char *buf, size_t cap)
 {
 	snprintf(buf, cap,
-	    "%llu %s by=%s %s->%s %s->%s reason=%s closed_by=%s abnormal=%d partial=%d "
-	    "bytes=%llu/%llu conn_state=%s dur=%llu opt=%u/%u/%u",
-	    (unsigned long long)(ev->ts_us - T0), event_type_name(ev->type), side_name(ev->by),
-	    tcp_state_name(ev->client_state_was), tcp_state_name(ev->client_state),
-	    tcp_state_name(ev->server_state_was), tcp_state_name(ev->server_state),
-	    close_reason_name(ev->reason), side_name(ev->closed_by), ev->abnormal, ev->partial,
-	    (unsigned long long)ev->client.bytes, (unsigned long long)ev->server.bytes,
-	    ev->conn_state, (unsigned long long)ev->duration_us, ev->opt.present, ev->opt.mss,
-	    ev->opt.wscale);
+	         "%llu %s by=%s %s->%s %s->%s reason=%s closed_by=%s abnormal=%d partial=%d "
+	         "bytes=%llu/%llu conn_state=%s dur=%llu opt=%u/%u/%u",
+	         (unsigned long long)(ev->ts_us - T0), event_type_name(ev->type), side_name(ev->by),
+	         tcp_state_name(ev->client_state_was), tcp_state_name(ev->client_state),
+	         tcp_state_name(ev->server_state_was), tcp_state_name(ev->server_state),
+	         close_reason_name(ev->reason), side_name(ev->closed_by), ev->abnormal, ev->partial,
+	         (unsigned long long)ev->client.bytes, (unsigned long long)ev->server.bytes,
+	         ev->conn_state, (unsigned long long)ev->duration_us, ev->opt.present, ev->opt.mss,
+	         ev->opt.wscale);
 }
 
 static int
 ours(const struct event *ev, const struct conn *k)
 {
 	return ev->family == 4 &&
-	    ((memcmp(ev->client_ip, ip4_a, 16) == 0 && ev->client_port == k->c2s.sport &&
-	     memcmp(ev->server_ip, ip4_b, 16) == 0 && ev->server_port == 443) ||
-	    (memcmp(ev->server_ip, ip4_a, 16) == 0 && ev->server_port == k->c2s.sport &&
-	     memcmp(ev->client_ip, ip4_b, 16) == 0 && ev->client_port == 443));
+	       ((memcmp(ev->client_ip, ip4_a, 16) == 0 && ev->client_port == k->c2s.sport &&
+	         memcmp(ev->server_ip, ip4_b, 16) == 0 && ev->server_port == 443) ||
+	        (memcmp(ev->server_ip, ip4_a, 16) == 0 && ev->server_port == k->c2s.sport &&
+	         memcmp(ev->client_ip, ip4_b, 16) == 0 && ev->client_port == 443));
 }
 
 #define MAXLINES 64
@@ -1101,10 +1108,12 @@ property(const char *name, unsigned mask, unsigned iters)
 			/* replay the script's numbers up to frame i */
 			if (valid[i].s.sport == kk.c2s.sport)
 				kk.cnxt = valid[i].s.seq + valid[i].s.len +
-				    ((valid[i].s.flags & TH_SYN) != 0) + ((valid[i].s.flags & TH_FIN) != 0);
+				          ((valid[i].s.flags & TH_SYN) != 0) +
+				          ((valid[i].s.flags & TH_FIN) != 0);
 			else
 				kk.snxt = valid[i].s.seq + valid[i].s.len +
-				    ((valid[i].s.flags & TH_SYN) != 0) + ((valid[i].s.flags & TH_FIN) != 0);
+				          ((valid[i].s.flags & TH_SYN) != 0) +
+				          ((valid[i].s.flags & TH_FIN) != 0);
 			if (i + 1 == nv)
 				break;
 			/* up to 5 frames, 1..150 us apart: all before the next valid one */
@@ -1119,34 +1128,43 @@ property(const char *name, unsigned mask, unsigned iters)
 
 		nc = run(valid, nv, &k, clean, &cons);
 		if (!cons) {
-			snprintf(why, sizeof(why), "iteration %u (seed 0x%016llx): the clean run is "
-			    "inconsistent", iter, (unsigned long long)seed);
+			snprintf(why, sizeof(why),
+			         "iteration %u (seed 0x%016llx): the clean run is "
+			         "inconsistent",
+			         iter, (unsigned long long)seed);
 			failed = 1;
 			break;
 		}
 		nd = run(mixed, nm, &k, dirty, &cons);
 		if (!cons) {
-			snprintf(why, sizeof(why), "iteration %u (seed 0x%016llx): counters inconsistent "
-			    "with garbage", iter, (unsigned long long)seed);
+			snprintf(why, sizeof(why),
+			         "iteration %u (seed 0x%016llx): counters inconsistent "
+			         "with garbage",
+			         iter, (unsigned long long)seed);
 			failed = 1;
 			break;
 		}
 		for (i = 0; i < nc || i < nd; i++) {
 			if (i < nc && i < nd && strcmp(clean[i], dirty[i]) == 0)
 				continue;
-			snprintf(why, sizeof(why), "iteration %u (seed 0x%016llx, %u garbage frames), "
-			    "event %zu: alone \"%.200s\", with garbage \"%.200s\"", iter,
-			    (unsigned long long)seed, ngarbage, i, i < nc ? clean[i] : "(none)",
-			    i < nd ? dirty[i] : "(none)");
+			snprintf(why, sizeof(why),
+			         "iteration %u (seed 0x%016llx, %u garbage frames), "
+			         "event %zu: alone \"%.200s\", with garbage \"%.200s\"",
+			         iter, (unsigned long long)seed, ngarbage, i,
+			         i < nc ? clean[i] : "(none)", i < nd ? dirty[i] : "(none)");
 			printf("  the frames of the connection's 4-tuple:\n");
 			for (j = 0; j < nm; j++)
-				if (!mixed[j].raw && (memcmp(mixed[j].s.src, ip4_a, 16) == 0 ||
-				    memcmp(mixed[j].s.src, ip4_b, 16) == 0) &&
-				    (mixed[j].s.sport == k.c2s.sport || mixed[j].s.dport == k.c2s.sport))
+				if (!mixed[j].raw &&
+				    (memcmp(mixed[j].s.src, ip4_a, 16) == 0 ||
+				     memcmp(mixed[j].s.src, ip4_b, 16) == 0) &&
+				    (mixed[j].s.sport == k.c2s.sport ||
+				     mixed[j].s.dport == k.c2s.sport))
 					printf("    %s %llu %s flags 0x%02x seq %u ack %u len %u\n",
-					    mixed[j].junk ? "junk " : "valid", (unsigned long long)(mixed[j].ts - T0),
-					    mixed[j].s.sport == k.c2s.sport ? "c>s" : "s>c", mixed[j].s.flags,
-					    mixed[j].s.seq, mixed[j].s.ack, mixed[j].s.len);
+					       mixed[j].junk ? "junk " : "valid",
+					       (unsigned long long)(mixed[j].ts - T0),
+					       mixed[j].s.sport == k.c2s.sport ? "c>s" : "s>c",
+					       mixed[j].s.flags, mixed[j].s.seq, mixed[j].s.ack,
+					       mixed[j].s.len);
 			failed = 1;
 			break;
 		}
