@@ -57,9 +57,11 @@ struct capture {
 	char expr[2048];        /* the filter expression in force */
 	char path[4096];        /* offline: the file read */
 
-	capture_segment_cb *cb;
+	capture_segments_cb *cb;
 	void *arg;
 	struct decode_stats *ds;
+	struct segment batch[CAPTURE_BATCH]; /* decoded, not yet handed on */
+	size_t nbatch;
 
 	/* pcap_stats() counts in u_int and from zero on each handle. */
 	struct capture_stats total; /* up to the last sample */
@@ -177,20 +179,31 @@ capture_setfilter(pcap_t *p, const char *expr, char *err, size_t errlen)
 	return 0;
 }
 
-/* One frame from libpcap: decode it, stamp it, hand it on. */
+/* Hand on what has been decoded: the tracker takes segments in batches (see tracker_segments()). */
+static void
+capture_flush(struct capture *c)
+{
+	if (c->nbatch == 0)
+		return;
+	c->cb(c->batch, c->nbatch, c->arg);
+	c->nbatch = 0;
+}
+
+/* One frame from libpcap: decode it, stamp it, add it to the batch. */
 static void
 capture_frame(struct capture *c, int dlt, const struct pcap_pkthdr *h, const u_char *bytes)
 {
-	struct segment seg;
+	struct segment *seg = &c->batch[c->nbatch];
 
-	if (decode_packet(dlt, bytes, h->caplen, &seg, c->ds) != DECODE_OK)
+	if (decode_packet(dlt, bytes, h->caplen, seg, c->ds) != DECODE_OK)
 		return;
 	/* A crafted file may carry a negative time; it sorts as the epoch. */
 	if (h->ts.tv_sec < 0)
-		seg.ts_us = 0;
+		seg->ts_us = 0;
 	else
-		seg.ts_us = (uint64_t)h->ts.tv_sec * 1000000u + (uint64_t)h->ts.tv_usec;
-	c->cb(&seg, c->arg);
+		seg->ts_us = (uint64_t)h->ts.tv_sec * 1000000u + (uint64_t)h->ts.tv_usec;
+	if (++c->nbatch == CAPTURE_BATCH)
+		capture_flush(c);
 }
 
 static void
@@ -398,6 +411,7 @@ capture_read_cb(evutil_socket_t fd, short what, void *arg)
 		return; /* a callback timer that outlived a failure */
 	for (round = 0; round < CAPTURE_ROUNDS; round++) {
 		n = pcap_dispatch(c->p, CAPTURE_BATCH, capture_frame_cb, (u_char *)c);
+		capture_flush(c);
 		if (n < 0) {
 			capture_fail(c, n == PCAP_ERROR ? pcap_geterr(c->p) : pcap_statustostr(n));
 			return;
@@ -423,7 +437,7 @@ capture_read_cb(evutil_socket_t fd, short what, void *arg)
 }
 
 struct capture *
-capture_open(struct event_base *base, const struct config *cfg, capture_segment_cb *cb, void *arg,
+capture_open(struct event_base *base, const struct config *cfg, capture_segments_cb *cb, void *arg,
              struct decode_stats *ds, char *err, size_t errlen)
 {
 	struct capture *c;
@@ -533,6 +547,7 @@ capture_drain(struct capture *c)
 		return;
 	for (round = 0; round < CAPTURE_DRAIN_ROUNDS; round++) {
 		n = pcap_dispatch(c->p, CAPTURE_BATCH, capture_frame_cb, (u_char *)c);
+		capture_flush(c);
 		if (n < CAPTURE_BATCH)
 			break;
 	}
@@ -573,7 +588,7 @@ capture_close(struct capture *c)
 }
 
 struct capture *
-capture_open_file(const char *path, const struct config *cfg, capture_segment_cb *cb, void *arg,
+capture_open_file(const char *path, const struct config *cfg, capture_segments_cb *cb, void *arg,
                   struct decode_stats *ds, char *err, size_t errlen)
 {
 	char ebuf[PCAP_ERRBUF_SIZE];
@@ -644,6 +659,7 @@ capture_run_file(struct capture *c, uint64_t *last_ts_us, char *err, size_t errl
 		if (ts > *last_ts_us)
 			*last_ts_us = ts;
 	}
+	capture_flush(c);
 	if (rc != PCAP_ERROR_BREAK) {
 		snprintf(err, errlen, "%s: %s", c->path, pcap_geterr(c->p));
 		return -1;

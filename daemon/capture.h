@@ -18,7 +18,12 @@
 
 struct event_base;
 
-typedef void capture_segment_cb(const struct segment *seg, void *arg);
+/*
+ * Decoded segments, in capture order, a batch at a time: at most one
+ * pcap_dispatch() worth, and always every segment read so far before
+ * control returns to the event loop.
+ */
+typedef void capture_segments_cb(const struct segment *segs, size_t n, void *arg);
 
 /* Totals since the start, across reopenings (pcap_stats, widened to 64 bits). */
 struct capture_stats {
@@ -35,7 +40,7 @@ struct capture;
  * a one-line reason in err when the interface or the filter is unusable.
  */
 struct capture *capture_open(struct event_base *base, const struct config *cfg,
-                             capture_segment_cb *cb, void *arg, struct decode_stats *ds, char *err,
+                             capture_segments_cb *cb, void *arg, struct decode_stats *ds, char *err,
                              size_t errlen);
 
 /*
@@ -76,7 +81,7 @@ int capture_filter_check(const char *expr, char *err, size_t errlen);
  * cannot be opened or has a link type decode does not know.
  */
 struct capture *capture_open_file(const char *path, const struct config *cfg,
-                                  capture_segment_cb *cb, void *arg, struct decode_stats *ds,
+                                  capture_segments_cb *cb, void *arg, struct decode_stats *ds,
                                   char *err, size_t errlen);
 
 /*

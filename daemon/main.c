@@ -488,16 +488,19 @@ main_alert_cb(const struct alert_report *r, void *arg)
 
 /* Packet time drives the alert windows too, so that a replay alerts as live capture did. */
 static void
-main_segment_cb(const struct segment *seg, void *arg)
+main_segments_cb(const struct segment *segs, size_t n, void *arg)
 {
 	struct main_state *m = arg;
+	size_t i;
 
-	if (m->start_us == 0)
-		m->start_us = seg->ts_us;
-	if (seg->ts_us > m->last_us)
-		m->last_us = seg->ts_us;
-	tracker_segment(m->tracker, seg);
-	alerts_advance(m->alerts, seg->ts_us);
+	for (i = 0; i < n; i++) {
+		if (m->start_us == 0)
+			m->start_us = segs[i].ts_us;
+		if (segs[i].ts_us > m->last_us)
+			m->last_us = segs[i].ts_us;
+	}
+	tracker_segments(m->tracker, segs, n);
+	alerts_advance(m->alerts, m->last_us);
 }
 
 /*
@@ -754,7 +757,7 @@ main_replay(struct main_state *m)
 	m->tracker = tracker_new(&tc, main_event_cb, m, err, sizeof(err));
 	if (m->tracker == NULL)
 		fatalx("%s", err);
-	m->capture = capture_open_file(m->opts->rfile, &m->cfg, main_segment_cb, m, &m->dstats,
+	m->capture = capture_open_file(m->opts->rfile, &m->cfg, main_segments_cb, m, &m->dstats,
 	    err, sizeof(err));
 	if (m->capture == NULL)
 		fatalx("%s", err);
@@ -981,7 +984,7 @@ main_live(struct main_state *m)
 	m->tracker = tracker_new(&tc, main_event_cb, m, err, sizeof(err));
 	if (m->tracker == NULL)
 		fatalx("%s", err);
-	m->capture = capture_open(m->base, &m->cfg, main_segment_cb, m, &m->dstats, err,
+	m->capture = capture_open(m->base, &m->cfg, main_segments_cb, m, &m->dstats, err,
 	    sizeof(err));
 	if (m->capture == NULL)
 		fatalx("%s", err);

@@ -43,7 +43,7 @@ flowtab_mum(uint64_t a, uint64_t b)
  * finds the flow without first ordering the addresses. Keyed, so that
  * colliding 4-tuples cannot be chosen from outside.
  */
-static uint32_t
+uint32_t
 flowtab_hash(const struct flowtab *ft, const uint8_t *a, uint16_t ap, const uint8_t *b, uint16_t bp)
 {
 	uint64_t ha, hb;
@@ -103,13 +103,13 @@ flowtab_memory(const struct flowtab *ft)
 }
 
 uint32_t
-flowtab_lookup(const struct flowtab *ft, uint8_t family, const uint8_t *sa, uint16_t sp,
-               const uint8_t *da, uint16_t dp, int *side)
+flowtab_lookup(const struct flowtab *ft, uint32_t hash, uint8_t family, const uint8_t *sa,
+               uint16_t sp, const uint8_t *da, uint16_t dp, int *side)
 {
 	uint32_t i;
 	const struct flow *f;
 
-	i = ft->bucket[flowtab_hash(ft, sa, sp, da, dp) & ft->mask];
+	i = ft->bucket[hash & ft->mask];
 	for (; i != FLOW_NONE; i = f->hnext) {
 		f = &ft->flows[i];
 		if (f->family != family)
@@ -159,7 +159,7 @@ flowtab_list_append(struct flowtab *ft, uint32_t idx, enum flow_class cls)
 }
 
 uint32_t
-flowtab_insert(struct flowtab *ft, uint8_t family, const uint8_t *ca, uint16_t cp,
+flowtab_insert(struct flowtab *ft, uint32_t hash, uint8_t family, const uint8_t *ca, uint16_t cp,
                const uint8_t *sa, uint16_t sp, enum flow_class cls)
 {
 	uint32_t idx, b;
@@ -175,7 +175,7 @@ flowtab_insert(struct flowtab *ft, uint8_t family, const uint8_t *ca, uint16_t c
 	f->port[0] = cp;
 	f->port[1] = sp;
 	f->family = family;
-	b = flowtab_hash(ft, ca, cp, sa, sp) & ft->mask;
+	b = hash & ft->mask;
 	f->hnext = ft->bucket[b];
 	ft->bucket[b] = idx;
 	flowtab_list_append(ft, idx, cls);

@@ -118,19 +118,70 @@ void flowtab_free(struct flowtab *ft);
 size_t flowtab_memory(const struct flowtab *ft);
 
 /*
- * Find the flow of a segment from (sa, sp) to (da, dp). Returns its index and
- * sets *side to the sender's side, or FLOW_NONE.
+ * The keyed hash of the endpoint pair (a, ap), (b, bp): the same both ways
+ * round, so a segment and its reply hash alike.
  */
-uint32_t flowtab_lookup(const struct flowtab *ft, uint8_t family, const uint8_t *sa, uint16_t sp,
-                        const uint8_t *da, uint16_t dp, int *side);
+uint32_t flowtab_hash(const struct flowtab *ft, const uint8_t *a, uint16_t ap, const uint8_t *b,
+                      uint16_t bp);
 
 /*
- * Take a free slot for client (ca, cp) and server (sa, sp), linked into the
- * hash and at the tail of cls. Returns FLOW_NONE when the table is full: the
- * caller evicts first.
+ * Find the flow of a segment from (sa, sp) to (da, dp), whose flowtab_hash()
+ * is hash. Returns its index and sets *side to the sender's side, or FLOW_NONE.
  */
-uint32_t flowtab_insert(struct flowtab *ft, uint8_t family, const uint8_t *ca, uint16_t cp,
-                        const uint8_t *sa, uint16_t sp, enum flow_class cls);
+uint32_t flowtab_lookup(const struct flowtab *ft, uint32_t hash, uint8_t family, const uint8_t *sa,
+                        uint16_t sp, const uint8_t *da, uint16_t dp, int *side);
+
+/*
+ * Take a free slot for client (ca, cp) and server (sa, sp), whose
+ * flowtab_hash() is hash, linked into the hash and at the tail of cls.
+ * Returns FLOW_NONE when the table is full: the caller evicts first.
+ */
+uint32_t flowtab_insert(struct flowtab *ft, uint32_t hash, uint8_t family, const uint8_t *ca,
+                        uint16_t cp, const uint8_t *sa, uint16_t sp, enum flow_class cls);
+
+/*
+ * Start fetching from memory what a lookup of hash will read: first its
+ * bucket, then (once the bucket has arrived) the flow it names. Hints only:
+ * the table may change before the lookup, which is then merely slower.
+ */
+static inline void
+flowtab_prefetch_bucket(const struct flowtab *ft, uint32_t hash)
+{
+	__builtin_prefetch(&ft->bucket[hash & ft->mask]);
+}
+
+static inline void
+flowtab_prefetch_lines(const struct flowtab *ft, uint32_t i)
+{
+	const char *p = (const char *)&ft->flows[i];
+
+	__builtin_prefetch(p);
+	__builtin_prefetch(p + 64);
+	__builtin_prefetch(p + 128);
+	__builtin_prefetch(p + 192);
+	__builtin_prefetch(p + sizeof(struct flow) - 1);
+}
+
+static inline void
+flowtab_prefetch_flow(const struct flowtab *ft, uint32_t hash)
+{
+	uint32_t i = ft->bucket[hash & ft->mask];
+
+	if (i == FLOW_NONE)
+		i = ft->free_head; /* where a new flow would go */
+	if (i != FLOW_NONE)
+		flowtab_prefetch_lines(ft, i);
+}
+
+/* The second flow in the chain, once the first has arrived. */
+static inline void
+flowtab_prefetch_next(const struct flowtab *ft, uint32_t hash)
+{
+	uint32_t i = ft->bucket[hash & ft->mask];
+
+	if (i != FLOW_NONE && (i = ft->flows[i].hnext) != FLOW_NONE)
+		__builtin_prefetch(&ft->flows[i]);
+}
 
 /* Unlink a flow from the hash and its class and return it to the free list. */
 void flowtab_remove(struct flowtab *ft, uint32_t idx);

@@ -317,7 +317,7 @@ tracker_evict(struct tracker *t, uint64_t ts)
 }
 
 static uint32_t
-tracker_create(struct tracker *t, const struct segment *seg, int sender_is_client)
+tracker_create(struct tracker *t, const struct segment *seg, uint32_t hash, int sender_is_client)
 {
 	uint32_t idx;
 	struct flow *f;
@@ -326,11 +326,11 @@ tracker_create(struct tracker *t, const struct segment *seg, int sender_is_clien
 	uint16_t cp = sender_is_client ? seg->sport : seg->dport;
 	uint16_t sp = sender_is_client ? seg->dport : seg->sport;
 
-	idx = flowtab_insert(&t->ft, seg->family, ca, cp, sa, sp, FC_SYN);
+	idx = flowtab_insert(&t->ft, hash, seg->family, ca, cp, sa, sp, FC_SYN);
 	if (idx == FLOW_NONE) {
 		if (tracker_evict(t, seg->ts_us) == -1)
 			return FLOW_NONE;
-		idx = flowtab_insert(&t->ft, seg->family, ca, cp, sa, sp, FC_SYN);
+		idx = flowtab_insert(&t->ft, hash, seg->family, ca, cp, sa, sp, FC_SYN);
 	}
 	f = &t->ft.flows[idx];
 	f->id = tracker_flow_id(t);
@@ -483,7 +483,7 @@ tracker_segment_event(struct tracker *t, const struct flow *f, int s, const stru
 	tracker_emit(t, &ev);
 }
 
-static void tracker_start(struct tracker *t, const struct segment *seg);
+static void tracker_start(struct tracker *t, const struct segment *seg, uint32_t hash);
 
 /*
  * The transitions one segment causes, in the order they happen, so that each
@@ -875,12 +875,12 @@ reuse:
 	if (!(f->flags & FL_CLOSED))
 		tracker_closed(t, f, CR_REUSED, s, seg->ts_us);
 	tracker_remove(t, idx);
-	tracker_start(t, seg);
+	tracker_start(t, seg, flowtab_hash(&t->ft, seg->saddr, seg->sport, seg->daddr, seg->dport));
 }
 
 /* The first segment of a 4-tuple the table does not hold. */
 static void
-tracker_start(struct tracker *t, const struct segment *seg)
+tracker_start(struct tracker *t, const struct segment *seg, uint32_t hash)
 {
 	uint32_t idx;
 	struct flow *f;
@@ -891,14 +891,14 @@ tracker_start(struct tracker *t, const struct segment *seg)
 		return;
 	}
 	if ((seg->flags & (TH_SYN | TH_ACK)) == TH_SYN) {
-		if ((idx = tracker_create(t, seg, 1)) == FLOW_NONE)
+		if ((idx = tracker_create(t, seg, hash, 1)) == FLOW_NONE)
 			return;
 		tracker_process(t, idx, SIDE_CLIENT, seg);
 		return;
 	}
 	if ((seg->flags & (TH_SYN | TH_ACK)) == (TH_SYN | TH_ACK)) {
 		/* The SYN was missed: the SYN-ACK's receiver is the client. */
-		if ((idx = tracker_create(t, seg, 0)) == FLOW_NONE)
+		if ((idx = tracker_create(t, seg, hash, 0)) == FLOW_NONE)
 			return;
 		f = &t->ft.flows[idx];
 		f->flags |= FL_PARTIAL;
@@ -909,7 +909,7 @@ tracker_start(struct tracker *t, const struct segment *seg)
 	}
 	/* Mid-stream: both sides taken as established, roles guessed by port. */
 	client = tracker_guess_sender_is_client(seg);
-	if ((idx = tracker_create(t, seg, client)) == FLOW_NONE)
+	if ((idx = tracker_create(t, seg, hash, client)) == FLOW_NONE)
 		return;
 	f = &t->ft.flows[idx];
 	f->flags |= FL_PARTIAL;
@@ -1020,8 +1020,8 @@ tracker_duplicate(const struct flow *f, int s, const struct segment *seg)
 	       seg->ts_us - f->last_ts <= DUP_WINDOW_US;
 }
 
-void
-tracker_segment(struct tracker *t, const struct segment *seg)
+static void
+tracker_segment_hashed(struct tracker *t, const struct segment *seg, uint32_t hash)
 {
 	uint32_t idx;
 	int s;
@@ -1046,7 +1046,7 @@ tracker_segment(struct tracker *t, const struct segment *seg)
 	    (fl & (TH_SYN | TH_FIN | TH_RST | TH_ACK)) == 0 ||
 	    (fl & (TH_FIN | TH_ACK | TH_RST)) == TH_FIN) {
 		t->st.bad_flags++;
-		idx = flowtab_lookup(&t->ft, seg->family, seg->saddr, seg->sport, seg->daddr,
+		idx = flowtab_lookup(&t->ft, hash, seg->family, seg->saddr, seg->sport, seg->daddr,
 		                     seg->dport, &s);
 		if (idx != FLOW_NONE) {
 			f = &t->ft.flows[idx];
@@ -1058,20 +1058,20 @@ tracker_segment(struct tracker *t, const struct segment *seg)
 		return;
 	}
 
-	idx =
-	    flowtab_lookup(&t->ft, seg->family, seg->saddr, seg->sport, seg->daddr, seg->dport, &s);
+	idx = flowtab_lookup(&t->ft, hash, seg->family, seg->saddr, seg->sport, seg->daddr,
+	                     seg->dport, &s);
 	if (idx == FLOW_NONE) {
-		tracker_start(t, seg);
+		tracker_start(t, seg, hash);
 		return;
 	}
 	f = &t->ft.flows[idx];
 	if (f->touch_ts + t->timeout_us[f->cls] <= seg->ts_us) {
 		tracker_advance(t,
 		                seg->ts_us); /* its time is up: expire it (and what else is due) */
-		idx = flowtab_lookup(&t->ft, seg->family, seg->saddr, seg->sport, seg->daddr,
+		idx = flowtab_lookup(&t->ft, hash, seg->family, seg->saddr, seg->sport, seg->daddr,
 		                     seg->dport, &s);
 		if (idx == FLOW_NONE) {
-			tracker_start(t, seg);
+			tracker_start(t, seg, hash);
 			return;
 		}
 		f = &t->ft.flows[idx];
@@ -1085,7 +1085,7 @@ tracker_segment(struct tracker *t, const struct segment *seg)
 		if ((fl & (TH_SYN | TH_ACK)) == TH_SYN &&
 		    !(s == SIDE_CLIENT && (f->ep[s].flags & EP_SYN) && seg->seq == f->ep[s].isn)) {
 			tracker_remove(t, idx);
-			tracker_start(t, seg);
+			tracker_start(t, seg, hash);
 			return;
 		}
 		f->ep[s].pkts++;
@@ -1097,6 +1097,50 @@ tracker_segment(struct tracker *t, const struct segment *seg)
 		return;
 	}
 	tracker_process(t, idx, s, seg);
+}
+
+static inline uint32_t
+tracker_hash(const struct tracker *t, const struct segment *seg)
+{
+	return flowtab_hash(&t->ft, seg->saddr, seg->sport, seg->daddr, seg->dport);
+}
+
+void
+tracker_segment(struct tracker *t, const struct segment *seg)
+{
+	tracker_segment_hashed(t, seg, tracker_hash(t, seg));
+}
+
+/*
+ * Segment i + TRACKER_AHEAD has its bucket fetched, segment i + TRACKER_AHEAD / 2
+ * its flow (the bucket having arrived meanwhile), while segment i is
+ * tracked: the lookups' memory latency overlaps the work in between.
+ */
+#define TRACKER_AHEAD 16 /* a power of two */
+
+void
+tracker_segments(struct tracker *t, const struct segment *segs, size_t n)
+{
+	uint32_t hash[TRACKER_AHEAD];
+	size_t i, j;
+
+	for (i = 0; i < n + TRACKER_AHEAD; i++) {
+		/* In this order: segment i's hash takes the slot segment i - TRACKER_AHEAD leaves.
+		 */
+		j = i - TRACKER_AHEAD;
+		if (i >= TRACKER_AHEAD)
+			tracker_segment_hashed(t, &segs[j], hash[j % TRACKER_AHEAD]);
+		j = i - TRACKER_AHEAD / 4;
+		if (i >= TRACKER_AHEAD / 4 && j < n)
+			flowtab_prefetch_next(&t->ft, hash[j % TRACKER_AHEAD]);
+		j = i - TRACKER_AHEAD / 2;
+		if (i >= TRACKER_AHEAD / 2 && j < n)
+			flowtab_prefetch_flow(&t->ft, hash[j % TRACKER_AHEAD]);
+		if (i < n) {
+			hash[i % TRACKER_AHEAD] = tracker_hash(t, &segs[i]);
+			flowtab_prefetch_bucket(&t->ft, hash[i % TRACKER_AHEAD]);
+		}
+	}
 }
 
 void

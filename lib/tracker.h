@@ -81,6 +81,13 @@ int tracker_reconfigure(struct tracker *t, const struct tracker_config *cfg);
 void tracker_segment(struct tracker *t, const struct segment *seg);
 
 /*
+ * Feed n segments, as tracker_segment() on each in turn, but faster on a
+ * table larger than the CPU's caches: each flow is fetched from memory a few
+ * segments before its turn.
+ */
+void tracker_segments(struct tracker *t, const struct segment *segs, size_t n);
+
+/*
  * Expire everything whose timeout has passed at now_us (packet or wall time),
  * and emit the EV_UPDATE records that are due by then: every
  * update_interval_s after a connection's first segment while it is open. An

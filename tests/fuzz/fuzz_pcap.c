@@ -73,12 +73,15 @@ fz_emit_cb(const struct event *ev, void *arg)
 }
 
 static void
-fz_segment_cb(const struct segment *seg, void *arg)
+fz_segments_cb(const struct segment *segs, size_t n, void *arg)
 {
+	size_t i;
+
 	(void)arg;
-	fz_check_segment(seg);
-	fz.nseg++;
-	tracker_segment(fz.t, seg);
+	for (i = 0; i < n; i++)
+		fz_check_segment(&segs[i]);
+	fz.nseg += n;
+	tracker_segments(fz.t, segs, n);
 	ladder_tick(fz.ladder);
 }
 
@@ -124,7 +127,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	}
 	memset(&ds, 0, sizeof(ds));
 	memset(err, 0, sizeof(err));
-	c = capture_open_file(fz_path, &cfg, fz_segment_cb, NULL, &ds, err, sizeof(err));
+	c = capture_open_file(fz_path, &cfg, fz_segments_cb, NULL, &ds, err, sizeof(err));
 	if (c == NULL) {
 		fz_check_reason(err, sizeof(err));
 		FZ_ASSERT(ds.frames == 0);

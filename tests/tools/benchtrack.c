@@ -123,27 +123,37 @@ stage_read(const char *path)
 	return t0;
 }
 
-/* Seconds to decode every frame (and, with t, to track it). */
+/*
+ * Seconds to decode every frame (and, with t, to track it), in batches of
+ * BATCH segments as tcpstated hands them to the tracker.
+ */
+#define BATCH 256
+
 static double
 stage_run(const struct frames *fr, struct tracker *t, uint64_t *bad)
 {
-	struct segment seg;
+	static struct segment seg[BATCH];
 	double t0 = now_s();
-	size_t i;
+	size_t i, n = 0;
 
 	*bad = 0;
 	for (i = 0; i < fr->n; i++) {
-		if (decode_packet(fr->link, fr->arena + fr->off[i], fr->caplen[i], &seg, NULL) !=
+		if (decode_packet(fr->link, fr->arena + fr->off[i], fr->caplen[i], &seg[n], NULL) !=
 		    DECODE_OK) {
 			(*bad)++;
 			continue;
 		}
-		seg.ts_us = fr->ts[i];
-		if (t != NULL)
-			tracker_segment(t, &seg);
+		seg[n].ts_us = fr->ts[i];
+		if (++n == BATCH) {
+			if (t != NULL)
+				tracker_segments(t, seg, n);
+			n = 0;
+		}
 	}
-	if (t != NULL)
+	if (t != NULL) {
+		tracker_segments(t, seg, n);
 		tracker_flush(t, fr->ts[fr->n - 1], CR_SHUTDOWN);
+	}
 	return now_s() - t0;
 }
 

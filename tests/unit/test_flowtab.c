@@ -47,21 +47,28 @@ main(void)
 		memcpy(b[i], &r, 4);
 		pa[i] = (uint16_t)(1024 + i);
 		pb[i] = 443;
-		idx[i] = flowtab_insert(&ft, 4, a[i], pa[i], b[i], pb[i], FC_SYN);
+		idx[i] = flowtab_insert(&ft, flowtab_hash(&ft, a[i], pa[i], b[i], pb[i]), 4, a[i],
+		                        pa[i], b[i], pb[i], FC_SYN);
 		CHECK(idx[i] != FLOW_NONE);
 		live[i] = 1;
 	}
-	CHECK(flowtab_insert(&ft, 4, a[0], 1, b[0], 2, FC_SYN) == FLOW_NONE);
+	CHECK(flowtab_insert(&ft, flowtab_hash(&ft, a[0], 1, b[0], 2), 4, a[0], 1, b[0], 2,
+	                     FC_SYN) == FLOW_NONE);
 	CHECK_EQ_U(ft.used, N);
 	TEST_END();
 
 	TEST_BEGIN("lookup from both directions");
 	for (i = 0; i < N; i++) {
-		CHECK(flowtab_lookup(&ft, 4, a[i], pa[i], b[i], pb[i], &side) == idx[i] &&
+		CHECK(flowtab_lookup(&ft, flowtab_hash(&ft, a[i], pa[i], b[i], pb[i]), 4, a[i],
+		                     pa[i], b[i], pb[i], &side) == idx[i] &&
 		      side == 0);
-		CHECK(flowtab_lookup(&ft, 4, b[i], pb[i], a[i], pa[i], &side) == idx[i] &&
+		CHECK(flowtab_lookup(&ft, flowtab_hash(&ft, b[i], pb[i], a[i], pa[i]), 4, b[i],
+		                     pb[i], a[i], pa[i], &side) == idx[i] &&
 		      side == 1);
-		CHECK(flowtab_lookup(&ft, 6, a[i], pa[i], b[i], pb[i], &side) == FLOW_NONE);
+		CHECK(flowtab_hash(&ft, a[i], pa[i], b[i], pb[i]) ==
+		      flowtab_hash(&ft, b[i], pb[i], a[i], pa[i]));
+		CHECK(flowtab_lookup(&ft, flowtab_hash(&ft, a[i], pa[i], b[i], pb[i]), 6, a[i],
+		                     pa[i], b[i], pb[i], &side) == FLOW_NONE);
 	}
 	TEST_END();
 
@@ -72,7 +79,8 @@ main(void)
 			flowtab_remove(&ft, idx[i]);
 			live[i] = 0;
 		} else {
-			idx[i] = flowtab_insert(&ft, 4, a[i], pa[i], b[i], pb[i],
+			idx[i] = flowtab_insert(&ft, flowtab_hash(&ft, a[i], pa[i], b[i], pb[i]), 4,
+			                        a[i], pa[i], b[i], pb[i],
 			                        (enum flow_class)(rnd() % FC_NCLASSES));
 			CHECK(idx[i] != FLOW_NONE);
 			live[i] = 1;
@@ -81,7 +89,8 @@ main(void)
 			flowtab_touch(&ft, idx[i], (enum flow_class)(rnd() % FC_NCLASSES));
 	}
 	for (i = 0; i < N; i++) {
-		uint32_t got = flowtab_lookup(&ft, 4, b[i], pb[i], a[i], pa[i], &side);
+		uint32_t got = flowtab_lookup(&ft, flowtab_hash(&ft, b[i], pb[i], a[i], pa[i]), 4,
+		                              b[i], pb[i], a[i], pa[i], &side);
 		CHECK(live[i] ? got == idx[i] : got == FLOW_NONE);
 	}
 	TEST_END();

@@ -1045,14 +1045,21 @@ ours(const struct event *ev, const struct conn *k)
 
 #define MAXLINES 64
 
-/* Run items through a fresh tracker; the lines of our connection's events. */
+/*
+ * Run items through a fresh tracker, one segment at a time (batch 0) or in
+ * tracker_segments() batches of 1..batch: the lines of our connection's
+ * events, and in *all a digest of every event's line.
+ */
 static size_t
-run(const struct item *it, size_t n, const struct conn *k, char lines[][256], int *consistent)
+run(const struct item *it, size_t n, const struct conn *k, char lines[][256], int *consistent,
+    unsigned batch, uint64_t *all)
 {
 	struct tracker *t = new_tracker(256);
-	struct segment seg;
+	static struct segment seg[32];
+	char line[256];
 	uint8_t b[1600];
-	size_t i, len, nl = 0;
+	size_t i, len, nl = 0, ns = 0, want = 1;
+	const char *c;
 
 	for (i = 0; i < n; i++) {
 		if (it[i].raw) {
@@ -1060,21 +1067,35 @@ run(const struct item *it, size_t n, const struct conn *k, char lines[][256], in
 			memcpy(b, it[i].bytes, len);
 		} else
 			len = mk_eth(b, &it[i].s);
-		if (decode_exact(LINK_ETHERNET, b, (uint32_t)len, &seg, NULL) != DECODE_OK)
+		if (decode_exact(LINK_ETHERNET, b, (uint32_t)len, &seg[ns], NULL) != DECODE_OK)
 			continue;
-		seg.ts_us = it[i].ts;
-		tracker_segment(t, &seg);
+		seg[ns].ts_us = it[i].ts;
+		if (batch == 0) {
+			tracker_segment(t, &seg[0]);
+			continue;
+		}
+		if (++ns == want) {
+			tracker_segments(t, seg, ns);
+			ns = 0;
+			want = 1 + rnd() % batch;
+		}
 	}
+	tracker_segments(t, seg, ns);
 	tracker_flush(t, it[n - 1].ts + 1000, CR_SHUTDOWN);
 	*consistent = all_closed_once(t) && nevs <= MAXEV;
-	for (i = 0; i < nevs && i < MAXEV; i++)
+	*all = 14695981039346656037ULL;
+	for (i = 0; i < nevs && i < MAXEV; i++) {
+		event_line(&evs[i], line, sizeof(line));
+		for (c = line; *c != '\0'; c++)
+			*all = (*all ^ (uint8_t)*c) * 1099511628211ULL;
 		if (ours(&evs[i], k) && nl < MAXLINES)
-			event_line(&evs[i], lines[nl++], sizeof(lines[0]));
+			memcpy(lines[nl++], line, sizeof(line));
+	}
 	tracker_free(t);
 	return nl;
 }
 
-static char clean[MAXLINES][256], dirty[MAXLINES][256];
+static char clean[MAXLINES][256], dirty[MAXLINES][256], batched[MAXLINES][256];
 
 /*
  * iters connections, each with garbage of the kinds in mask between its
@@ -1089,7 +1110,7 @@ property(const char *name, unsigned mask, unsigned iters)
 	unsigned iter, ngarbage;
 	int cons, failed = 0;
 	char why[700];
-	uint64_t seed;
+	uint64_t seed, sum, sum_batched;
 
 	TEST_BEGIN(name);
 	for (iter = 0; iter < iters && !failed; iter++) {
@@ -1126,7 +1147,7 @@ property(const char *name, unsigned mask, unsigned iters)
 			}
 		}
 
-		nc = run(valid, nv, &k, clean, &cons);
+		nc = run(valid, nv, &k, clean, &cons, 0, &sum);
 		if (!cons) {
 			snprintf(why, sizeof(why),
 			         "iteration %u (seed 0x%016llx): the clean run is "
@@ -1135,11 +1156,21 @@ property(const char *name, unsigned mask, unsigned iters)
 			failed = 1;
 			break;
 		}
-		nd = run(mixed, nm, &k, dirty, &cons);
+		nd = run(mixed, nm, &k, dirty, &cons, 0, &sum);
 		if (!cons) {
 			snprintf(why, sizeof(why),
 			         "iteration %u (seed 0x%016llx): counters inconsistent "
 			         "with garbage",
+			         iter, (unsigned long long)seed);
+			failed = 1;
+			break;
+		}
+		/* Batches (the flows fetched ahead) must change nothing at all. */
+		if (run(mixed, nm, &k, batched, &cons, 32, &sum_batched) != nd ||
+		    sum_batched != sum) {
+			snprintf(why, sizeof(why),
+			         "iteration %u (seed 0x%016llx): tracker_segments() "
+			         "in batches made other events than tracker_segment()",
 			         iter, (unsigned long long)seed);
 			failed = 1;
 			break;
