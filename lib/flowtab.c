@@ -7,6 +7,9 @@
 
 #include "flowtab.h"
 
+/* The table's cost per connection: keep it in view when adding a field. */
+_Static_assert(sizeof(struct flow) == 224, "struct flow grew: see the comment above it");
+
 static inline uint64_t
 flowtab_mix(uint64_t h)
 {
@@ -56,23 +59,21 @@ flowtab_hash(const struct flowtab *ft, const uint8_t *a, uint16_t ap, const uint
 int
 flowtab_init(struct flowtab *ft, uint32_t capacity, uint64_t seed)
 {
-	uint32_t nb, i;
+	uint32_t i;
 
 	memset(ft, 0, sizeof *ft);
 	if (capacity == 0 || capacity > (1u << 30))
 		return -1;
-	/* At least one bucket per flow, a power of two: chains average < 1. */
-	for (nb = 1; nb < capacity; nb <<= 1)
-		;
+	/* One bucket per flow: chains average at most one, for 4 bytes a flow. */
 	ft->flows = calloc(capacity, sizeof *ft->flows);
-	ft->bucket = malloc((size_t)nb * sizeof *ft->bucket);
+	ft->bucket = malloc((size_t)capacity * sizeof *ft->bucket);
 	if (ft->flows == NULL || ft->bucket == NULL) {
 		flowtab_free(ft);
 		return -1;
 	}
-	memset(ft->bucket, 0xff, (size_t)nb * sizeof *ft->bucket);
+	memset(ft->bucket, 0xff, (size_t)capacity * sizeof *ft->bucket);
 	ft->capacity = capacity;
-	ft->mask = nb - 1;
+	ft->nbuckets = capacity;
 	ft->key0 = flowtab_mix(seed ^ 0x6a09e667f3bcc908ULL);
 	ft->key1 = flowtab_mix(seed ^ 0xbb67ae8584caa73bULL);
 	for (i = 0; i < capacity; i++) {
@@ -99,7 +100,7 @@ size_t
 flowtab_memory(const struct flowtab *ft)
 {
 	return (size_t)ft->capacity * sizeof *ft->flows +
-	       ((size_t)ft->mask + 1) * sizeof *ft->bucket;
+	       (size_t)ft->nbuckets * sizeof *ft->bucket;
 }
 
 uint32_t
@@ -109,7 +110,7 @@ flowtab_lookup(const struct flowtab *ft, uint32_t hash, uint8_t family, const ui
 	uint32_t i;
 	const struct flow *f;
 
-	i = ft->bucket[hash & ft->mask];
+	i = ft->bucket[flowtab_bucket(ft, hash)];
 	for (; i != FLOW_NONE; i = f->hnext) {
 		f = &ft->flows[i];
 		if (f->family != family)
@@ -175,7 +176,7 @@ flowtab_insert(struct flowtab *ft, uint32_t hash, uint8_t family, const uint8_t 
 	f->port[0] = cp;
 	f->port[1] = sp;
 	f->family = family;
-	b = hash & ft->mask;
+	b = flowtab_bucket(ft, hash);
 	f->hnext = ft->bucket[b];
 	ft->bucket[b] = idx;
 	flowtab_list_append(ft, idx, cls);
@@ -189,7 +190,7 @@ flowtab_remove(struct flowtab *ft, uint32_t idx)
 	struct flow *f = &ft->flows[idx];
 	uint32_t *pp;
 
-	pp = &ft->bucket[flowtab_hash(ft, f->ip[0], f->port[0], f->ip[1], f->port[1]) & ft->mask];
+	pp = &ft->bucket[flowtab_bucket(ft, flowtab_hash(ft, f->ip[0], f->port[0], f->ip[1], f->port[1]))];
 	while (*pp != idx)
 		pp = &ft->flows[*pp].hnext;
 	*pp = f->hnext;

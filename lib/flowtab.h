@@ -51,12 +51,14 @@ enum flow_class {
 #define EP_FIN_TAKEN 0x4000 /* has shown it received the peer's FIN */
 #define EP_FIN_ACK 0x8000   /* its FIN segment carried an ACK: fin_ack is valid */
 
-/* One side of a connection as seen on the wire. */
+/*
+ * One side of a connection as seen on the wire. No 64-bit fields, so that
+ * two of them pack without padding (struct flow's size is the table's).
+ */
 struct endpoint {
-	uint64_t bytes; /* application bytes by sequence space */
-	uint64_t pkts;
 	uint32_t isn;      /* initial sequence number (inferred on pickup) */
 	uint32_t hi;       /* highest sequence number of payload end sent */
+	uint32_t wraps;    /* times hi - isn - 1 passed 2^32: see ep_bytes() in tracker.c */
 	uint32_t fin_seq;  /* sequence number the FIN occupies */
 	uint32_t ack_hi;   /* highest acknowledgment number sent */
 	uint32_t win_max;  /* largest window advertised, scaled */
@@ -79,24 +81,30 @@ struct endpoint {
 #define FL_INFERRED 0x20    /* a handshake step was inferred, not seen */
 #define FL_UPD 0x40         /* linked in the update list (uprev, unext, upd_ts valid) */
 
+/*
+ * 224 bytes. The first cache line holds what a lookup compares and what
+ * every segment updates in the lists; the order of the rest keeps it free
+ * of padding.
+ */
 struct flow {
-	uint8_t ip[2][16]; /* [SIDE_CLIENT], [SIDE_SERVER] */
+	uint8_t ip[2][16];     /* [SIDE_CLIENT], [SIDE_SERVER] */
 	uint16_t port[2];
 	uint8_t family;
-	uint8_t cls;       /* enum flow_class, FC_FREE when unused */
-	uint8_t flags;     /* FL_* */
-	uint8_t closed_by; /* enum side: first FIN or the RST */
-	uint8_t hlen;      /* bytes used in history */
-	char history[23];
+	uint8_t cls;           /* enum flow_class, FC_FREE when unused */
+	uint8_t flags;         /* FL_* */
+	uint8_t closed_by;     /* enum side: first FIN or the RST */
 	uint32_t hnext;        /* hash chain, or free list */
 	uint32_t prev, next;   /* expiry list of cls */
 	uint32_t uprev, unext; /* update list, while FL_UPD */
 	uint32_t queued;       /* when last moved in its list, in 1/1024 s units (wrapping) */
 	uint64_t id;
 	uint64_t first_ts;
-	uint64_t last_ts;  /* last segment: duration */
-	uint64_t touch_ts; /* last refresh of the expiry deadline */
-	uint64_t upd_ts;   /* when the next UPDATE record is due, while FL_UPD */
+	uint64_t last_ts;      /* last segment: duration */
+	uint64_t touch_ts;     /* last refresh of the expiry deadline */
+	uint64_t upd_ts;       /* when the next UPDATE record is due, while FL_UPD */
+	uint64_t pkts[2];      /* segments each side sent, duplicates included */
+	uint8_t hlen;          /* bytes used in history */
+	char history[15];      /* Zeek's letters; real connections use about 12 */
 	struct endpoint ep[2];
 };
 
@@ -104,7 +112,7 @@ struct flowtab {
 	struct flow *flows;
 	uint32_t *bucket;
 	uint32_t capacity;
-	uint32_t mask; /* buckets - 1 */
+	uint32_t nbuckets; /* as many as flows: chains average at most 1 */
 	uint32_t used;
 	uint32_t free_head;
 	uint64_t key0, key1; /* hash key: flooding the table needs the key */
@@ -139,6 +147,13 @@ uint32_t flowtab_lookup(const struct flowtab *ft, uint32_t hash, uint8_t family,
 uint32_t flowtab_insert(struct flowtab *ft, uint32_t hash, uint8_t family, const uint8_t *ca,
                         uint16_t cp, const uint8_t *sa, uint16_t sp, enum flow_class cls);
 
+/* The bucket of a hash: the high bits of hash * nbuckets, any count of buckets. */
+static inline uint32_t
+flowtab_bucket(const struct flowtab *ft, uint32_t hash)
+{
+	return (uint32_t)(((uint64_t)hash * ft->nbuckets) >> 32);
+}
+
 /*
  * Start fetching from memory what a lookup of hash will read: first its
  * bucket, then (once the bucket has arrived) the flow it names. Hints only:
@@ -147,7 +162,7 @@ uint32_t flowtab_insert(struct flowtab *ft, uint32_t hash, uint8_t family, const
 static inline void
 flowtab_prefetch_bucket(const struct flowtab *ft, uint32_t hash)
 {
-	__builtin_prefetch(&ft->bucket[hash & ft->mask]);
+	__builtin_prefetch(&ft->bucket[flowtab_bucket(ft, hash)]);
 }
 
 static inline void
@@ -165,7 +180,7 @@ flowtab_prefetch_lines(const struct flowtab *ft, uint32_t i)
 static inline void
 flowtab_prefetch_flow(const struct flowtab *ft, uint32_t hash)
 {
-	uint32_t i = ft->bucket[hash & ft->mask];
+	uint32_t i = ft->bucket[flowtab_bucket(ft, hash)];
 
 	if (i == FLOW_NONE)
 		i = ft->free_head; /* where a new flow would go */
@@ -177,7 +192,7 @@ flowtab_prefetch_flow(const struct flowtab *ft, uint32_t hash)
 static inline void
 flowtab_prefetch_next(const struct flowtab *ft, uint32_t hash)
 {
-	uint32_t i = ft->bucket[hash & ft->mask];
+	uint32_t i = ft->bucket[flowtab_bucket(ft, hash)];
 
 	if (i != FLOW_NONE && (i = ft->flows[i].hnext) != FLOW_NONE)
 		__builtin_prefetch(&ft->flows[i]);

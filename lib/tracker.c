@@ -150,6 +150,19 @@ ep_set_state(struct tracker *t, struct endpoint *ep, enum tcp_state s)
 	ep->state = (uint8_t)s;
 }
 
+/*
+ * Application bytes an endpoint sent, by sequence space (retransmissions
+ * count once): how far its highest sequence number is past its ISN and
+ * SYN, plus 4 GB for each time that distance wrapped.
+ */
+static uint64_t
+ep_bytes(const struct endpoint *e)
+{
+	if (!(e->flags & EP_SEQ))
+		return 0;
+	return ((uint64_t)e->wraps << 32) + (uint32_t)(e->hi - e->isn - 1);
+}
+
 /* ---- Zeek-compatible summaries ---------------------------------------- */
 
 static void
@@ -206,7 +219,7 @@ tracker_conn_state(const struct flow *f)
 	    (o->flags & EP_SYN) && !(r->flags & EP_SYNACK) && !(o->flags & (EP_FIN | EP_RST));
 
 	if (r->flags & EP_RST) {
-		if (o_syn_sent || ((o->flags & EP_RST) && o->bytes == 0 && r->bytes == 0))
+		if (o_syn_sent || ((o->flags & EP_RST) && ep_bytes(o) == 0 && ep_bytes(r) == 0))
 			return "REJ";
 		return o_active ? "RSTR" : "RSTRH";
 	}
@@ -246,10 +259,10 @@ tracker_fill(const struct flow *f, struct event *ev, uint64_t ts)
 	ev->partial = (f->flags & FL_PARTIAL) != 0;
 	ev->closed_by = f->closed_by;
 	ev->duration_us = f->last_ts - f->first_ts;
-	ev->client.bytes = f->ep[SIDE_CLIENT].bytes;
-	ev->client.pkts = f->ep[SIDE_CLIENT].pkts;
-	ev->server.bytes = f->ep[SIDE_SERVER].bytes;
-	ev->server.pkts = f->ep[SIDE_SERVER].pkts;
+	ev->client.bytes = ep_bytes(&f->ep[SIDE_CLIENT]);
+	ev->client.pkts = f->pkts[SIDE_CLIENT];
+	ev->server.bytes = ep_bytes(&f->ep[SIDE_SERVER]);
+	ev->server.pkts = f->pkts[SIDE_SERVER];
 }
 
 static void
@@ -369,6 +382,7 @@ ep_init_seq(struct endpoint *ep, uint32_t isn)
 {
 	ep->isn = isn;
 	ep->hi = isn + 1;
+	ep->wraps = 0;
 	ep->flags |= EP_SEQ;
 }
 
@@ -446,7 +460,7 @@ tracker_in_window(const struct flow *f, int s, const struct segment *seg)
 			return 0;
 	}
 	/* A receiver never seen sending (one-sided capture) has no sequence space to check. */
-	if ((seg->flags & TH_ACK) && (rcv->flags & EP_SEQ) && rcv->pkts > 0) {
+	if ((seg->flags & TH_ACK) && (rcv->flags & EP_SEQ) && f->pkts[!s] > 0) {
 		d = seq_diff(seg->ack, ep_next(rcv));
 		if (d < -w || d > w)
 			return 0;
@@ -631,7 +645,7 @@ tracker_process(struct tracker *t, uint32_t idx, int s, const struct segment *se
 	uint32_t dstart, dend;
 	int32_t d;
 
-	snd->pkts++;
+	f->pkts[s]++;
 	snd->dup_sig = tracker_dup_sig(seg);
 	f->last_ts = seg->ts_us;
 	if (s == SIDE_SERVER)
@@ -817,7 +831,8 @@ tracker_process(struct tracker *t, uint32_t idx, int s, const struct segment *se
 		snd->flags |= EP_DATA;
 		d = seq_diff(dend, snd->hi);
 		if (d > 0 && (uint32_t)d <= SEQ_JUMP_MAX) {
-			snd->bytes += (uint32_t)d;
+			if (dend - snd->isn - 1 < snd->hi - snd->isn - 1)
+				snd->wraps++; /* past another 4 GB */
 			snd->hi = dend;
 		} else if (d <= 0 && !(seg->len == 1 && dend == snd->hi)) {
 			/* Old data again; a 1-byte keepalive at hi - 1 is not. */
@@ -1016,7 +1031,7 @@ tracker_duplicate(const struct flow *f, int s, const struct segment *seg)
 {
 	int last = f->flags & FL_LAST_SERVER ? SIDE_SERVER : SIDE_CLIENT;
 
-	return f->ep[s].pkts > 0 && f->ep[s].dup_sig == tracker_dup_sig(seg) && last == s &&
+	return f->pkts[s] > 0 && f->ep[s].dup_sig == tracker_dup_sig(seg) && last == s &&
 	       seg->ts_us - f->last_ts <= DUP_WINDOW_US;
 }
 
@@ -1050,7 +1065,7 @@ tracker_segment_hashed(struct tracker *t, const struct segment *seg, uint32_t ha
 		                     seg->dport, &s);
 		if (idx != FLOW_NONE) {
 			f = &t->ft.flows[idx];
-			f->ep[s].pkts++;
+			f->pkts[s]++;
 			if (!(f->ep[s].flags & EP_HIST_Q))
 				hist_add(f, s, 'Q');
 			f->ep[s].flags |= EP_HIST_Q;
@@ -1088,7 +1103,7 @@ tracker_segment_hashed(struct tracker *t, const struct segment *seg, uint32_t ha
 			tracker_start(t, seg, hash);
 			return;
 		}
-		f->ep[s].pkts++;
+		f->pkts[s]++;
 		t->st.after_close++;
 		if ((fl & (TH_FIN | TH_SYN)) && f->cls == FC_DONE) {
 			f->touch_ts = seg->ts_us; /* a retransmitted FIN restarts 2MSL */

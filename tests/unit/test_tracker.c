@@ -131,6 +131,26 @@ main(void)
 	CHECK_EQ_S(last_closed.history, "ShADdFaf");
 	TEST_END();
 
+	/* Bytes are kept as the distance from the ISN plus a count of 4 GB wraps. */
+	start(64);
+	handshake();
+	{
+		uint64_t i, n = 90000; /* 5.4 GB in 60000-byte segments */
+
+		for (i = 0; i < n; i++) {
+			seg(C, TH_ACK, 60000);
+			seg(S, TH_ACK, 0);
+		}
+		seg(C, TH_ACK | TH_FIN, 0);
+		seg(S, TH_ACK | TH_FIN, 0);
+		seg(C, TH_ACK, 0);
+		TEST_BEGIN("bytes past 4 GB of sequence space");
+		CHECK_EQ_U(last_closed.client.bytes, n * 60000);
+		CHECK_EQ_U(last_closed.server.bytes, 0);
+		CHECK_EQ_U(last_closed.client.pkts, n + 4);
+		TEST_END();
+	}
+
 	start(64);
 	handshake();
 	seg(S, TH_ACK | TH_FIN, 0);
