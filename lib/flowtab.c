@@ -99,8 +99,7 @@ flowtab_free(struct flowtab *ft)
 size_t
 flowtab_memory(const struct flowtab *ft)
 {
-	return (size_t)ft->capacity * sizeof *ft->flows +
-	       (size_t)ft->nbuckets * sizeof *ft->bucket;
+	return (size_t)ft->capacity * sizeof *ft->flows + (size_t)ft->nbuckets * sizeof *ft->bucket;
 }
 
 uint32_t
@@ -190,7 +189,8 @@ flowtab_remove(struct flowtab *ft, uint32_t idx)
 	struct flow *f = &ft->flows[idx];
 	uint32_t *pp;
 
-	pp = &ft->bucket[flowtab_bucket(ft, flowtab_hash(ft, f->ip[0], f->port[0], f->ip[1], f->port[1]))];
+	pp = &ft->bucket[flowtab_bucket(
+	    ft, flowtab_hash(ft, f->ip[0], f->port[0], f->ip[1], f->port[1]))];
 	while (*pp != idx)
 		pp = &ft->flows[*pp].hnext;
 	*pp = f->hnext;

@@ -87,7 +87,7 @@ struct endpoint {
  * of padding.
  */
 struct flow {
-	uint8_t ip[2][16];     /* [SIDE_CLIENT], [SIDE_SERVER] */
+	uint8_t ip[2][16]; /* [SIDE_CLIENT], [SIDE_SERVER] */
 	uint16_t port[2];
 	uint8_t family;
 	uint8_t cls;           /* enum flow_class, FC_FREE when unused */
@@ -99,12 +99,12 @@ struct flow {
 	uint32_t queued;       /* when last moved in its list, in 1/1024 s units (wrapping) */
 	uint64_t id;
 	uint64_t first_ts;
-	uint64_t last_ts;      /* last segment: duration */
-	uint64_t touch_ts;     /* last refresh of the expiry deadline */
-	uint64_t upd_ts;       /* when the next UPDATE record is due, while FL_UPD */
-	uint64_t pkts[2];      /* segments each side sent, duplicates included */
-	uint8_t hlen;          /* bytes used in history */
-	char history[15];      /* Zeek's letters; real connections use about 12 */
+	uint64_t last_ts;  /* last segment: duration */
+	uint64_t touch_ts; /* last refresh of the expiry deadline */
+	uint64_t upd_ts;   /* when the next UPDATE record is due, while FL_UPD */
+	uint64_t pkts[2];  /* segments each side sent, duplicates included */
+	uint8_t hlen;      /* bytes used in history */
+	char history[15];  /* Zeek's letters; real connections use about 12 */
 	struct endpoint ep[2];
 };
 
