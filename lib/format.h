@@ -37,6 +37,15 @@ enum format {
 	FMT_NFORMATS
 };
 
+/*
+ * The most bytes format_event() needs, NUL included, for any struct event in
+ * any format: a buffer this big never refuses an event (the longest record,
+ * a CLOSED with every counter at UINT64_MAX, full IPv6 addresses and every
+ * history byte escaped, is well under it). Smaller buffers work too, and are
+ * refused only the records that do not fit them.
+ */
+#define FORMAT_EVENT_MAX 1024
+
 size_t format_event(enum format f, const struct event *ev, char *buf, size_t cap);
 
 /* "2024-06-21T09:26:15.123456Z"; returns length (27) or 0 if cap < 28. */

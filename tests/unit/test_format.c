@@ -473,6 +473,234 @@ test_segment_and_v6(void)
 	                   "server_state=CLOSED\n");
 }
 
+#define ESC80 "\\u0080"
+#define ESCFF "\\u00ff"
+#define ESCFF4 ESCFF ESCFF ESCFF ESCFF
+#define MAXCOUNTS_K                                                                                \
+	"client_bytes=18446744073709551615 server_bytes=18446744073709551615 "                     \
+	"client_pkts=18446744073709551615 server_pkts=18446744073709551615 "
+
+/*
+ * The longest record there is: CLOSED, two full-length IPv6 addresses, the
+ * last timestamp, the largest flow id, every counter and the duration at
+ * UINT64_MAX, the longest close reason, and conn_state and history filling
+ * their arrays (no NUL) with bytes that each take a six-byte escape. It comes
+ * out whole, under FORMAT_EVENT_MAX, in every format; check_event() also
+ * tries every shorter buffer and the exact size.
+ */
+static void
+test_max_event(void)
+{
+	static const uint8_t full6[16] = {0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff,
+	                                  0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff};
+	static const uint8_t long6[16] = {0x20, 0x01, 0x0d, 0xb8, 0x12, 0x34, 0x56, 0x78,
+	                                  0x9a, 0xbc, 0xde, 0xf0, 0xfe, 0xdc, 0xba, 0x98};
+	struct event ev = base_event(EV_CLOSED);
+	char buf[FORMAT_EVENT_MAX];
+	int f;
+
+	ev.ts_us = UINT64_MAX;
+	ev.flow_id = UINT64_MAX;
+	ev.by = SIDE_SERVER;
+	ev.family = 6;
+	memcpy(ev.client_ip, full6, 16);
+	memcpy(ev.server_ip, long6, 16);
+	ev.client_port = ev.server_port = 65535;
+	ev.reason = CR_CLOSING_TIMEOUT;
+	ev.abnormal = 1;
+	ev.closed_by = SIDE_SERVER;
+	ev.duration_us = UINT64_MAX;
+	ev.client.bytes = ev.client.pkts = UINT64_MAX;
+	ev.server.bytes = ev.server.pkts = UINT64_MAX;
+	ev.partial = 1;
+	memset(ev.conn_state, 0x80, sizeof(ev.conn_state)); /* a lone continuation byte */
+	memset(ev.history, 0xff, sizeof(ev.history));       /* never UTF-8 */
+	check_event(
+	    "max_json", FMT_JSON, &ev,
+	    "{\"ts\":\"9999-12-31T23:59:59.999999Z\",\"event\":\"CLOSED\","
+	    "\"flow\":\"CLygHa16AHYF\",\"by\":\"server\","
+	    "\"client_ip\":\"ffff:ffff:ffff:ffff:ffff:ffff:ffff:ffff\",\"client_port\":65535,"
+	    "\"server_ip\":\"2001:db8:1234:5678:9abc:def0:fedc:ba98\","
+	    "\"server_port\":65535,"
+	    "\"client_state\":\"ESTABLISHED\",\"server_state\":\"ESTABLISHED\","
+	    "\"reason\":\"closing_timeout\",\"abnormal\":true,\"closed_by\":\"server\","
+	    "\"duration\":18446744073709.551615,\"client_bytes\":18446744073709551615,"
+	    "\"server_bytes\":18446744073709551615,\"client_pkts\":18446744073709551615,"
+	    "\"server_pkts\":18446744073709551615,\"partial\":true,"
+	    "\"conn_state\":\"" ESC80 ESC80 ESC80 ESC80 ESC80 ESC80 ESC80 ESC80 "\","
+	    "\"history\":\"" ESCFF4 ESCFF4 ESCFF4 ESCFF4 ESCFF4 ESCFF4 "\"}\n");
+	check_event("max_kv", FMT_KV, &ev,
+	            "ts=9999-12-31T23:59:59.999999Z event=CLOSED flow=CLygHa16AHYF by=server "
+	            "client_ip=ffff:ffff:ffff:ffff:ffff:ffff:ffff:ffff client_port=65535 "
+	            "server_ip=2001:db8:1234:5678:9abc:def0:fedc:ba98 server_port=65535 "
+	            "client_state=ESTABLISHED server_state=ESTABLISHED reason=closing_timeout "
+	            "abnormal=true closed_by=server duration=18446744073709.551615 " MAXCOUNTS_K
+	            "partial=true conn_state=???????? history=????????????????????????\n");
+	check_event("max_text", FMT_TEXT, &ev,
+	            "9999-12-31T23:59:59.999999Z CLygHa16AHYF CLOSED      "
+	            "[ffff:ffff:ffff:ffff:ffff:ffff:ffff:ffff]:65535 < "
+	            "[2001:db8:1234:5678:9abc:def0:fedc:ba98]:65535  reason=closing_timeout "
+	            "closed_by=server 18446744073709.551s "
+	            "client 18446744073709551615B/18446744073709551615p "
+	            "server 18446744073709551615B/18446744073709551615p " ESC80 ESC80 ESC80 ESC80
+	                ESC80 ESC80 ESC80 ESC80 " " ESCFF4 ESCFF4 ESCFF4 ESCFF4 ESCFF4 ESCFF4
+	            " partial\n");
+	TEST_BEGIN("max_under_bound");
+	for (f = 0; f < FMT_NFORMATS; f++) {
+		size_t n = format_event((enum format)f, &ev, buf, sizeof(buf));
+
+		CHECK(n > 0 && n < FORMAT_EVENT_MAX);
+	}
+	TEST_END();
+}
+
+/*
+ * A buffer of FORMAT_EVENT_MAX bytes is written in place, a smaller one goes
+ * through a copy: both give the same bytes, and neither writes past the NUL.
+ */
+static void
+test_buffer_paths(void)
+{
+	struct event ev = base_event(EV_CLOSED);
+	char big[FORMAT_EVENT_MAX + 16], small[FORMAT_EVENT_MAX];
+	size_t nb, ns;
+	int f;
+
+	ev.reason = CR_RST;
+	memcpy(ev.history, "ShADr", 6);
+	TEST_BEGIN("buffer_paths");
+	for (f = 0; f < FMT_NFORMATS; f++) {
+		memset(big, 'X', sizeof(big));
+		memset(small, 'X', sizeof(small));
+		nb = format_event((enum format)f, &ev, big, FORMAT_EVENT_MAX);
+		ns = format_event((enum format)f, &ev, small, FORMAT_EVENT_MAX - 1);
+		CHECK(nb > 0);
+		CHECK_EQ_U(ns, nb);
+		CHECK(memcmp(big, small, nb + 1) == 0);
+		CHECK(big[nb + 1] == 'X' && small[ns + 1] == 'X');
+		CHECK(big[FORMAT_EVENT_MAX] == 'X');
+	}
+	TEST_END();
+}
+
+/* Every name of event.c's tables comes out whole, wherever a name is written. */
+static void
+test_names_whole(void)
+{
+	struct event ev = base_event(EV_CLOSED);
+	char buf[FORMAT_EVENT_MAX], want[128];
+	int i;
+
+	TEST_BEGIN("names_whole");
+	for (i = 0; i <= EV_NTYPES; i++) {
+		ev.type = (enum event_type)i;
+		format_event(FMT_KV, &ev, buf, sizeof(buf));
+		snprintf(want, sizeof(want), " event=%s ", event_type_name(ev.type));
+		CHECK(strstr(buf, want) != NULL);
+		format_event(FMT_TEXT, &ev, buf, sizeof(buf));
+		snprintf(want, sizeof(want), " %s ", event_type_name(ev.type));
+		CHECK(strstr(buf, want) != NULL);
+	}
+	ev.type = EV_STATE;
+	for (i = 0; i <= ST_NSTATES; i++) {
+		ev.client_state = ev.server_state_was = (enum tcp_state)i;
+		ev.client_state_was = ev.server_state =
+		    (enum tcp_state)((i + 1) % (ST_NSTATES + 1));
+		format_event(FMT_JSON, &ev, buf, sizeof(buf));
+		snprintf(want, sizeof(want), "\"client_state\":\"%s\",\"server_state\":\"%s\"}",
+		         tcp_state_name(ev.client_state), tcp_state_name(ev.server_state));
+		CHECK(strstr(buf, want) != NULL);
+		format_event(FMT_TEXT, &ev, buf, sizeof(buf));
+		snprintf(want, sizeof(want), "client %s->%s  server %s->%s\n",
+		         tcp_state_name(ev.client_state_was), tcp_state_name(ev.client_state),
+		         tcp_state_name(ev.server_state_was), tcp_state_name(ev.server_state));
+		CHECK(strstr(buf, want) != NULL);
+	}
+	ev.type = EV_CLOSED;
+	for (i = 0; i <= CR_NREASONS; i++) {
+		ev.reason = (enum close_reason)i;
+		ev.closed_by = (enum side)(i % 4);
+		format_event(FMT_KV, &ev, buf, sizeof(buf));
+		snprintf(want, sizeof(want), " reason=%s abnormal=false closed_by=%s ",
+		         close_reason_name(ev.reason), side_name(ev.closed_by));
+		CHECK(strstr(buf, want) != NULL);
+		format_event(FMT_TEXT, &ev, buf, sizeof(buf));
+		snprintf(want, sizeof(want), "  reason=%s closed_by=%s ",
+		         close_reason_name(ev.reason), side_name(ev.closed_by));
+		CHECK(strstr(buf, want) != NULL);
+	}
+	TEST_END();
+}
+
+/* Numbers at the edges of their digit counts and of 32 bits, and durations. */
+static void
+test_numbers(void)
+{
+	static const struct {
+		uint64_t v;
+		const char *s;
+	} nums[] = {
+	    {0, "0"},
+	    {9, "9"},
+	    {10, "10"},
+	    {99, "99"},
+	    {100, "100"},
+	    {999, "999"},
+	    {1000, "1000"},
+	    {99999, "99999"},
+	    {100000, "100000"},
+	    {999999999, "999999999"},
+	    {1000000000, "1000000000"},
+	    {4294967295ULL, "4294967295"},
+	    {4294967296ULL, "4294967296"},
+	    {9999999999ULL, "9999999999"},
+	    {10000000000ULL, "10000000000"},
+	    {1000000000000000000ULL, "1000000000000000000"},
+	    {9999999999999999999ULL, "9999999999999999999"},
+	    {10000000000000000000ULL, "10000000000000000000"},
+	    {UINT64_MAX, "18446744073709551615"},
+	};
+	static const struct {
+		uint64_t us;
+		const char *json, *text;
+	} durs[] = {
+	    {0, "0.000000", "0.000s"},
+	    {999, "0.000999", "0.000s"},
+	    {1000, "0.001000", "0.001s"},
+	    {999999, "0.999999", "0.999s"},
+	    {1000000, "1.000000", "1.000s"},
+	    {4294967296000001ULL, "4294967296.000001", "4294967296.000s"},
+	};
+	struct event ev = base_event(EV_UPDATE);
+	char buf[FORMAT_EVENT_MAX], want[128];
+	size_t i;
+
+	TEST_BEGIN("numbers");
+	for (i = 0; i < sizeof(nums) / sizeof(nums[0]); i++) {
+		ev.client.bytes = nums[i].v;
+		ev.server.pkts = nums[i].v;
+		format_event(FMT_JSON, &ev, buf, sizeof(buf));
+		snprintf(want, sizeof(want), "\"client_bytes\":%s,", nums[i].s);
+		CHECK(strstr(buf, want) != NULL);
+		snprintf(want, sizeof(want), "\"server_pkts\":%s,", nums[i].s);
+		CHECK(strstr(buf, want) != NULL);
+		format_event(FMT_TEXT, &ev, buf, sizeof(buf));
+		snprintf(want, sizeof(want), " client %sB/0p server 0B/%sp\n", nums[i].s,
+		         nums[i].s);
+		CHECK(strstr(buf, want) != NULL);
+	}
+	for (i = 0; i < sizeof(durs) / sizeof(durs[0]); i++) {
+		ev.duration_us = durs[i].us;
+		format_event(FMT_KV, &ev, buf, sizeof(buf));
+		snprintf(want, sizeof(want), " duration=%s ", durs[i].json);
+		CHECK(strstr(buf, want) != NULL);
+		format_event(FMT_TEXT, &ev, buf, sizeof(buf));
+		snprintf(want, sizeof(want), "  %s client ", durs[i].text);
+		CHECK(strstr(buf, want) != NULL);
+	}
+	TEST_END();
+}
+
 static void
 test_bad_input(void)
 {
@@ -598,6 +826,12 @@ test_ip(void)
 	v4(a, 10, 0, 100, 9);
 	CHECK_EQ_U(format_ip(4, a, buf, sizeof(buf)), 10);
 	CHECK_EQ_S(buf, "10.0.100.9");
+	v4(a, 9, 99, 100, 109);
+	CHECK_EQ_U(format_ip(4, a, buf, sizeof(buf)), 12);
+	CHECK_EQ_S(buf, "9.99.100.109");
+	v4(a, 199, 200, 250, 1);
+	CHECK_EQ_U(format_ip(4, a, buf, sizeof(buf)), 13);
+	CHECK_EQ_S(buf, "199.200.250.1");
 	CHECK_EQ_U(format_ip(0, a, buf, sizeof(buf)), 0);
 	TEST_END();
 }
@@ -620,6 +854,18 @@ test_flow_id(void)
 	CHECK_EQ_S(buf, "C1YtudU73D5k");
 	CHECK_EQ_U(format_flow_id(UINT64_MAX, buf, sizeof(buf)), 12);
 	CHECK_EQ_S(buf, "CLygHa16AHYF");
+	CHECK_EQ_U(format_flow_id(916132831, buf, sizeof(buf)), 6); /* 62^5 - 1 */
+	CHECK_EQ_S(buf, "Czzzzz");
+	CHECK_EQ_U(format_flow_id(916132832, buf, sizeof(buf)), 7);
+	CHECK_EQ_S(buf, "C100000");
+	CHECK_EQ_U(format_flow_id(4294967295ULL, buf, sizeof(buf)), 7);
+	CHECK_EQ_S(buf, "C4gfFC3");
+	CHECK_EQ_U(format_flow_id(4294967296ULL, buf, sizeof(buf)), 7);
+	CHECK_EQ_S(buf, "C4gfFC4");
+	CHECK_EQ_U(format_flow_id(839299365868340223ULL, buf, sizeof(buf)), 11); /* 62^10 - 1 */
+	CHECK_EQ_S(buf, "Czzzzzzzzzz");
+	CHECK_EQ_U(format_flow_id(839299365868340224ULL, buf, sizeof(buf)), 12);
+	CHECK_EQ_S(buf, "C10000000000");
 	CHECK_EQ_U(format_flow_id(UINT64_MAX, buf, 12), 0);
 	CHECK_EQ_U(format_flow_id(UINT64_MAX, buf, 13), 12);
 	TEST_END();
@@ -715,6 +961,10 @@ main(void)
 	test_middle_events();
 	test_closed();
 	test_segment_and_v6();
+	test_max_event();
+	test_buffer_paths();
+	test_names_whole();
+	test_numbers();
 	test_bad_input();
 	test_ts();
 	test_ip();
