@@ -8,6 +8,14 @@
  * length without the NUL; when the result and its NUL do not fit it returns 0
  * and the buffer holds no partial record (buf[0] is NUL when cap > 0).
  *
+ * Event records, the hot path, are written by the put_* functions, which take
+ * a pointer, write without checking and return the end. Every piece of an
+ * event has a fixed bound (names are cut at NAME_LEN_MAX, strings at their
+ * array size), so a record never needs more than FORMAT_EVENT_MAX bytes: the
+ * size is checked once per record, not once per piece. The daemon's own
+ * records (SUPPRESSED, STATS, ALERT) are rare and keep the checked writer,
+ * struct wbuf, built on the same put_* functions.
+ *
  * key=value values never need quoting: they are numbers, addresses and names
  * from fixed tables. A value that would be empty (history, conn_state before
  * anything was seen) is left out entirely instead of written as key="".
@@ -16,57 +24,32 @@
 
 #include "format.h"
 
-/* A bounded writer: once something does not fit, everything after is refused. */
-struct wbuf {
-	char *p;
-	size_t len;
-	size_t cap;
-	int full;
-};
-
-static void
-w_init(struct wbuf *w, char *buf, size_t cap)
+/* Copy n bytes; n is a constant at almost every call, so this compiles to a few moves. */
+static inline __attribute__((always_inline)) char *
+put_mem(char *p, const char *s, size_t n)
 {
-	w->p = buf;
-	w->len = 0;
-	w->cap = cap;
-	w->full = 0;
+	memcpy(p, s, n);
+	return p + n;
 }
+
+/* A string literal: its length is known at compile time, no strlen. */
+#define PUT_LIT(p, lit) put_mem((p), "" lit, sizeof(lit) - 1)
 
 /*
- * Keep one byte for the NUL: n fits only if len + n < cap. The small writers
- * are forced inline so that strlen() of the literal keys folds at compile
- * time: formatting is per event, and these calls dominated its profile.
+ * Longest name copied from event.c's tables; "closing_timeout" (15) is the
+ * longest today, and test_format checks that every name is written whole.
  */
-static inline __attribute__((always_inline)) void
-w_mem(struct wbuf *w, const char *s, size_t n)
-{
-	if (w->full || n >= w->cap - w->len) {
-		w->full = 1;
-		return;
-	}
-	memcpy(w->p + w->len, s, n);
-	w->len += n;
-}
+#define NAME_LEN_MAX 16
 
-static inline __attribute__((always_inline)) void
-w_str(struct wbuf *w, const char *s)
+/* A name from one of the tables: never needs escaping, at most NAME_LEN_MAX bytes. */
+static inline char *
+put_name(char *p, const char *s)
 {
-	w_mem(w, s, strlen(s));
-}
+	size_t i;
 
-static inline __attribute__((always_inline)) void
-w_char(struct wbuf *w, char c)
-{
-	w_mem(w, &c, 1);
-}
-
-/* Pad with spaces to reach column `to` counted from byte `from` of the buffer. */
-static void
-w_pad(struct wbuf *w, size_t from, size_t to)
-{
-	while (!w->full && w->len - from < to)
-		w_char(w, ' ');
+	for (i = 0; i < NAME_LEN_MAX && s[i] != '\0'; i++)
+		p[i] = s[i];
+	return p + i;
 }
 
 static const char digit_pairs[201] =
@@ -74,64 +57,355 @@ static const char digit_pairs[201] =
     "40414243444546474849505152535455565758596061626364656667686970717273747576777879"
     "8081828384858687888990919293949596979899";
 
-/* Decimal, at least `width` digits (zero-padded); two digits per division, it is on every record. */
-static void
-w_u64w(struct wbuf *w, uint64_t v, int width)
+/* Two digits of v (< 100): one two-byte copy. */
+static inline char *
+put2(char *p, unsigned v)
 {
-	char tmp[20];
-	int i = sizeof(tmp);
-
-	while (v >= 100) {
-		unsigned d = (unsigned)(v % 100) * 2;
-
-		v /= 100;
-		tmp[--i] = digit_pairs[d + 1];
-		tmp[--i] = digit_pairs[d];
-	}
-	if (v >= 10) {
-		tmp[--i] = digit_pairs[v * 2 + 1];
-		tmp[--i] = digit_pairs[v * 2];
-	} else {
-		tmp[--i] = (char)('0' + v);
-	}
-	while ((int)sizeof(tmp) - i < width)
-		tmp[--i] = '0';
-	w_mem(w, tmp + i, sizeof(tmp) - (size_t)i);
+	return put_mem(p, digit_pairs + v * 2, 2);
 }
 
-static void
-w_u64(struct wbuf *w, uint64_t v)
+/* Longest decimal uint64_t: 18446744073709551615. */
+#define U64_LEN_MAX 20
+
+/* Decimal digits of v: a few comparisons, for the 32-bit values most numbers are. */
+static inline int
+dec_len32(uint32_t v)
 {
-	w_u64w(w, v, 1);
+	if (v < 100000)
+		return v < 100 ? (v < 10 ? 1 : 2) : v < 1000 ? 3 : v < 10000 ? 4 : 5;
+	return v < 10000000 ? (v < 1000000 ? 6 : 7) : v < 100000000 ? 8 : v < 1000000000 ? 9 : 10;
+}
+
+static int
+dec_len(uint64_t v)
+{
+	static const uint64_t pow10[U64_LEN_MAX] = {
+	    1ULL,
+	    10ULL,
+	    100ULL,
+	    1000ULL,
+	    10000ULL,
+	    100000ULL,
+	    1000000ULL,
+	    10000000ULL,
+	    100000000ULL,
+	    1000000000ULL,
+	    10000000000ULL,
+	    100000000000ULL,
+	    1000000000000ULL,
+	    10000000000000ULL,
+	    100000000000000ULL,
+	    1000000000000000ULL,
+	    10000000000000000ULL,
+	    100000000000000000ULL,
+	    1000000000000000000ULL,
+	    10000000000000000000ULL,
+	};
+	int n = 10;
+
+	if (v <= UINT32_MAX)
+		return dec_len32((uint32_t)v);
+	while (n < U64_LEN_MAX && v >= pow10[n])
+		n++;
+	return n;
+}
+
+/*
+ * Decimal, at least `width` digits (zero-padded, width <= U64_LEN_MAX).
+ * Counting the digits first lets the pairs go straight to their place, from
+ * the right; below 2^32 the divisions are the cheaper 32-bit ones.
+ */
+static char *
+put_u64w(char *p, uint64_t v, int width)
+{
+	int n = dec_len(v);
+	char *q, *end;
+	uint32_t v32;
+
+	if (n < width)
+		n = width;
+	end = q = p + n;
+	while (v > UINT32_MAX) {
+		q -= 2;
+		put2(q, (unsigned)(v % 100));
+		v /= 100;
+	}
+	v32 = (uint32_t)v;
+	while (v32 >= 100) {
+		q -= 2;
+		put2(q, v32 % 100);
+		v32 /= 100;
+	}
+	if (v32 >= 10) {
+		q -= 2;
+		put2(q, v32);
+	} else
+		*--q = (char)('0' + v32);
+	while (q > p)
+		*--q = '0';
+	return end;
+}
+
+static inline char *
+put_u64(char *p, uint64_t v)
+{
+	return put_u64w(p, v, 1);
+}
+
+/* Longest put_secs(): the seconds of UINT64_MAX microseconds, '.', 6 decimals. */
+#define SECS_LEN_MAX (14 + 1 + 6)
+
+/* Seconds with `decimals` digits of the microsecond part (6 or 3: truncated). */
+static char *
+put_secs(char *p, uint64_t us, int decimals)
+{
+	unsigned frac = (unsigned)(us % 1000000);
+
+	if (decimals == 3)
+		frac /= 1000;
+	p = put_u64(p, us / 1000000);
+	*p++ = '.';
+	return put_u64w(p, frac, decimals);
+}
+
+/* Latest time ISO 8601's four-digit year can show: 9999-12-31T23:59:59.999999Z. */
+#define TS_MAX_US 253402300799999999ULL
+#define TS_LEN 27
+
+/*
+ * Days since 1970-01-01 to a proleptic Gregorian date. Counting from
+ * 0000-03-01 puts the leap day at the end of each year, so a 400-year era is
+ * 146097 days, a century 36524 and a four-year cycle 1461, and the month
+ * lengths from March on follow (153 * m + 2) / 5. Up to year 9999 every
+ * quantity fits 32 bits, and 32-bit divisions are the cheap ones.
+ */
+static void
+civil_from_days(unsigned days, unsigned *year, unsigned *month, unsigned *day)
+{
+	unsigned z = days + 719468; /* days from 0000-03-01 to 1970-01-01 */
+	unsigned era = z / 146097;
+	unsigned doe = z - era * 146097;                                      /* [0, 146096] */
+	unsigned yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365; /* [0, 399] */
+	unsigned doy = doe - (365 * yoe + yoe / 4 - yoe / 100);               /* [0, 365] */
+	unsigned mp = (5 * doy + 2) / 153;                                    /* March = 0 */
+
+	*day = doy - (153 * mp + 2) / 5 + 1;
+	*month = mp < 10 ? mp + 3 : mp - 9;
+	*year = yoe + era * 400 + (*month <= 2);
+}
+
+/*
+ * "2024-06-21T09:26:15.123456Z", always TS_LEN bytes: times past year 9999
+ * are clamped to its last microsecond so the record keeps its fixed shape.
+ */
+static char *
+put_ts(char *p, uint64_t ts_us)
+{
+	unsigned year, month, day, sod, us;
+	uint64_t secs;
+
+	if (ts_us > TS_MAX_US)
+		ts_us = TS_MAX_US;
+	secs = ts_us / 1000000;
+	us = (unsigned)(ts_us % 1000000);
+	civil_from_days((unsigned)(secs / 86400), &year, &month, &day);
+	sod = (unsigned)(secs % 86400);
+	put2(p, year / 100);
+	put2(p + 2, year % 100);
+	p[4] = '-';
+	put2(p + 5, month);
+	p[7] = '-';
+	put2(p + 8, day);
+	p[10] = 'T';
+	put2(p + 11, sod / 3600);
+	p[13] = ':';
+	put2(p + 14, sod / 60 % 60);
+	p[16] = ':';
+	put2(p + 17, sod % 60);
+	p[19] = '.';
+	put2(p + 20, us / 10000);
+	put2(p + 22, us / 100 % 100);
+	put2(p + 24, us % 100);
+	p[26] = 'Z';
+	return p + TS_LEN;
+}
+
+/* One byte of a dotted quad, without leading zeros. */
+static inline char *
+put_octet(char *p, unsigned v)
+{
+	if (v >= 100) {
+		*p++ = (char)('0' + v / 100);
+		return put2(p, v % 100);
+	}
+	if (v >= 10)
+		return put2(p, v);
+	*p++ = (char)('0' + v);
+	return p;
+}
+
+static char *
+put_ipv4(char *p, const uint8_t *a)
+{
+	p = put_octet(p, a[0]);
+	*p++ = '.';
+	p = put_octet(p, a[1]);
+	*p++ = '.';
+	p = put_octet(p, a[2]);
+	*p++ = '.';
+	return put_octet(p, a[3]);
 }
 
 /* Lowercase hex without leading zeros (an IPv6 group). */
-static void
-w_hex16(struct wbuf *w, unsigned v)
+static inline char *
+put_hex16(char *p, unsigned v)
 {
 	static const char digits[] = "0123456789abcdef";
-	char tmp[4];
-	int i = sizeof(tmp);
-
-	do {
-		tmp[--i] = digits[v & 0xf];
-		v >>= 4;
-	} while (v != 0);
-	w_mem(w, tmp + i, sizeof(tmp) - (size_t)i);
-}
-
-/* Seconds with `decimals` digits of the microsecond part (6 or 3: truncated). */
-static void
-w_secs(struct wbuf *w, uint64_t us, int decimals)
-{
-	uint64_t frac = us % 1000000;
+	int n = v >= 0x1000 ? 4 : v >= 0x100 ? 3 : v >= 0x10 ? 2 : 1;
 	int i;
 
-	for (i = decimals; i < 6; i++)
-		frac /= 10;
-	w_u64(w, us / 1000000);
-	w_char(w, '.');
-	w_u64w(w, frac, decimals);
+	for (i = n - 1; i >= 0; i--) {
+		p[i] = digits[v & 0xf];
+		v >>= 4;
+	}
+	return p + n;
+}
+
+/* Longest address text: eight full IPv6 groups. */
+#define IP_LEN_MAX 39
+
+/*
+ * RFC 5952: lowercase, no leading zeros, the longest (first if tied) run of
+ * two or more zero groups as "::".
+ */
+static char *
+put_ipv6(char *p, const uint8_t *a)
+{
+	static const uint8_t mapped[12] = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff};
+	unsigned g[8];
+	int i, best = -1, bestlen = 0, run = 0;
+
+	if (memcmp(a, mapped, sizeof(mapped)) == 0)
+		return put_ipv4(PUT_LIT(p, "::ffff:"), a + 12);
+	for (i = 0; i < 8; i++) {
+		g[i] = (unsigned)a[2 * i] << 8 | a[2 * i + 1];
+		run = g[i] == 0 ? run + 1 : 0;
+		if (run > bestlen) {
+			bestlen = run;
+			best = i - run + 1;
+		}
+	}
+	if (bestlen < 2)
+		best = -1;
+	for (i = 0; i < 8;) {
+		if (i == best) {
+			p = PUT_LIT(p, "::");
+			i += bestlen;
+			continue;
+		}
+		if (i > 0 && !(best >= 0 && i == best + bestlen))
+			*p++ = ':';
+		p = put_hex16(p, g[i]);
+		i++;
+	}
+	return p;
+}
+
+/* The family must be 4 or 6: callers check it first. */
+static inline char *
+put_ip(char *p, uint8_t family, const uint8_t *addr)
+{
+	return family == 4 ? put_ipv4(p, addr) : put_ipv6(p, addr);
+}
+
+static inline int
+ip_family_ok(uint8_t family)
+{
+	return family == 4 || family == 6;
+}
+
+/* "C" and at most 11 base62 digits (62^11 > 2^64). */
+#define FLOW_LEN_MAX 12
+#define POW62_5 916132832U /* 62^5, below 2^32 */
+
+static const char b62_digits[] = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz";
+
+/* Exactly 5 base62 digits of v (< 62^5), leading zeros included, ending at q. */
+static inline char *
+put_b62_5(char *q, uint32_t v)
+{
+	int i;
+
+	for (i = 0; i < 5; i++) {
+		*--q = b62_digits[v % 62];
+		v /= 62;
+	}
+	return q;
+}
+
+/*
+ * Flow ids are random 64-bit numbers, nearly all 11 digits long. Those are
+ * split by 62^5 twice so that the digits come from cheap 32-bit divisions,
+ * in fixed-length runs; shorter ids take the plain loop.
+ */
+static char *
+put_flow(char *p, uint64_t id)
+{
+	static const uint64_t pow62[FLOW_LEN_MAX - 1] = {
+	    1ULL,
+	    62ULL,
+	    3844ULL,
+	    238328ULL,
+	    14776336ULL,
+	    916132832ULL,
+	    56800235584ULL,
+	    3521614606208ULL,
+	    218340105584896ULL,
+	    13537086546263552ULL,
+	    839299365868340224ULL,
+	};
+	int n = FLOW_LEN_MAX - 1;
+	uint64_t hi;
+	char *q;
+
+	while (n > 1 && id < pow62[n - 1])
+		n--;
+	*p++ = 'C';
+	q = p + n;
+	if (n == FLOW_LEN_MAX - 1) {
+		hi = id / POW62_5;
+		q = put_b62_5(q, (uint32_t)(id % POW62_5));
+		q = put_b62_5(q, (uint32_t)(hi % POW62_5));
+		*--q = b62_digits[hi / POW62_5]; /* < 22 */
+		return p + n;
+	}
+	while (q > p) {
+		*--q = b62_digits[id % 62];
+		id /= 62;
+	}
+	return p + n;
+}
+
+/* tcpdump's flag letters, in tcpdump's order: "S." is a SYN+ACK; at most 8 bytes. */
+static char *
+put_tcpflags(char *p, uint8_t flags)
+{
+	static const struct {
+		uint8_t bit;
+		char c;
+	} letters[] = {
+	    {TH_FIN, 'F'}, {TH_SYN, 'S'}, {TH_RST, 'R'}, {TH_PSH, 'P'},
+	    {TH_ACK, '.'}, {TH_URG, 'U'}, {TH_ECE, 'E'}, {TH_CWR, 'W'},
+	};
+	size_t i;
+
+	if (flags == 0)
+		return PUT_LIT(p, "none");
+	for (i = 0; i < sizeof(letters) / sizeof(letters[0]); i++) {
+		if (flags & letters[i].bit)
+			*p++ = letters[i].c;
+	}
+	return p;
 }
 
 /* Length of the valid UTF-8 sequence at s (RFC 3629: no overlongs, no surrogates), 0 if none. */
@@ -168,34 +442,455 @@ utf8_len(const unsigned char *s, size_t n)
 	return len;
 }
 
+/* Most bytes one step of put_json_unit() writes: "\u00XX". */
+#define JSON_UNIT_MAX 6
+
 /*
- * The inside of a JSON string: quote and backslash escaped, control bytes and
- * bytes that are not valid UTF-8 as \u00XX of the byte, valid UTF-8 as is.
+ * One step of the inside of a JSON string, at s (n > 0 bytes left): quote
+ * and backslash escaped, control bytes and bytes that are not valid UTF-8 as
+ * \u00XX of the byte, valid UTF-8 as is. Sets *used to the bytes consumed;
+ * writes at most JSON_UNIT_MAX bytes, never more than it consumes times 6.
  */
-static void
-w_json_bytes(struct wbuf *w, const char *s, size_t n)
+static char *
+put_json_unit(char *p, const char *s, size_t n, size_t *used)
 {
 	static const char hex[] = "0123456789abcdef";
 	const unsigned char *u = (const unsigned char *)s;
+	size_t k;
+
+	*used = 1;
+	if (u[0] >= 0x20 && u[0] < 0x7f && u[0] != '"' && u[0] != '\\') {
+		*p++ = s[0]; /* the common case: printable ASCII */
+		return p;
+	}
+	if (u[0] == '"' || u[0] == '\\') {
+		*p++ = '\\';
+		*p++ = s[0];
+		return p;
+	}
+	k = u[0] < 0x20 || u[0] == 0x7f ? 0 : utf8_len(u, n);
+	if (k == 0) {
+		p = PUT_LIT(p, "\\u00");
+		*p++ = hex[u[0] >> 4];
+		*p++ = hex[u[0] & 0xf];
+		return p;
+	}
+	*used = k;
+	return put_mem(p, s, k);
+}
+
+/* n bytes as the inside of a JSON string: at most JSON_UNIT_MAX * n bytes. */
+static char *
+put_json_bytes(char *p, const char *s, size_t n)
+{
 	size_t i = 0, k;
-	char esc[6] = {'\\', 'u', '0', '0', 0, 0};
+
+	while (i < n) {
+		p = put_json_unit(p, s + i, n - i, &k);
+		i += k;
+	}
+	return p;
+}
+
+/*
+ * The separator and key before a value: "," "\"key\":" in JSON, " key=" in
+ * key=value, one literal each. PUT_KEYQ also opens a JSON string value.
+ * The first field, ts, has its own opening.
+ */
+#define PUT_KEY(p, json, key) ((json) ? PUT_LIT(p, ",\"" key "\":") : PUT_LIT(p, " " key "="))
+#define PUT_KEYQ(p, json, key) ((json) ? PUT_LIT(p, ",\"" key "\":\"") : PUT_LIT(p, " " key "="))
+
+/* Close a JSON string value; key=value values are bare. */
+static inline char *
+put_endq(char *p, int json)
+{
+	if (json)
+		*p++ = '"';
+	return p;
+}
+
+static inline char *
+put_bool(char *p, int v)
+{
+	return v ? PUT_LIT(p, "true") : PUT_LIT(p, "false");
+}
+
+/* key=value keeps only the characters that cannot break the line apart. */
+static char *
+put_kv_safe(char *p, const char *s, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		unsigned char c = (unsigned char)s[i];
+		int safe = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+		           (c >= '0' && c <= '9') || c == '_' || c == '-' || c == '.';
+
+		*p++ = safe ? (char)c : '?';
+	}
+	return p;
+}
+
+/*
+ * A short string from the tracker (conn_state, history) of n bytes: JSON
+ * escapes it; key=value filters it and leaves the key out when it is empty.
+ * The key comes already written in both forms, as literals.
+ */
+#define PUT_TEXT(p, json, key, s, n)                                                               \
+	((json)    ? put_endq(put_json_bytes(PUT_LIT(p, ",\"" key "\":\""), (s), (n)), 1)          \
+	 : (n) > 0 ? put_kv_safe(PUT_LIT(p, " " key "="), (s), (n))                                \
+	           : (p))
+
+/* The counters of CLOSED and UPDATE, duration to partial. */
+static inline __attribute__((always_inline)) char *
+put_rec_counts(char *p, const struct event *ev, int json)
+{
+	p = put_secs(PUT_KEY(p, json, "duration"), ev->duration_us, 6);
+	p = put_u64(PUT_KEY(p, json, "client_bytes"), ev->client.bytes);
+	p = put_u64(PUT_KEY(p, json, "server_bytes"), ev->server.bytes);
+	p = put_u64(PUT_KEY(p, json, "client_pkts"), ev->client.pkts);
+	p = put_u64(PUT_KEY(p, json, "server_pkts"), ev->server.pkts);
+	return put_bool(PUT_KEY(p, json, "partial"), ev->partial);
+}
+
+/*
+ * JSON and key=value: the field order of format.h. Always inlined, so each
+ * format gets its own copy with `json` a constant and no branch per key.
+ */
+static inline __attribute__((always_inline)) char *
+put_record(char *p, const struct event *ev, int json)
+{
+	size_t n;
+
+	p = json ? PUT_LIT(p, "{\"ts\":\"") : PUT_LIT(p, "ts=");
+	p = put_endq(put_ts(p, ev->ts_us), json);
+	p = put_endq(put_name(PUT_KEYQ(p, json, "event"), event_type_name(ev->type)), json);
+	p = put_endq(put_flow(PUT_KEYQ(p, json, "flow"), ev->flow_id), json);
+	p = put_endq(put_name(PUT_KEYQ(p, json, "by"), side_name(ev->by)), json);
+	p = put_endq(put_ip(PUT_KEYQ(p, json, "client_ip"), ev->family, ev->client_ip), json);
+	p = put_u64(PUT_KEY(p, json, "client_port"), ev->client_port);
+	p = put_endq(put_ip(PUT_KEYQ(p, json, "server_ip"), ev->family, ev->server_ip), json);
+	p = put_u64(PUT_KEY(p, json, "server_port"), ev->server_port);
+	p = put_endq(put_name(PUT_KEYQ(p, json, "client_state"), tcp_state_name(ev->client_state)),
+	             json);
+	p = put_endq(put_name(PUT_KEYQ(p, json, "server_state"), tcp_state_name(ev->server_state)),
+	             json);
+	switch (ev->type) {
+	case EV_SYN:
+	case EV_SYN_ACK:
+		if (ev->opt.present & OPT_MSS)
+			p = put_u64(PUT_KEY(p, json, "mss"), ev->opt.mss);
+		if (ev->opt.present & OPT_WSCALE)
+			p = put_u64(PUT_KEY(p, json, "wscale"), ev->opt.wscale);
+		if (ev->opt.present & OPT_SACK_OK)
+			p = put_bool(PUT_KEY(p, json, "sack_ok"), 1);
+		if (ev->opt.present & OPT_TS)
+			p = put_bool(PUT_KEY(p, json, "tsopt"), 1);
+		break;
+	case EV_CLOSED:
+		p = put_endq(put_name(PUT_KEYQ(p, json, "reason"), close_reason_name(ev->reason)),
+		             json);
+		p = put_bool(PUT_KEY(p, json, "abnormal"), ev->abnormal);
+		p = put_endq(put_name(PUT_KEYQ(p, json, "closed_by"), side_name(ev->closed_by)),
+		             json);
+		p = put_rec_counts(p, ev, json);
+		n = strnlen(ev->conn_state, sizeof(ev->conn_state));
+		p = PUT_TEXT(p, json, "conn_state", ev->conn_state, n);
+		n = strnlen(ev->history, sizeof(ev->history));
+		p = PUT_TEXT(p, json, "history", ev->history, n);
+		break;
+	case EV_UPDATE:
+		p = put_rec_counts(p, ev, json);
+		break;
+	case EV_SEGMENT:
+		p = put_endq(put_tcpflags(PUT_KEYQ(p, json, "flags"), ev->seg_flags), json);
+		p = put_u64(PUT_KEY(p, json, "seq"), ev->seg_rel_seq);
+		p = put_u64(PUT_KEY(p, json, "ack"), ev->seg_rel_ack);
+		p = put_u64(PUT_KEY(p, json, "len"), ev->seg_len);
+		break;
+	default:
+		break;
+	}
+	return json ? PUT_LIT(p, "}\n") : PUT_LIT(p, "\n");
+}
+
+/* "192.0.2.1:80" or "[2001:db8::1]:80". */
+static char *
+put_endpoint(char *p, uint8_t family, const uint8_t *addr, uint16_t port)
+{
+	if (family == 6)
+		*p++ = '[';
+	p = put_ip(p, family, addr);
+	if (family == 6)
+		*p++ = ']';
+	*p++ = ':';
+	return put_u64(p, port);
+}
+
+/* "ESTABLISHED" or, when the event moved it, "SYN_RCVD->ESTABLISHED". */
+static char *
+put_state_change(char *p, enum tcp_state was, enum tcp_state now)
+{
+	if (was != now)
+		p = PUT_LIT(put_name(p, tcp_state_name(was)), "->");
+	return put_name(p, tcp_state_name(now));
+}
+
+/* "3B/6p": one side's counters. */
+static char *
+put_counts(char *p, const struct endpoint_counts *c)
+{
+	p = PUT_LIT(put_u64(p, c->bytes), "B/");
+	p = put_u64(p, c->pkts);
+	*p++ = 'p';
+	return p;
+}
+
+/* "0.123s client 3B/6p server 492B/5p" */
+static char *
+put_text_counts(char *p, const struct event *ev)
+{
+	p = PUT_LIT(put_secs(p, ev->duration_us, 3), "s client ");
+	p = PUT_LIT(put_counts(p, &ev->client), " server ");
+	return put_counts(p, &ev->server);
+}
+
+/*
+ * "  mss=1460 wscale=7 sack_ok tsopt": the options present, each after a
+ * space, and one more space before the first.
+ */
+static char *
+put_text_opts(char *p, const struct tcpopts *opt)
+{
+	if (opt->present & (OPT_MSS | OPT_WSCALE | OPT_SACK_OK | OPT_TS))
+		*p++ = ' ';
+	if (opt->present & OPT_MSS)
+		p = put_u64(PUT_LIT(p, " mss="), opt->mss);
+	if (opt->present & OPT_WSCALE)
+		p = put_u64(PUT_LIT(p, " wscale="), opt->wscale);
+	if (opt->present & OPT_SACK_OK)
+		p = PUT_LIT(p, " sack_ok");
+	if (opt->present & OPT_TS)
+		p = PUT_LIT(p, " tsopt");
+	return p;
+}
+
+/* Spaces up to `to`, for the text line's columns. */
+static inline char *
+put_pad(char *p, const char *to)
+{
+	while (p < to)
+		*p++ = ' ';
+	return p;
+}
+
+/*
+ * The line for people, read like tcpdump: time, flow, event, then the client
+ * always on the left, with an arrow showing who acted ('>' client, '<' server,
+ * '-' neither: a timeout), then what changed.
+ */
+static char *
+put_text(char *p, const struct event *ev)
+{
+	const char *col;
+	size_t n;
+
+	p = put_ts(p, ev->ts_us);
+	*p++ = ' ';
+	col = p;
+	p = put_pad(put_flow(p, ev->flow_id), col + FLOW_LEN_MAX);
+	*p++ = ' ';
+	col = p;
+	p = put_pad(put_name(p, event_type_name(ev->type)), col + 11); /* "ESTABLISHED" */
+	*p++ = ' ';
+	p = put_endpoint(p, ev->family, ev->client_ip, ev->client_port);
+	if (ev->by == SIDE_CLIENT)
+		p = PUT_LIT(p, " > ");
+	else if (ev->by == SIDE_SERVER)
+		p = PUT_LIT(p, " < ");
+	else
+		p = PUT_LIT(p, " - ");
+	p = put_endpoint(p, ev->family, ev->server_ip, ev->server_port);
+	p = PUT_LIT(p, "  ");
+	switch (ev->type) {
+	case EV_CLOSED:
+		p = put_name(PUT_LIT(p, "reason="), close_reason_name(ev->reason));
+		p = put_name(PUT_LIT(p, " closed_by="), side_name(ev->closed_by));
+		*p++ = ' ';
+		p = put_text_counts(p, ev);
+		n = strnlen(ev->conn_state, sizeof(ev->conn_state));
+		if (n > 0) {
+			*p++ = ' ';
+			p = put_json_bytes(p, ev->conn_state, n);
+		}
+		n = strnlen(ev->history, sizeof(ev->history));
+		if (n > 0) {
+			*p++ = ' ';
+			p = put_json_bytes(p, ev->history, n);
+		}
+		break;
+	case EV_SEGMENT:
+		*p++ = '[';
+		p = PUT_LIT(put_tcpflags(p, ev->seg_flags), "] seq ");
+		p = PUT_LIT(put_u64(p, ev->seg_rel_seq), " ack ");
+		p = PUT_LIT(put_u64(p, ev->seg_rel_ack), " len ");
+		p = PUT_LIT(put_u64(p, ev->seg_len), "  ");
+		/* FALLTHROUGH */
+	default:
+		p = put_state_change(PUT_LIT(p, "client "), ev->client_state_was, ev->client_state);
+		p = put_state_change(PUT_LIT(p, "  server "), ev->server_state_was,
+		                     ev->server_state);
+		if (ev->type == EV_SYN || ev->type == EV_SYN_ACK)
+			p = put_text_opts(p, &ev->opt);
+		if (ev->type == EV_UPDATE)
+			p = put_text_counts(PUT_LIT(p, "  "), ev);
+		break;
+	}
+	if (ev->partial)
+		p = PUT_LIT(p, " partial");
+	*p++ = '\n';
+	return p;
+}
+
+/*
+ * Every piece of a record has a fixed bound, so the whole of it fits
+ * FORMAT_EVENT_MAX bytes: written straight into a buffer that big, or into
+ * one on the stack and copied when it fits the caller's. Either way the
+ * bytes are the same, and a record too long for buf is refused whole.
+ */
+size_t
+format_event(enum format f, const struct event *ev, char *buf, size_t cap)
+{
+	char tmp[FORMAT_EVENT_MAX];
+	char *out = cap >= sizeof(tmp) ? buf : tmp;
+	size_t len;
+
+	if (!ip_family_ok(ev->family))
+		goto refuse; /* not an address we know how to print */
+	switch (f) {
+	case FMT_JSON:
+		len = (size_t)(put_record(out, ev, 1) - out);
+		break;
+	case FMT_KV:
+		len = (size_t)(put_record(out, ev, 0) - out);
+		break;
+	case FMT_TEXT:
+		len = (size_t)(put_text(out, ev) - out);
+		break;
+	default:
+		goto refuse;
+	}
+	if (len >= cap)
+		goto refuse;
+	if (out != buf)
+		memcpy(buf, out, len);
+	buf[len] = '\0';
+	return len;
+refuse:
+	if (cap > 0)
+		buf[0] = '\0';
+	return 0;
+}
+
+/*
+ * The checked writer, for the daemon's own records: once something does not
+ * fit, everything after is refused. Pieces are made by the put_* functions
+ * in a small array and copied in.
+ */
+struct wbuf {
+	char *p;
+	size_t len;
+	size_t cap;
+	int full;
+};
+
+static void
+w_init(struct wbuf *w, char *buf, size_t cap)
+{
+	w->p = buf;
+	w->len = 0;
+	w->cap = cap;
+	w->full = 0;
+}
+
+/* Keep one byte for the NUL: n fits only if len + n < cap. */
+static inline __attribute__((always_inline)) void
+w_mem(struct wbuf *w, const char *s, size_t n)
+{
+	if (w->full || n >= w->cap - w->len) {
+		w->full = 1;
+		return;
+	}
+	memcpy(w->p + w->len, s, n);
+	w->len += n;
+}
+
+/* Inlined, so that strlen() of a literal folds at compile time. */
+static inline __attribute__((always_inline)) void
+w_str(struct wbuf *w, const char *s)
+{
+	w_mem(w, s, strlen(s));
+}
+
+static inline __attribute__((always_inline)) void
+w_char(struct wbuf *w, char c)
+{
+	w_mem(w, &c, 1);
+}
+
+static void
+w_u64(struct wbuf *w, uint64_t v)
+{
+	char t[U64_LEN_MAX];
+
+	w_mem(w, t, (size_t)(put_u64(t, v) - t));
+}
+
+static void
+w_secs(struct wbuf *w, uint64_t us, int decimals)
+{
+	char t[SECS_LEN_MAX];
+
+	w_mem(w, t, (size_t)(put_secs(t, us, decimals) - t));
+}
+
+static void
+w_ts(struct wbuf *w, uint64_t ts_us)
+{
+	char t[TS_LEN];
+
+	w_mem(w, t, (size_t)(put_ts(t, ts_us) - t));
+}
+
+static void
+w_flow(struct wbuf *w, uint64_t id)
+{
+	char t[FLOW_LEN_MAX];
+
+	w_mem(w, t, (size_t)(put_flow(t, id) - t));
+}
+
+static void
+w_ip(struct wbuf *w, uint8_t family, const uint8_t *addr)
+{
+	char t[IP_LEN_MAX];
+
+	if (!ip_family_ok(family)) {
+		w->full = 1; /* not an address we know how to print */
+		return;
+	}
+	w_mem(w, t, (size_t)(put_ip(t, family, addr) - t));
+}
+
+/* The inside of a JSON string, of any length: one escape step at a time. */
+static void
+w_json_bytes(struct wbuf *w, const char *s, size_t n)
+{
+	char t[JSON_UNIT_MAX];
+	size_t i = 0, k;
 
 	while (i < n && !w->full) {
-		if (u[i] == '"' || u[i] == '\\') {
-			w_char(w, '\\');
-			w_char(w, (char)u[i]);
-			i++;
-			continue;
-		}
-		k = u[i] < 0x20 || u[i] == 0x7f ? 0 : utf8_len(u + i, n - i);
-		if (k == 0) {
-			esc[4] = hex[u[i] >> 4];
-			esc[5] = hex[u[i] & 0xf];
-			w_mem(w, esc, sizeof(esc));
-			i++;
-			continue;
-		}
-		w_mem(w, s + i, k);
+		w_mem(w, t, (size_t)(put_json_unit(t, s + i, n - i, &k) - t));
 		i += k;
 	}
 }
@@ -213,173 +908,6 @@ w_end(struct wbuf *w)
 	return w->len;
 }
 
-/* Latest time ISO 8601's four-digit year can show: 9999-12-31T23:59:59.999999Z. */
-#define TS_MAX_US 253402300799999999ULL
-
-/*
- * Days since 1970-01-01 to a proleptic Gregorian date. Counting from
- * 0000-03-01 puts the leap day at the end of each year, so a 400-year era is
- * 146097 days, a century 36524 and a four-year cycle 1461, and the month
- * lengths from March on follow (153 * m + 2) / 5.
- */
-static void
-civil_from_days(uint64_t days, unsigned *year, unsigned *month, unsigned *day)
-{
-	uint64_t z = days + 719468; /* days from 0000-03-01 to 1970-01-01 */
-	uint64_t era = z / 146097;
-	unsigned doe = (unsigned)(z - era * 146097);                          /* [0, 146096] */
-	unsigned yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365; /* [0, 399] */
-	unsigned doy = doe - (365 * yoe + yoe / 4 - yoe / 100);               /* [0, 365] */
-	unsigned mp = (5 * doy + 2) / 153;                                    /* March = 0 */
-
-	*day = doy - (153 * mp + 2) / 5 + 1;
-	*month = mp < 10 ? mp + 3 : mp - 9;
-	*year = (unsigned)(yoe + era * 400) + (*month <= 2);
-}
-
-/* Two digits of v (< 100) at p. */
-static void
-put2(char *p, unsigned v)
-{
-	p[0] = digit_pairs[v * 2];
-	p[1] = digit_pairs[v * 2 + 1];
-}
-
-/*
- * Times past year 9999 are clamped to its last microsecond: the record keeps
- * its fixed shape, built in place and written once.
- */
-static void
-w_ts(struct wbuf *w, uint64_t ts_us)
-{
-	char t[27];
-	unsigned year, month, day, sod, us;
-	uint64_t secs;
-
-	if (ts_us > TS_MAX_US)
-		ts_us = TS_MAX_US;
-	secs = ts_us / 1000000;
-	us = (unsigned)(ts_us % 1000000);
-	civil_from_days(secs / 86400, &year, &month, &day);
-	sod = (unsigned)(secs % 86400);
-	put2(t, year / 100);
-	put2(t + 2, year % 100);
-	t[4] = '-';
-	put2(t + 5, month);
-	t[7] = '-';
-	put2(t + 8, day);
-	t[10] = 'T';
-	put2(t + 11, sod / 3600);
-	t[13] = ':';
-	put2(t + 14, sod / 60 % 60);
-	t[16] = ':';
-	put2(t + 17, sod % 60);
-	t[19] = '.';
-	put2(t + 20, us / 10000);
-	put2(t + 22, us / 100 % 100);
-	put2(t + 24, us % 100);
-	t[26] = 'Z';
-	w_mem(w, t, sizeof t);
-}
-
-static void
-w_ipv4(struct wbuf *w, const uint8_t *a)
-{
-	int i;
-
-	for (i = 0; i < 4; i++) {
-		if (i > 0)
-			w_char(w, '.');
-		w_u64(w, a[i]);
-	}
-}
-
-/* RFC 5952: lowercase, no leading zeros, the longest (first if tied) run of >= 2 zero groups "::". */
-static void
-w_ipv6(struct wbuf *w, const uint8_t *a)
-{
-	static const uint8_t mapped[12] = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff};
-	unsigned g[8];
-	int i, best = -1, bestlen = 0, run = 0;
-
-	if (memcmp(a, mapped, sizeof(mapped)) == 0) {
-		w_str(w, "::ffff:");
-		w_ipv4(w, a + 12);
-		return;
-	}
-	for (i = 0; i < 8; i++) {
-		g[i] = (unsigned)a[2 * i] << 8 | a[2 * i + 1];
-		run = g[i] == 0 ? run + 1 : 0;
-		if (run > bestlen) {
-			bestlen = run;
-			best = i - run + 1;
-		}
-	}
-	if (bestlen < 2)
-		best = -1;
-	for (i = 0; i < 8;) {
-		if (i == best) {
-			w_str(w, "::");
-			i += bestlen;
-			continue;
-		}
-		if (i > 0 && !(best >= 0 && i == best + bestlen))
-			w_char(w, ':');
-		w_hex16(w, g[i]);
-		i++;
-	}
-}
-
-static void
-w_ip(struct wbuf *w, uint8_t family, const uint8_t *addr)
-{
-	if (family == 4)
-		w_ipv4(w, addr);
-	else if (family == 6)
-		w_ipv6(w, addr);
-	else
-		w->full = 1; /* not an address we know how to print */
-}
-
-static void
-w_flow(struct wbuf *w, uint64_t id)
-{
-	static const char digits[] =
-	    "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz";
-	char tmp[12];
-	int i = sizeof(tmp);
-
-	do {
-		tmp[--i] = digits[id % 62];
-		id /= 62;
-	} while (id != 0);
-	tmp[--i] = 'C';
-	w_mem(w, tmp + i, sizeof(tmp) - (size_t)i);
-}
-
-/* tcpdump's flag letters, in tcpdump's order: "S." is a SYN+ACK. */
-static void
-w_tcpflags(struct wbuf *w, uint8_t flags)
-{
-	static const struct {
-		uint8_t bit;
-		char c;
-	} letters[] = {
-	    {TH_FIN, 'F'}, {TH_SYN, 'S'}, {TH_RST, 'R'}, {TH_PSH, 'P'},
-	    {TH_ACK, '.'}, {TH_URG, 'U'}, {TH_ECE, 'E'}, {TH_CWR, 'W'},
-	};
-	size_t i;
-
-	if (flags == 0) {
-		w_str(w, "none");
-		return;
-	}
-	for (i = 0; i < sizeof(letters) / sizeof(letters[0]); i++) {
-		if (flags & letters[i].bit)
-			w_char(w, letters[i].c);
-	}
-}
-
 /*
  * One JSON object or one key=value line: the same keys in the same order.
  * `n` counts the fields written so far, for the separators.
@@ -390,7 +918,7 @@ struct rec {
 	int n;
 };
 
-static inline __attribute__((always_inline)) void
+static void
 r_key(struct rec *r, const char *key)
 {
 	if (r->f == FMT_JSON) {
@@ -406,7 +934,7 @@ r_key(struct rec *r, const char *key)
 }
 
 /* A name from one of our tables: never needs escaping. */
-static inline __attribute__((always_inline)) void
+static void
 r_name(struct rec *r, const char *key, const char *val)
 {
 	r_key(r, key);
@@ -417,47 +945,11 @@ r_name(struct rec *r, const char *key, const char *val)
 		w_char(&r->w, '"');
 }
 
-static inline __attribute__((always_inline)) void
+static void
 r_u64(struct rec *r, const char *key, uint64_t v)
 {
 	r_key(r, key);
 	w_u64(&r->w, v);
-}
-
-static inline __attribute__((always_inline)) void
-r_bool(struct rec *r, const char *key, int v)
-{
-	r_key(r, key);
-	w_str(&r->w, v ? "true" : "false");
-}
-
-/*
- * A short string from the tracker (conn_state, history), at most n bytes.
- * JSON escapes it; key=value keeps only characters that cannot break the
- * line apart and leaves the key out when the value is empty.
- */
-static void
-r_text(struct rec *r, const char *key, const char *s, size_t n)
-{
-	size_t len = strnlen(s, n), i;
-
-	if (r->f == FMT_JSON) {
-		r_key(r, key);
-		w_char(&r->w, '"');
-		w_json_bytes(&r->w, s, len);
-		w_char(&r->w, '"');
-		return;
-	}
-	if (len == 0)
-		return;
-	r_key(r, key);
-	for (i = 0; i < len; i++) {
-		unsigned char c = (unsigned char)s[i];
-		int safe = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
-		           (c >= '0' && c <= '9') || c == '_' || c == '-' || c == '.';
-
-		w_char(&r->w, safe ? (char)c : '?');
-	}
 }
 
 static void
@@ -471,28 +963,6 @@ r_ts(struct rec *r, uint64_t ts_us)
 		w_char(&r->w, '"');
 }
 
-static void
-r_ip(struct rec *r, const char *key, uint8_t family, const uint8_t *addr)
-{
-	r_key(r, key);
-	if (r->f == FMT_JSON)
-		w_char(&r->w, '"');
-	w_ip(&r->w, family, addr);
-	if (r->f == FMT_JSON)
-		w_char(&r->w, '"');
-}
-
-static void
-r_flow(struct rec *r, uint64_t id)
-{
-	r_key(r, "flow");
-	if (r->f == FMT_JSON)
-		w_char(&r->w, '"');
-	w_flow(&r->w, id);
-	if (r->f == FMT_JSON)
-		w_char(&r->w, '"');
-}
-
 static size_t
 r_end(struct rec *r)
 {
@@ -500,241 +970,6 @@ r_end(struct rec *r)
 		w_char(&r->w, '}');
 	w_char(&r->w, '\n');
 	return w_end(&r->w);
-}
-
-/* JSON and key=value: the field order of format.h. */
-static size_t
-format_record(enum format f, const struct event *ev, char *buf, size_t cap)
-{
-	struct rec r;
-
-	w_init(&r.w, buf, cap);
-	r.f = f;
-	r.n = 0;
-	r_ts(&r, ev->ts_us);
-	r_name(&r, "event", event_type_name(ev->type));
-	r_flow(&r, ev->flow_id);
-	r_name(&r, "by", side_name(ev->by));
-	r_ip(&r, "client_ip", ev->family, ev->client_ip);
-	r_u64(&r, "client_port", ev->client_port);
-	r_ip(&r, "server_ip", ev->family, ev->server_ip);
-	r_u64(&r, "server_port", ev->server_port);
-	r_name(&r, "client_state", tcp_state_name(ev->client_state));
-	r_name(&r, "server_state", tcp_state_name(ev->server_state));
-	switch (ev->type) {
-	case EV_SYN:
-	case EV_SYN_ACK:
-		if (ev->opt.present & OPT_MSS)
-			r_u64(&r, "mss", ev->opt.mss);
-		if (ev->opt.present & OPT_WSCALE)
-			r_u64(&r, "wscale", ev->opt.wscale);
-		if (ev->opt.present & OPT_SACK_OK)
-			r_bool(&r, "sack_ok", 1);
-		if (ev->opt.present & OPT_TS)
-			r_bool(&r, "tsopt", 1);
-		break;
-	case EV_CLOSED:
-		r_name(&r, "reason", close_reason_name(ev->reason));
-		r_bool(&r, "abnormal", ev->abnormal);
-		r_name(&r, "closed_by", side_name(ev->closed_by));
-		r_key(&r, "duration");
-		w_secs(&r.w, ev->duration_us, 6);
-		r_u64(&r, "client_bytes", ev->client.bytes);
-		r_u64(&r, "server_bytes", ev->server.bytes);
-		r_u64(&r, "client_pkts", ev->client.pkts);
-		r_u64(&r, "server_pkts", ev->server.pkts);
-		r_bool(&r, "partial", ev->partial);
-		r_text(&r, "conn_state", ev->conn_state, sizeof(ev->conn_state));
-		r_text(&r, "history", ev->history, sizeof(ev->history));
-		break;
-	case EV_UPDATE:
-		r_key(&r, "duration");
-		w_secs(&r.w, ev->duration_us, 6);
-		r_u64(&r, "client_bytes", ev->client.bytes);
-		r_u64(&r, "server_bytes", ev->server.bytes);
-		r_u64(&r, "client_pkts", ev->client.pkts);
-		r_u64(&r, "server_pkts", ev->server.pkts);
-		r_bool(&r, "partial", ev->partial);
-		break;
-	case EV_SEGMENT:
-		r_key(&r, "flags");
-		if (f == FMT_JSON)
-			w_char(&r.w, '"');
-		w_tcpflags(&r.w, ev->seg_flags);
-		if (f == FMT_JSON)
-			w_char(&r.w, '"');
-		r_u64(&r, "seq", ev->seg_rel_seq);
-		r_u64(&r, "ack", ev->seg_rel_ack);
-		r_u64(&r, "len", ev->seg_len);
-		break;
-	default:
-		break;
-	}
-	return r_end(&r);
-}
-
-/* "192.0.2.1:80" or "[2001:db8::1]:80". */
-static void
-w_endpoint(struct wbuf *w, uint8_t family, const uint8_t *addr, uint16_t port)
-{
-	if (family == 6)
-		w_char(w, '[');
-	w_ip(w, family, addr);
-	if (family == 6)
-		w_char(w, ']');
-	w_char(w, ':');
-	w_u64(w, port);
-}
-
-/* "client ESTABLISHED" or, when the event moved it, "server SYN_RCVD->ESTABLISHED". */
-static void
-w_side_state(struct wbuf *w, const char *side, enum tcp_state was, enum tcp_state now)
-{
-	w_str(w, side);
-	w_char(w, ' ');
-	if (was != now) {
-		w_str(w, tcp_state_name(was));
-		w_str(w, "->");
-	}
-	w_str(w, tcp_state_name(now));
-}
-
-static void
-w_counts(struct wbuf *w, const char *side, const struct endpoint_counts *c)
-{
-	w_str(w, side);
-	w_char(w, ' ');
-	w_u64(w, c->bytes);
-	w_str(w, "B/");
-	w_u64(w, c->pkts);
-	w_char(w, 'p');
-}
-
-/* "  mss=1460 wscale=7 sack_ok tsopt": the options present, two spaces before the first. */
-static void
-w_text_opts(struct wbuf *w, const struct tcpopts *opt)
-{
-	const char *sep = "  ";
-
-	if (opt->present & OPT_MSS) {
-		w_str(w, sep);
-		w_str(w, "mss=");
-		w_u64(w, opt->mss);
-		sep = " ";
-	}
-	if (opt->present & OPT_WSCALE) {
-		w_str(w, sep);
-		w_str(w, "wscale=");
-		w_u64(w, opt->wscale);
-		sep = " ";
-	}
-	if (opt->present & OPT_SACK_OK) {
-		w_str(w, sep);
-		w_str(w, "sack_ok");
-		sep = " ";
-	}
-	if (opt->present & OPT_TS) {
-		w_str(w, sep);
-		w_str(w, "tsopt");
-	}
-}
-
-/*
- * The line for people, read like tcpdump: time, flow, event, then the client
- * always on the left, with an arrow showing who acted ('>' client, '<' server,
- * '-' neither: a timeout), then what changed.
- */
-static size_t
-format_text(const struct event *ev, char *buf, size_t cap)
-{
-	struct wbuf w;
-	size_t col;
-
-	w_init(&w, buf, cap);
-	w_ts(&w, ev->ts_us);
-	w_char(&w, ' ');
-	col = w.len;
-	w_flow(&w, ev->flow_id);
-	w_pad(&w, col, 12); /* "C" + the 11 base62 digits of the largest id */
-	w_char(&w, ' ');
-	col = w.len;
-	w_str(&w, event_type_name(ev->type));
-	w_pad(&w, col, 11); /* "ESTABLISHED" */
-	w_char(&w, ' ');
-	w_endpoint(&w, ev->family, ev->client_ip, ev->client_port);
-	w_str(&w, ev->by == SIDE_CLIENT ? " > " : ev->by == SIDE_SERVER ? " < " : " - ");
-	w_endpoint(&w, ev->family, ev->server_ip, ev->server_port);
-	w_str(&w, "  ");
-	switch (ev->type) {
-	case EV_CLOSED:
-		w_str(&w, "reason=");
-		w_str(&w, close_reason_name(ev->reason));
-		w_str(&w, " closed_by=");
-		w_str(&w, side_name(ev->closed_by));
-		w_char(&w, ' ');
-		w_secs(&w, ev->duration_us, 3);
-		w_str(&w, "s ");
-		w_counts(&w, "client", &ev->client);
-		w_char(&w, ' ');
-		w_counts(&w, "server", &ev->server);
-		if (ev->conn_state[0] != '\0') {
-			w_char(&w, ' ');
-			w_json_bytes(&w, ev->conn_state,
-			             strnlen(ev->conn_state, sizeof(ev->conn_state)));
-		}
-		if (ev->history[0] != '\0') {
-			w_char(&w, ' ');
-			w_json_bytes(&w, ev->history, strnlen(ev->history, sizeof(ev->history)));
-		}
-		break;
-	case EV_SEGMENT:
-		w_char(&w, '[');
-		w_tcpflags(&w, ev->seg_flags);
-		w_str(&w, "] seq ");
-		w_u64(&w, ev->seg_rel_seq);
-		w_str(&w, " ack ");
-		w_u64(&w, ev->seg_rel_ack);
-		w_str(&w, " len ");
-		w_u64(&w, ev->seg_len);
-		w_str(&w, "  ");
-		/* FALLTHROUGH */
-	default:
-		w_side_state(&w, "client", ev->client_state_was, ev->client_state);
-		w_str(&w, "  ");
-		w_side_state(&w, "server", ev->server_state_was, ev->server_state);
-		if (ev->type == EV_SYN || ev->type == EV_SYN_ACK)
-			w_text_opts(&w, &ev->opt);
-		if (ev->type == EV_UPDATE) {
-			w_str(&w, "  ");
-			w_secs(&w, ev->duration_us, 3);
-			w_str(&w, "s ");
-			w_counts(&w, "client", &ev->client);
-			w_char(&w, ' ');
-			w_counts(&w, "server", &ev->server);
-		}
-		break;
-	}
-	if (ev->partial)
-		w_str(&w, " partial");
-	w_char(&w, '\n');
-	return w_end(&w);
-}
-
-size_t
-format_event(enum format f, const struct event *ev, char *buf, size_t cap)
-{
-	switch (f) {
-	case FMT_JSON:
-	case FMT_KV:
-		return format_record(f, ev, buf, cap);
-	case FMT_TEXT:
-		return format_text(ev, buf, cap);
-	default:
-		break;
-	}
-	if (cap > 0)
-		buf[0] = '\0';
-	return 0;
 }
 
 /* "suppressed 1532 events in 10 s (RST 1500, CLOSED 32)": also the journal's MESSAGE. */
