@@ -17,6 +17,7 @@
 /* libevent's EV_CLOSED (a socket flag we never use) would shadow the event type. */
 #undef EV_CLOSED
 #include <pcap/pcap.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -189,20 +190,29 @@ capture_flush(struct capture *c)
 	c->nbatch = 0;
 }
 
+/* A frame's time in microseconds; a crafted file may carry a negative time: the epoch. */
+static inline uint64_t
+capture_ts(const struct pcap_pkthdr *h)
+{
+	return h->ts.tv_sec < 0 ? 0 : (uint64_t)h->ts.tv_sec * 1000000u + (uint64_t)h->ts.tv_usec;
+}
+
+/* A decoded segment from frame (h, bytes) into *seg; 0 if not TCP or not decodable. */
+static int
+capture_decode(struct capture *c, const struct pcap_pkthdr *h, const u_char *bytes,
+               struct segment *seg)
+{
+	if (decode_packet(c->dlt, bytes, h->caplen, seg, c->ds) != DECODE_OK)
+		return 0;
+	seg->ts_us = capture_ts(h);
+	return 1;
+}
+
 /* One frame from libpcap: decode it, stamp it, add it to the batch. */
 static void
-capture_frame(struct capture *c, int dlt, const struct pcap_pkthdr *h, const u_char *bytes)
+capture_frame(struct capture *c, const struct pcap_pkthdr *h, const u_char *bytes)
 {
-	struct segment *seg = &c->batch[c->nbatch];
-
-	if (decode_packet(dlt, bytes, h->caplen, seg, c->ds) != DECODE_OK)
-		return;
-	/* A crafted file may carry a negative time; it sorts as the epoch. */
-	if (h->ts.tv_sec < 0)
-		seg->ts_us = 0;
-	else
-		seg->ts_us = (uint64_t)h->ts.tv_sec * 1000000u + (uint64_t)h->ts.tv_usec;
-	if (++c->nbatch == CAPTURE_BATCH)
+	if (capture_decode(c, h, bytes, &c->batch[c->nbatch]) && ++c->nbatch == CAPTURE_BATCH)
 		capture_flush(c);
 }
 
@@ -211,7 +221,7 @@ capture_frame_cb(u_char *user, const struct pcap_pkthdr *h, const u_char *bytes)
 {
 	struct capture *c = (struct capture *)(void *)user;
 
-	capture_frame(c, c->dlt, h, bytes);
+	capture_frame(c, h, bytes);
 }
 
 /*
@@ -642,25 +652,114 @@ capture_open_file(const char *path, const struct config *cfg, capture_segments_c
 	return c;
 }
 
+/*
+ * Reading a file is two stages on two threads: a reader runs libpcap and
+ * decodes into batches, the caller's thread takes the batches in order and
+ * feeds them on. libpcap's read and decode alone cost about as much per
+ * frame as tracking, so overlapping them on a second core nearly doubles
+ * what -r gets through (see make bench). The frames' order is kept; the
+ * reader only ever touches c->p, c->ds and its own batches.
+ */
+#define CAPTURE_FILE_BATCH 1024 /* segments per hand-over */
+#define CAPTURE_FILE_RING 8     /* batches in flight: 640 KB */
+
+struct capture_reader {
+	struct capture *c;
+	pthread_mutex_t mu;
+	pthread_cond_t cv;   /* a batch was filled, or taken, or the end reached */
+	struct segment *seg; /* CAPTURE_FILE_RING batches */
+	size_t count[CAPTURE_FILE_RING];
+	unsigned head, n; /* oldest full batch; how many are full */
+	int done;         /* the reader stopped: rc says why */
+	int rc;           /* pcap_next_ex()'s last result */
+	uint64_t last_ts;
+};
+
+static void *
+capture_reader_main(void *arg)
+{
+	struct capture_reader *r = arg;
+	struct pcap_pkthdr *h;
+	const u_char *bytes;
+	struct segment *batch;
+	unsigned slot;
+	size_t k;
+	int rc = 1;
+
+	while (rc == 1) {
+		pthread_mutex_lock(&r->mu);
+		while (r->n == CAPTURE_FILE_RING)
+			pthread_cond_wait(&r->cv, &r->mu);
+		slot = (r->head + r->n) % CAPTURE_FILE_RING;
+		pthread_mutex_unlock(&r->mu);
+		batch = &r->seg[(size_t)slot * CAPTURE_FILE_BATCH];
+		for (k = 0;
+		     k < CAPTURE_FILE_BATCH && (rc = pcap_next_ex(r->c->p, &h, &bytes)) == 1;) {
+			/* The latest time of any frame, should the file not be in time order. */
+			if (capture_ts(h) > r->last_ts)
+				r->last_ts = capture_ts(h);
+			if (capture_decode(r->c, h, bytes, &batch[k]))
+				k++;
+		}
+		pthread_mutex_lock(&r->mu);
+		r->count[slot] = k;
+		r->n++;
+		if (rc != 1) {
+			r->done = 1;
+			r->rc = rc;
+		}
+		pthread_cond_broadcast(&r->cv);
+		pthread_mutex_unlock(&r->mu);
+	}
+	return NULL;
+}
+
 int
 capture_run_file(struct capture *c, uint64_t *last_ts_us, char *err, size_t errlen)
 {
-	struct pcap_pkthdr *h;
-	const u_char *bytes;
-	uint64_t ts;
-	int rc;
+	struct capture_reader r;
+	pthread_t tid;
+	unsigned slot;
+	int e;
 
 	*last_ts_us = 0;
-	while ((rc = pcap_next_ex(c->p, &h, &bytes)) == 1) {
-		capture_frame(c, c->dlt, h, bytes);
-		/* The latest time seen, should the file not be in time order. */
-		ts = h->ts.tv_sec < 0 ? 0
-		                      : (uint64_t)h->ts.tv_sec * 1000000u + (uint64_t)h->ts.tv_usec;
-		if (ts > *last_ts_us)
-			*last_ts_us = ts;
+	memset(&r, 0, sizeof(r));
+	r.c = c;
+	r.seg = calloc((size_t)CAPTURE_FILE_RING * CAPTURE_FILE_BATCH, sizeof(*r.seg));
+	if (r.seg == NULL) {
+		snprintf(err, errlen, "%s: out of memory", c->path);
+		return -1;
 	}
-	capture_flush(c);
-	if (rc != PCAP_ERROR_BREAK) {
+	pthread_mutex_init(&r.mu, NULL);
+	pthread_cond_init(&r.cv, NULL);
+	if ((e = pthread_create(&tid, NULL, capture_reader_main, &r)) != 0) {
+		snprintf(err, errlen, "%s: cannot start the reader thread: %s", c->path,
+		         strerror(e));
+		free(r.seg);
+		return -1;
+	}
+	pthread_mutex_lock(&r.mu);
+	for (;;) {
+		while (r.n == 0 && !r.done)
+			pthread_cond_wait(&r.cv, &r.mu);
+		if (r.n == 0)
+			break;
+		slot = r.head;
+		pthread_mutex_unlock(&r.mu);
+		if (r.count[slot] > 0)
+			c->cb(&r.seg[(size_t)slot * CAPTURE_FILE_BATCH], r.count[slot], c->arg);
+		pthread_mutex_lock(&r.mu);
+		r.head = (r.head + 1) % CAPTURE_FILE_RING;
+		r.n--;
+		pthread_cond_broadcast(&r.cv);
+	}
+	pthread_mutex_unlock(&r.mu);
+	pthread_join(tid, NULL);
+	pthread_cond_destroy(&r.cv);
+	pthread_mutex_destroy(&r.mu);
+	free(r.seg);
+	*last_ts_us = r.last_ts;
+	if (r.rc != PCAP_ERROR_BREAK) {
 		snprintf(err, errlen, "%s: %s", c->path, pcap_geterr(c->p));
 		return -1;
 	}

@@ -85,7 +85,9 @@ struct capture *capture_open_file(const char *path, const struct config *cfg,
                                   char *err, size_t errlen);
 
 /*
- * Read the file to the end, feeding cb frame by frame. *last_ts_us receives
+ * Read the file to the end, feeding cb batch by batch in the file's order
+ * (libpcap reads and decodes on a second thread meanwhile; cb runs on the
+ * caller's). *last_ts_us receives
  * the latest frame time seen (0 if none). Returns 0 at a clean end of file,
  * -1 with a one-line reason in err when the file is cut short or unreadable
  * (after feeding everything before the damage).

@@ -182,3 +182,27 @@ then
 else
 	fail replay_timeouts_on_packet_time "$(tr '\n' '|' <"$TMP/st.json" | head -c 400)"
 fi
+
+# --- a file of many batches ----------------------------------------------------
+# -r reads and decodes on a second thread and hands segments over in batches
+# of 1024: across hundreds of hand-overs every segment must reach the tracker
+# and every connection end exactly once, the same way on every run.
+"$PWD/$BUILD/tools/benchgen" -n 20000 -c 2000 -s 7 -6 0.2 -o "$TMP/many.pcap" >"$TMP/gen.out"
+frames=$(sed -n 's/^benchgen: \([0-9]*\) packets.*/\1/p' "$TMP/gen.out")
+R -d -r "$TMP/many.pcap" >"$TMP/many.json" 2>"$TMP/many.err"
+rc=$?
+R -r "$TMP/many.pcap" >"$TMP/many2.json" 2>/dev/null
+if [ $rc -eq 0 ] && [ "${frames:-0}" -gt 200000 ] && cmp -s "$TMP/many.json" "$TMP/many2.json" &&
+    grep -q "decode: $frames frames, $frames segments" "$TMP/many.err" &&
+    grep -q "tracker: $frames segments, 20000 connections seen" "$TMP/many.err" &&
+    python3 - "$TMP/many.json" 20000 <<'EOF'
+import json, sys
+closed = [r for r in map(json.loads, open(sys.argv[1])) if r["event"] == "CLOSED"]
+assert len(closed) == int(sys.argv[2]), len(closed)
+assert len({c["flow"] for c in closed}) == len(closed)
+EOF
+then
+	pass replay_many_batches
+else
+	fail replay_many_batches "rc=$rc frames=$frames $(grep -m2 'decode:\|tracker:' "$TMP/many.err" | tr '\n' '|')"
+fi
