@@ -32,6 +32,7 @@
 #define CAPTURE_RETRY_MIN_S 1
 #define CAPTURE_RETRY_MAX_S 60
 #define CAPTURE_DRAIN_ROUNDS 16
+#define CAPTURE_FILE_BUFFER (1024 * 1024) /* stdio buffer for reading a file */
 
 /* What a handle is opened with; a change of any of it needs a new handle. */
 struct capture_params {
@@ -603,11 +604,24 @@ capture_open_file(const char *path, const struct config *cfg, capture_segments_c
 {
 	char ebuf[PCAP_ERRBUF_SIZE];
 	struct capture *c;
+	FILE *fp;
 	pcap_t *p;
 	int dlt;
 
-	p = pcap_open_offline_with_tstamp_precision(path, PCAP_TSTAMP_PRECISION_MICRO, ebuf);
+	/*
+	 * Our own stream, for a larger buffer than stdio's 4 KB: a capture is
+	 * read front to back, and a read(2) per 4 KB showed in the profile.
+	 */
+	fp = strcmp(path, "-") == 0 ? stdin : fopen(path, "rb");
+	if (fp == NULL) {
+		snprintf(err, errlen, "%s: %s", path, strerror(errno));
+		return NULL;
+	}
+	setvbuf(fp, NULL, _IOFBF, CAPTURE_FILE_BUFFER);
+	p = pcap_fopen_offline_with_tstamp_precision(fp, PCAP_TSTAMP_PRECISION_MICRO, ebuf);
 	if (p == NULL) {
+		if (fp != stdin)
+			fclose(fp);
 		/* libpcap's messages mostly begin with the path already. */
 		if (strncmp(ebuf, path, strlen(path)) == 0)
 			snprintf(err, errlen, "%s", ebuf);
