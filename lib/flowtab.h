@@ -82,9 +82,8 @@ struct endpoint {
 #define FL_UPD 0x40         /* linked in the update list (uprev, unext, upd_ts valid) */
 
 /*
- * 224 bytes. The first cache line holds what a lookup compares and what
- * every segment updates in the lists; the order of the rest keeps it free
- * of padding.
+ * 224 bytes. The first 64 hold what a lookup compares and the list links a
+ * segment may move; the order of the rest keeps the struct free of padding.
  */
 struct flow {
 	uint8_t ip[2][16]; /* [SIDE_CLIENT], [SIDE_SERVER] */
