@@ -770,6 +770,8 @@ main_replay(struct main_state *m)
 		fatalx("out of memory");
 	if (privs_drop(m->cfg.user, err, sizeof(err)) == -1)
 		fatalx("cannot drop privileges: %s", err);
+	if (outputs_start(m->outputs, err, sizeof(err)) == -1)
+		fatalx("%s", err);
 
 	rc = capture_run_file(m->capture, &last_ts, err, sizeof(err));
 	/* At the end of what could be read, every open connection ends. */
@@ -1021,6 +1023,8 @@ main_live(struct main_state *m)
 
 	if (privs_drop(m->cfg.user, err, sizeof(err)) == -1)
 		fatalx("cannot drop privileges: %s", err);
+	if (outputs_start(m->outputs, err, sizeof(err)) == -1)
+		fatalx("%s", err);
 	if (geteuid() != 0 && m->cfg.user[0] != '\0')
 		log_info("running as %s (uid %u) with only CAP_NET_RAW", m->cfg.user,
 		    (unsigned)geteuid());

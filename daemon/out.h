@@ -38,7 +38,10 @@ int output_priority(const struct event *ev);
 struct out_queue;
 
 /*
- * Start a sender thread with room for nslots queued records. name ("journal")
+ * A queue with room for nslots records and, from out_queue_start() on, a
+ * sender thread. The thread is started apart because capabilities, the
+ * bounding set and no_new_privs belong to each thread: one made before the
+ * daemon drops its privileges would keep them all. name ("journal")
  * prefixes its diagnostics; path is the receiver's socket, which the thread
  * probes, because the libraries do not say when nobody listens. For each
  * record the thread calls send_cb(tag, record, len) (record is the thread's
@@ -52,7 +55,12 @@ struct out_queue;
  */
 struct out_queue *out_queue_open(const char *name, const char *path, size_t nslots,
                                  int (*send_cb)(int, char *, size_t), char *err, size_t errlen);
-/* Queue one record; never blocks. A full queue or a record too long drops it (counted). */
+/* Start the sender thread (once; later calls do nothing). -1 with a reason in err. */
+int out_queue_start(struct out_queue *q, char *err, size_t errlen);
+/*
+ * Queue one record; never blocks. A full queue or a record too long drops it
+ * (counted). Records queued before out_queue_start() wait for the thread.
+ */
 void out_queue_put(struct out_queue *q, int tag, const char *rec, size_t len);
 /* Add to st what was written and dropped since the last call. */
 void out_queue_stats(struct out_queue *q, struct output_stats *st);
@@ -85,6 +93,8 @@ void out_journal_record(struct out_journal *j, const char *id, int priority, con
 void out_journal_tick(struct out_journal *j, struct output_stats *st);
 void out_journal_stats(struct out_journal *j, struct output_stats *st);
 void out_journal_close(struct out_journal *j, struct output_stats *st);
+/* Start its sender thread: see out_queue_open(). */
+int out_journal_start(struct out_journal *j, char *err, size_t errlen);
 
 /* --- out_syslog.c --------------------------------------------------------- */
 
@@ -102,6 +112,8 @@ void out_syslog_tick(struct out_syslog *s, struct output_stats *st);
 void out_syslog_stats(struct out_syslog *s, struct output_stats *st);
 /* Also closelog(3): no syslog state of ours outlives the output. */
 void out_syslog_close(struct out_syslog *s, struct output_stats *st);
+/* Start its sender thread: see out_queue_open(). */
+int out_syslog_start(struct out_syslog *s, char *err, size_t errlen);
 
 /* --- out_file.c ----------------------------------------------------------- */
 

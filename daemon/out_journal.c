@@ -221,3 +221,9 @@ out_journal_close(struct out_journal *j, struct output_stats *st)
 	out_queue_close(j->q, st); /* a thread left behind uses nothing of j */
 	free(j);
 }
+
+int
+out_journal_start(struct out_journal *j, char *err, size_t errlen)
+{
+	return out_queue_start(j->q, err, errlen);
+}

@@ -62,6 +62,7 @@ struct out_queue {
 	size_t *len;
 	int *tag;
 	size_t nslots, head, count;
+	int started; /* out_queue_start() made the thread */
 	int stop;
 	int exited;
 	int abandoned; /* close gave up on the thread: it frees the queue */
@@ -221,8 +222,6 @@ out_queue_open(const char *name, const char *path, size_t nslots,
                int (*send_cb)(int, char *, size_t), char *err, size_t errlen)
 {
 	struct out_queue *q;
-	sigset_t all, old;
-	int e;
 
 	if (strlen(path) >= sizeof(q->sun.sun_path)) {
 		snprintf(err, errlen, "%s output: socket path too long: %s", name, path);
@@ -243,18 +242,6 @@ out_queue_open(const char *name, const char *path, size_t nslots,
 	pthread_mutex_init(&q->mu, NULL);
 	pthread_cond_init(&q->work, NULL);
 	pthread_cond_init(&q->moved, NULL);
-	/* Signals are the event loop's business: the thread takes none. */
-	sigfillset(&all);
-	pthread_sigmask(SIG_SETMASK, &all, &old);
-	e = pthread_create(&q->thread, NULL, out_queue_main, q);
-	pthread_sigmask(SIG_SETMASK, &old, NULL);
-	if (e != 0) {
-		snprintf(err, errlen, "%s output: cannot start its thread: %s", name, strerror(e));
-		pthread_cond_destroy(&q->moved);
-		pthread_cond_destroy(&q->work);
-		pthread_mutex_destroy(&q->mu);
-		goto fail;
-	}
 	return q;
 
 fail:
@@ -265,6 +252,27 @@ fail:
 		free(q);
 	}
 	return NULL;
+}
+
+int
+out_queue_start(struct out_queue *q, char *err, size_t errlen)
+{
+	sigset_t all, old;
+	int e;
+
+	if (q->started)
+		return 0;
+	/* Signals are the event loop's business: the thread takes none. */
+	sigfillset(&all);
+	pthread_sigmask(SIG_SETMASK, &all, &old);
+	e = pthread_create(&q->thread, NULL, out_queue_main, q);
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
+	if (e != 0) {
+		snprintf(err, errlen, "%s output: cannot start its thread: %s", q->name, strerror(e));
+		return -1;
+	}
+	q->started = 1;
+	return 0;
 }
 
 void
@@ -376,6 +384,8 @@ out_queue_close(struct out_queue *q, struct output_stats *st)
 	pthread_mutex_lock(&q->mu);
 	q->stop = 1;
 	pthread_cond_signal(&q->work);
+	if (!q->started)
+		q->exited = 1; /* nothing was ever sent */
 	while (!q->exited && !stuck) {
 		left = q->count;
 		clock_gettime(CLOCK_REALTIME, &until);
@@ -402,7 +412,8 @@ out_queue_close(struct out_queue *q, struct output_stats *st)
 		return -1;
 	}
 	pthread_mutex_unlock(&q->mu);
-	pthread_join(q->thread, NULL);
+	if (q->started)
+		pthread_join(q->thread, NULL);
 	if (left > 0)
 		log_warnx("%s output: %zu queued records not delivered at close", name, left);
 	out_queue_free(q);

@@ -118,3 +118,9 @@ out_syslog_close(struct out_syslog *s, struct output_stats *st)
 	}
 	free(s);
 }
+
+int
+out_syslog_start(struct out_syslog *s, char *err, size_t errlen)
+{
+	return out_queue_start(s->q, err, errlen);
+}

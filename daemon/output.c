@@ -44,6 +44,7 @@ struct outputs {
 	struct sink *sink; /* NSINKS; a pointer so that outputs_stats() may refresh it */
 	struct out_journal *journal;
 	struct out_syslog *syslog;
+	int started; /* outputs_start() was called: new senders start at once */
 	struct out_file *file;
 	struct out_file *out; /* standard output */
 	uint64_t now_us;
@@ -428,6 +429,17 @@ outputs_reopen(struct outputs *o)
 		out_file_flush(o->out);
 }
 
+int
+outputs_start(struct outputs *o, char *err, size_t errlen)
+{
+	if (o->journal != NULL && out_journal_start(o->journal, err, errlen) == -1)
+		return -1;
+	if (o->syslog != NULL && out_syslog_start(o->syslog, err, errlen) == -1)
+		return -1;
+	o->started = 1;
+	return 0;
+}
+
 /*
  * Everything that can fail is done first (open a newly enabled journal or
  * syslog sender, open a new log file path); only when all worked is anything
@@ -446,6 +458,9 @@ outputs_reconfigure(struct outputs *o, const struct config *cfg, char *err, size
 	if (jc->enabled && o->journal == NULL && (nj = out_journal_open(err, errlen)) == NULL)
 		goto fail;
 	if (sc->enabled && o->syslog == NULL && (ns = out_syslog_open(sc, err, errlen)) == NULL)
+		goto fail;
+	if (o->started && ((nj != NULL && out_journal_start(nj, err, errlen) == -1) ||
+	                   (ns != NULL && out_syslog_start(ns, err, errlen) == -1)))
 		goto fail;
 	if (fc->enabled && (o->file == NULL || strcmp(out_file_path(o->file), fc->path) != 0)) {
 		nf = out_file_open(fc, &o->sink[OUT_FILE].st, why, sizeof(why));

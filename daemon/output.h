@@ -34,6 +34,14 @@ struct outputs;
  */
 struct outputs *outputs_open(const struct config *cfg, int stdout_fmt, char *err, size_t errlen);
 
+/*
+ * Start the journal and syslog sender threads, after the daemon has dropped
+ * its privileges (capabilities are per thread: a thread made before would
+ * keep them). Records given before wait in the queues. Returns -1 and a
+ * reason in err if a thread cannot be had.
+ */
+int outputs_start(struct outputs *o, char *err, size_t errlen);
+
 /* Deliver one event to every output that wants it. Never blocks. */
 void outputs_event(struct outputs *o, const struct event *ev);
 

@@ -433,7 +433,8 @@ main(int argc, char **argv)
 	}
 	log_init(debug, "outdrive");
 	signal(SIGPIPE, SIG_IGN); /* as the daemon does: a closed stdout is an EPIPE, not a death */
-	if ((d.o = outputs_open(&d.cfg, stdout_fmt, err, sizeof(err))) == NULL) {
+	if ((d.o = outputs_open(&d.cfg, stdout_fmt, err, sizeof(err))) == NULL ||
+	    outputs_start(d.o, err, sizeof(err)) == -1) {
 		fprintf(stderr, "outdrive: %s\n", err);
 		return 1;
 	}
