@@ -23,8 +23,8 @@
 #include "../lib/format.h"
 #include "output.h"
 
-/* Largest record a format produces fits here with room to spare (IPv6 CLOSED is ~650). */
-#define OUT_RECORD_MAX 1024
+/* An event record in any format fits: format.h's bound (format_event() writes straight into it). */
+#define OUT_RECORD_MAX FORMAT_EVENT_MAX
 /* Largest ALERT or STATS record (a STATS record is about 1000 bytes in JSON). */
 #define OUT_REPORT_MAX 2048
 /* Largest queued record (a journal entry's fields, or a syslog ident and body). */
