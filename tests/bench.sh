@@ -541,7 +541,8 @@ if "a" in runs:
         rows.append((label, "%.2fM" % (d["packets_per_s"] / 1e6), "%.1f" % d["ns_per_packet"],
                      "%.2fM" % (d["events_per_s"] / 1e6) if "events_per_s" in d else "-",
                      "%.1f" % (d["peak_rss_kb"] / 1024), str(d.get("bytes_per_table_slot", "-")),
-                     "%.2fx" % d["ratio_to_empty_loop"]))
+                     "%.2fx" % d["ratio_to_empty_loop"],
+                     "%.2fx" % d["ratio_to_empty_loop_cpu"] if d.get("ratio_to_empty_loop_cpu") else "-"))
 if "mem_full" in runs:
     m = data["memory"]
     full, mn, empty = med("mem_full", 1), med("mem_min", 1), med("mem_empty", 1)
@@ -556,7 +557,7 @@ if "mem_full" in runs:
     summary.setdefault("targets", {})["bytes_per_connection"] = {"want": 256, "got": summary["memory"]["bytes_per_tracked_connection"]}
     mm = summary["memory"]
     rows.append(("%d open connections, max_flows %d" % (tracked, m["max_flows"]), "-", "-", "-",
-                 "%.1f" % (full / 1024), str(mm["bytes_per_tracked_connection"]), "-"))
+                 "%.1f" % (full / 1024), str(mm["bytes_per_tracked_connection"]), "-", "-"))
 live = {k[5:]: v for k, v in data.items() if k.startswith("live_")}
 if live:
     summary["live"] = dict(data.get("live", {}), runs=live)
@@ -572,7 +573,7 @@ open(out, "a").write("\n")
 print()
 if rows:
     hdr = ("offline (%s packets)" % summary.get("offline", {}).get("capture", {}).get("packets", "?"),
-           "pkts/s", "ns/pkt", "events/s", "RSS MB", "B/conn", "vs (a)")
+           "pkts/s", "ns/pkt", "events/s", "RSS MB", "B/conn", "vs (a)", "CPU vs (a)")
     w = [max(len(r[i]) for r in rows + [hdr]) for i in range(len(hdr))]
     for r in [hdr] + rows:
         print("  ".join(c.ljust(w[0]) if i == 0 else c.rjust(w[i]) for i, c in enumerate(r)))
@@ -603,5 +604,7 @@ if "flood" in data:
 if rows:
     print("B/conn: (b), (c): peak RSS over a process with a 16-flow table, per slot of max_flows;")
     print("        open connections: the same over the connections tracked at the end.")
+    print("vs (a): wall-clock rate over (a)'s; CPU vs (a): the same in CPU time (user + system),")
+    print("        which counts both of -r's threads.")
 print("summary: %s" % out)
 EOF
