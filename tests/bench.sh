@@ -606,5 +606,17 @@ if rows:
     print("        open connections: the same over the connections tracked at the end.")
     print("vs (a): wall-clock rate over (a)'s; CPU vs (a): the same in CPU time (user + system),")
     print("        which counts both of -r's threads.")
+tg = summary.get("targets", {})
+if tg:
+    parts = []
+    for key, label, fmt, higher in (("all_events_ratio", "(b) >= %.1fx", "%.2fx", True),
+                                     ("closed_only_ratio", "(c) >= %.1fx", "%.2fx", True),
+                                     ("bytes_per_connection", "<= %d B/conn", "%d", False)):
+        t = tg.get(key)
+        if t is None or t.get("got") is None:
+            continue
+        met = t["got"] >= t["want"] if higher else t["got"] <= t["want"]
+        parts.append("%s: %s (%s)" % (label % t["want"], fmt % t["got"], "met" if met else "missed"))
+    print("targets: " + "; ".join(parts))
 print("summary: %s" % out)
 EOF
