@@ -747,8 +747,8 @@ tracker_process(struct tracker *t, uint32_t idx, int s, const struct segment *se
 				if (seg->seq == snd->isn)
 					t->st.retransmits++;
 				else
-					t->st.syn_ignored++; /* another ISN: ignored, counters kept
-					                      */
+					/* Another ISN: ignored, counters kept. */
+					t->st.syn_ignored++;
 				touch = 0;
 				goto done;
 			}
@@ -862,8 +862,10 @@ tracker_process(struct tracker *t, uint32_t idx, int s, const struct segment *se
 		take_fin(t, f, &st, !s);
 	}
 
-	/* The receiver takes what this segment acknowledges (a FIN segment's ACK waits with its
-	 * FIN). */
+	/*
+	 * The receiver takes what this segment acknowledges (a FIN segment's
+	 * ACK waits with its FIN).
+	 */
 	if ((fl & TH_ACK) && !(fl & TH_FIN))
 		take_ack(t, f, &st, !s, seg->ack);
 
@@ -1017,7 +1019,8 @@ tracker_advance(struct tracker *t, uint64_t now_us)
 		tracker_expire(t, due); /* what ended before the update is due ends first */
 		if (t->ft.upd_head != idx)
 			continue; /* it expired itself */
-		if (gap == -1)    /* the first due is the most overdue: it decides for the pass */
+		/* The first due is the most overdue: it decides for the pass. */
+		if (gap == -1)
 			gap = (t->now - due) / t->update_us >= UPDATE_CATCHUP;
 		tracker_update(t, idx, due);
 		flowtab_upd_append(&t->ft, idx, (gap ? t->now : due) + t->update_us);
@@ -1081,8 +1084,8 @@ tracker_segment_hashed(struct tracker *t, const struct segment *seg, uint32_t ha
 	}
 	f = &t->ft.flows[idx];
 	if (f->touch_ts + t->timeout_us[f->cls] <= seg->ts_us) {
-		tracker_advance(t,
-		                seg->ts_us); /* its time is up: expire it (and what else is due) */
+		/* Its time is up: expire it (and whatever else is due). */
+		tracker_advance(t, seg->ts_us);
 		idx = flowtab_lookup(&t->ft, hash, seg->family, seg->saddr, seg->sport, seg->daddr,
 		                     seg->dport, &s);
 		if (idx == FLOW_NONE) {
@@ -1140,8 +1143,7 @@ tracker_segments(struct tracker *t, const struct segment *segs, size_t n)
 	size_t i, j;
 
 	for (i = 0; i < n + TRACKER_AHEAD; i++) {
-		/* In this order: segment i's hash takes the slot segment i - TRACKER_AHEAD leaves.
-		 */
+		/* In this order: segment i's hash takes the slot i - TRACKER_AHEAD leaves. */
 		j = i - TRACKER_AHEAD;
 		if (i >= TRACKER_AHEAD)
 			tracker_segment_hashed(t, &segs[j], hash[j % TRACKER_AHEAD]);
