@@ -318,11 +318,15 @@ live_run() {
 	shift 2
 	daemon_start "$T/live.conf"
 	rx0=$(ip -n "$NS_RX" -s -j link show tsb1 | python3 -c 'import json,sys; print(json.load(sys.stdin)[0]["stats64"]["rx"]["packets"])')
+	read -r -a st0 <"/proc/$DPID/stat"
 	replay "$pps" "$@"
 	sleep 1
+	read -r -a st1 <"/proc/$DPID/stat"
 	rx1=$(ip -n "$NS_RX" -s -j link show tsb1 | python3 -c 'import json,sys; print(json.load(sys.stdin)[0]["stats64"]["rx"]["packets"])')
 	put "$name.peak_rss_kb" "$(vm_kb VmHWM)"
 	daemon_stop
+	# The daemon's own CPU (utime + stime, fields 14 and 15) while it captured.
+	put "$name.cpu_seconds" "$(awk "BEGIN{printf \"%.3f\", ((${st1[13]} + ${st1[14]}) - (${st0[13]} + ${st0[14]})) / $(getconf CLK_TCK)}")"
 	captured=$(stat_decode_frames "$T/daemon.err")
 	kdrop=$(stat_capture "$T/daemon.err" kernel)
 	put "$name.senders" "$#"
@@ -581,9 +585,12 @@ if rows:
 for k in live:
     d = live[k]
     if "offered_pps" in d:
-        print("live %-6s %d sender(s) %-9s offered %8d pps  captured %8d pps  kernel drops %d  loss %.4f%%  RSS %.1f MB" % (
+        cpu = d.get("cpu_seconds")
+        print("live %-6s %d sender(s) %-9s offered %8d pps  captured %8d pps  kernel drops %d  loss %.4f%%  RSS %.1f MB%s" % (
             k, d["senders"], "top speed" if d["requested_pps_per_sender"] == 0 else "%d pps" % d["requested_pps_per_sender"],
-            d["offered_pps"], d["captured_pps"], d["pcap_dropped"], d["loss"] * 100, d["peak_rss_kb"] / 1024))
+            d["offered_pps"], d["captured_pps"], d["pcap_dropped"], d["loss"] * 100, d["peak_rss_kb"] / 1024,
+            "  daemon CPU %.2f s = %.0f ns/pkt, %.0f%% of a core" % (cpu, cpu * 1e9 / d["captured_packets"], cpu * 100 / d["seconds"])
+            if cpu is not None and d.get("captured_packets") and d.get("seconds") else ""))
 if "live" in data:
     print("highest drop-free rate: %s pps, limited by %s" % (data["live"].get("best_dropfree_pps"), data["live"].get("best_limited_by")))
 if "idle" in data:
