@@ -10,11 +10,13 @@
 #ifndef TCPSTATED_FUZZ_CHECK_H
 #define TCPSTATED_FUZZ_CHECK_H
 
+#include <fcntl.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "event.h"
 #include "format.h"
@@ -393,6 +395,62 @@ fz_check_segment(const struct segment *seg)
 	FZ_ASSERT(seg->vlan <= 0x0fff);
 	FZ_ASSERT((seg->opt.present & ~(OPT_MSS | OPT_WSCALE | OPT_SACK_OK | OPT_TS |
 	    OPT_MALFORMED)) == 0);
+}
+
+/*
+ * A scratch file for harnesses whose target reads a path (the config parser,
+ * libpcap's file reader): one file in a private temporary directory, both
+ * removed at exit.
+ */
+struct fz_scratch {
+	char dir[64];
+	char path[128];
+};
+
+static inline struct fz_scratch *
+fz_scratch(void)
+{
+	static struct fz_scratch s;
+
+	return &s;
+}
+
+static inline void
+fz_scratch_cleanup(void)
+{
+	unlink(fz_scratch()->path);
+	rmdir(fz_scratch()->dir);
+}
+
+/* Make the directory for tag and return the path of name in it. */
+static inline const char *
+fz_scratch_init(const char *tag, const char *name)
+{
+	struct fz_scratch *s = fz_scratch();
+
+	snprintf(s->dir, sizeof(s->dir), "/tmp/tcpstated-fuzz-%s.XXXXXX", tag);
+	if (mkdtemp(s->dir) == NULL)
+		abort();
+	snprintf(s->path, sizeof(s->path), "%s/%s", s->dir, name);
+	atexit(fz_scratch_cleanup);
+	return s->path;
+}
+
+/* The scratch file now holds exactly data. */
+static inline void
+fz_scratch_write(const uint8_t *data, size_t size)
+{
+	size_t off;
+	ssize_t w;
+	int fd;
+
+	fd = open(fz_scratch()->path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+	FZ_ASSERT(fd != -1);
+	for (off = 0; off < size; off += (size_t)w) {
+		w = write(fd, data + off, size - off);
+		FZ_ASSERT(w > 0);
+	}
+	close(fd);
 }
 
 #endif

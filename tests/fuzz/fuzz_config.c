@@ -28,29 +28,17 @@
 #define FZ_ERRLEN 16384 /* what tcpstated gives conf_load */
 #define FZ_ERRLEN_SMALL 600
 
-static char fz_dir[64];
-static char fz_path[128];
+static const char *fz_path; /* the scratch file the target reads */
 
 int LLVMFuzzerInitialize(int *argc, char ***argv);
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
-
-static void
-fz_cleanup(void)
-{
-	unlink(fz_path);
-	rmdir(fz_dir);
-}
 
 int
 LLVMFuzzerInitialize(int *argc, char ***argv)
 {
 	(void)argc;
 	(void)argv;
-	snprintf(fz_dir, sizeof(fz_dir), "/tmp/tcpstated-fuzz-config.XXXXXX");
-	if (mkdtemp(fz_dir) == NULL)
-		abort();
-	snprintf(fz_path, sizeof(fz_path), "%s/tcpstated.conf", fz_dir);
-	atexit(fz_cleanup);
+	fz_path = fz_scratch_init("config", "tcpstated.conf");
 	return 0;
 }
 
@@ -172,17 +160,9 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	static struct config def, c, c2;
 	size_t errlen = size & 1 ? FZ_ERRLEN_SMALL : FZ_ERRLEN;
 	char *err, *err2;
-	int fd, rc, rc2, includes;
-	size_t off;
-	ssize_t w;
+	int rc, rc2, includes;
 
-	fd = open(fz_path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
-	FZ_ASSERT(fd != -1);
-	for (off = 0; off < size; off += (size_t)w) {
-		w = write(fd, data + off, size - off);
-		FZ_ASSERT(w > 0);
-	}
-	close(fd);
+	fz_scratch_write(data, size);
 	includes = size > 0 && memchr(data, '@', size) != NULL;
 
 	err = malloc(errlen);

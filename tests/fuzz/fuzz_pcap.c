@@ -24,8 +24,7 @@
 #include "ladder.h"
 #include "tracker.h"
 
-static char fz_dir[64];
-static char fz_path[128];
+static const char *fz_path; /* the scratch file the target reads */
 static FILE *fz_null;
 
 static struct {
@@ -38,23 +37,12 @@ static struct {
 int LLVMFuzzerInitialize(int *argc, char ***argv);
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
-static void
-fz_cleanup(void)
-{
-	unlink(fz_path);
-	rmdir(fz_dir);
-}
-
 int
 LLVMFuzzerInitialize(int *argc, char ***argv)
 {
 	(void)argc;
 	(void)argv;
-	snprintf(fz_dir, sizeof(fz_dir), "/tmp/tcpstated-fuzz-pcap.XXXXXX");
-	if (mkdtemp(fz_dir) == NULL)
-		abort();
-	snprintf(fz_path, sizeof(fz_path), "%s/capture.pcap", fz_dir);
-	atexit(fz_cleanup);
+	fz_path = fz_scratch_init("pcap", "capture.pcap");
 	fz_null = fopen("/dev/null", "w");
 	if (fz_null == NULL)
 		abort();
@@ -107,17 +95,10 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	struct capture *c;
 	uint64_t last_ts, sum;
 	char err[512];
-	size_t off, i;
-	ssize_t w;
-	int fd, rc;
+	size_t i;
+	int rc;
 
-	fd = open(fz_path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
-	FZ_ASSERT(fd != -1);
-	for (off = 0; off < size; off += (size_t)w) {
-		w = write(fd, data + off, size - off);
-		FZ_ASSERT(w > 0);
-	}
-	close(fd);
+	fz_scratch_write(data, size);
 
 	conf_defaults(&cfg);
 	if (size & 1) {
