@@ -70,9 +70,7 @@ enum key_kind {
 	K_STR,        /* char[max + 1], at least min characters */
 	K_EVENTS,     /* uint32_t mask of EV_BIT()s */
 	K_PORTS,      /* struct config ports/nports */
-	K_FACILITY,   /* int LOG_* facility */
-	K_FMT_FILE,   /* enum format: json | text */
-	K_FMT_SYSLOG, /* enum format: kv | cee */
+	K_NAMED,      /* int (or an enum): one of the names in names */
 	K_MODE,       /* uint32_t, an octal string such as "0640" */
 	K_FILTER,     /* char[1024], must compile as a pcap filter */
 	K_USER,       /* char[64], must name an existing user */
@@ -94,8 +92,48 @@ struct key {
 	enum key_kind kind;
 	size_t off;
 	uint64_t min, max;
-	const struct key *sub;
+	const void *arg; /* K_GROUP: its members, a struct key[]; K_NAMED: a struct conf_names */
 };
+
+/* The words a K_NAMED key accepts, the value each stands for, and how the error names them. */
+struct conf_name_value {
+	const char *name;
+	int value;
+};
+
+struct conf_names {
+	const char *what; /* "facility" */
+	const char *hint; /* the choices, as the error lists them */
+	const struct conf_name_value *v;
+	size_t n;
+};
+
+#define NELEM(a) (sizeof(a) / sizeof((a)[0]))
+
+static const struct conf_name_value conf_facility_values[] = {
+	{ "auth", LOG_AUTH },     { "authpriv", LOG_AUTHPRIV }, { "cron", LOG_CRON },
+	{ "daemon", LOG_DAEMON }, { "ftp", LOG_FTP },           { "kern", LOG_KERN },
+	{ "local0", LOG_LOCAL0 }, { "local1", LOG_LOCAL1 },     { "local2", LOG_LOCAL2 },
+	{ "local3", LOG_LOCAL3 }, { "local4", LOG_LOCAL4 },     { "local5", LOG_LOCAL5 },
+	{ "local6", LOG_LOCAL6 }, { "local7", LOG_LOCAL7 },     { "lpr", LOG_LPR },
+	{ "mail", LOG_MAIL },     { "news", LOG_NEWS },         { "syslog", LOG_SYSLOG },
+	{ "user", LOG_USER },     { "uucp", LOG_UUCP },
+};
+static const struct conf_names conf_facility = { "facility",
+	"daemon, user, local0 ... local7, auth, authpriv, cron, ...", conf_facility_values,
+	NELEM(conf_facility_values) };
+
+static const struct conf_name_value conf_file_format_values[] = {
+	{ "json", FMT_JSON }, { "text", FMT_TEXT },
+};
+static const struct conf_names conf_file_format = { "format", "json or text",
+	conf_file_format_values, NELEM(conf_file_format_values) };
+
+static const struct conf_name_value conf_syslog_format_values[] = {
+	{ "kv", FMT_KV }, { "cee", FMT_JSON },
+};
+static const struct conf_names conf_syslog_format = { "format", "kv or cee",
+	conf_syslog_format_values, NELEM(conf_syslog_format_values) };
 
 #define CFG(m) offsetof(struct config, m)
 #define OUT(m) offsetof(struct out_config, m)
@@ -168,16 +206,16 @@ static const struct key conf_journal_keys[] = {
 
 static const struct key conf_syslog_keys[] = {
 	OUT_COMMON_KEYS,
-	{ "facility", K_FACILITY, OUT(facility), 0, 0, NULL },
+	{ "facility", K_NAMED, OUT(facility), 0, 0, &conf_facility },
 	{ "ident", K_STR, OUT(ident), 1, sizeof(((struct out_config *)0)->ident) - 1, NULL },
-	{ "format", K_FMT_SYSLOG, OUT(format), 0, 0, NULL },
+	{ "format", K_NAMED, OUT(format), 0, 0, &conf_syslog_format },
 	{ NULL, 0, 0, 0, 0, NULL }
 };
 
 static const struct key conf_file_keys[] = {
 	OUT_COMMON_KEYS,
 	{ "path", K_STR, OUT(path), 1, sizeof(((struct out_config *)0)->path) - 1, NULL },
-	{ "format", K_FMT_FILE, OUT(format), 0, 0, NULL },
+	{ "format", K_NAMED, OUT(format), 0, 0, &conf_file_format },
 	{ "max_size_mb", K_MB, OUT(max_size_bytes), 0, 1048576, NULL },
 	{ "keep", K_U32, OUT(keep), 0, 1000, NULL },
 	{ "mode", K_MODE, OUT(mode), 0, 0777, NULL },
@@ -202,18 +240,6 @@ static const struct key conf_top_keys[] = {
 	{ NULL, 0, 0, 0, 0, NULL }
 };
 
-static const struct {
-	const char *name;
-	int value;
-} conf_facilities[] = {
-	{ "auth", LOG_AUTH },     { "authpriv", LOG_AUTHPRIV }, { "cron", LOG_CRON },
-	{ "daemon", LOG_DAEMON }, { "ftp", LOG_FTP },           { "kern", LOG_KERN },
-	{ "local0", LOG_LOCAL0 }, { "local1", LOG_LOCAL1 },     { "local2", LOG_LOCAL2 },
-	{ "local3", LOG_LOCAL3 }, { "local4", LOG_LOCAL4 },     { "local5", LOG_LOCAL5 },
-	{ "local6", LOG_LOCAL6 }, { "local7", LOG_LOCAL7 },     { "lpr", LOG_LPR },
-	{ "mail", LOG_MAIL },     { "news", LOG_NEWS },         { "syslog", LOG_SYSLOG },
-	{ "user", LOG_USER },     { "uucp", LOG_UUCP },
-};
 
 void
 conf_defaults(struct config *c)
@@ -913,6 +939,7 @@ static void
 conf_value(struct conf_load *cl, const config_setting_t *s, const char *prefix,
     const struct key *k, struct config *c, char *dst)
 {
+	const struct conf_names *names;
 	const char *v;
 	long long n;
 	size_t i, len;
@@ -977,38 +1004,18 @@ conf_value(struct conf_load *cl, const config_setting_t *s, const char *prefix,
 	case K_PORTS:
 		conf_ports(cl, s, prefix, c, k);
 		break;
-	case K_FACILITY:
+	case K_NAMED:
 		if (conf_get_string(cl, s, prefix, &v) == -1)
 			return;
-		for (i = 0; i < sizeof(conf_facilities) / sizeof(conf_facilities[0]); i++)
-			if (strcmp(v, conf_facilities[i].name) == 0)
+		names = k->arg;
+		for (i = 0; i < names->n; i++)
+			if (strcmp(v, names->v[i].name) == 0)
 				break;
-		if (i == sizeof(conf_facilities) / sizeof(conf_facilities[0])) {
-			SETERR(s, "unknown facility \"%s\" (daemon, user, local0 ... local7, "
-			    "auth, authpriv, cron, ...)", v);
+		if (i == names->n) {
+			SETERR(s, "unknown %s \"%s\" (%s)", names->what, v, names->hint);
 			return;
 		}
-		*(int *)(void *)dst = conf_facilities[i].value;
-		break;
-	case K_FMT_FILE:
-		if (conf_get_string(cl, s, prefix, &v) == -1)
-			return;
-		if (strcmp(v, "json") == 0)
-			*(enum format *)(void *)dst = FMT_JSON;
-		else if (strcmp(v, "text") == 0)
-			*(enum format *)(void *)dst = FMT_TEXT;
-		else
-			SETERR(s, "unknown format \"%s\" (json or text)", v);
-		break;
-	case K_FMT_SYSLOG:
-		if (conf_get_string(cl, s, prefix, &v) == -1)
-			return;
-		if (strcmp(v, "kv") == 0)
-			*(enum format *)(void *)dst = FMT_KV;
-		else if (strcmp(v, "cee") == 0)
-			*(enum format *)(void *)dst = FMT_JSON;
-		else
-			SETERR(s, "unknown format \"%s\" (kv or cee)", v);
+		*(int *)(void *)dst = names->v[i].value;
 		break;
 	case K_U32_OFF:
 		if (conf_get_int(cl, s, prefix, &n) == -1)
@@ -1129,7 +1136,7 @@ conf_walk(struct conf_load *cl, const config_setting_t *g, const char *prefix,
 			continue;
 		}
 		snprintf(sub, sizeof(sub), "%s%s.", prefix, name);
-		conf_walk(cl, s, sub, k->sub, c, base + k->off);
+		conf_walk(cl, s, sub, k->arg, c, base + k->off);
 	}
 }
 
