@@ -15,6 +15,23 @@ pass() { echo "PASS $1"; }
 fail() { echo "FAIL $1: ${2:-}"; }
 skip() { echo "SKIP $1: ${2:-}"; }
 
+# require_root NAME TOOL...: a test that needs root and these commands skips
+# itself as NAME (and the script exits) when it has not got them.
+require_root() {
+	local name=$1 tool
+	shift
+	if [ "$(id -u)" != 0 ]; then
+		skip "$name" "needs root (network namespaces)"
+		exit 0
+	fi
+	for tool in "$@"; do
+		if ! command -v "$tool" >/dev/null; then
+			skip "$name" "$tool is not installed"
+			exit 0
+		fi
+	done
+}
+
 # wait_for SECONDS COMMAND...: poll every 0.1 s until the command succeeds;
 # fails after SECONDS. The command's output is the caller's to redirect.
 wait_for() {

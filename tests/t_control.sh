@@ -22,16 +22,7 @@
 # No traffic leaves the namespaces: 10.232.0.0/24 exists only inside them.
 . "$(dirname "$0")/lib.sh"
 
-if [ "$(id -u)" != 0 ]; then
-	skip control "needs root (network namespaces)"
-	exit 0
-fi
-for tool in ip python3 nsenter setpriv; do
-	if ! command -v $tool >/dev/null; then
-		skip control "$tool is not installed"
-		exit 0
-	fi
-done
+require_root control ip python3 nsenter setpriv
 
 DPID="" SPID="" NPID="" CPIDS=""
 SOCK=$TMP/run/control

@@ -21,16 +21,7 @@
 # namespace for the client's second address (no firewall tool needed).
 . "$(dirname "$0")/lib.sh"
 
-if [ "$(id -u)" != 0 ]; then
-	skip live "needs root (network namespaces)"
-	exit 0
-fi
-for tool in ip ss python3 nsenter; do
-	if ! command -v $tool >/dev/null; then
-		skip live "$tool is not installed"
-		exit 0
-	fi
-done
+require_root live ip ss python3 nsenter
 
 DPID="" NPID="" SPID="" HOLD=""
 # shellcheck disable=SC2086

@@ -33,16 +33,7 @@
 # loops, cleanchk.py checks bytes and JSON lines.
 . "$(dirname "$0")/lib.sh"
 
-if [ "$(id -u)" != 0 ]; then
-	skip robust "needs root (network namespaces)"
-	exit 0
-fi
-for tool in ip python3 nsenter tcpreplay; do
-	if ! command -v $tool >/dev/null; then
-		skip robust "$tool is not installed"
-		exit 0
-	fi
-done
+require_root robust ip python3 nsenter tcpreplay
 HERE=$(cd "$(dirname "$0")" && pwd)/robust
 GEN=$PWD/$BUILD/tools/benchgen
 for f in "$TCPSTATED" "$GEN"; do
