@@ -1078,22 +1078,18 @@ tracker_segment_hashed(struct tracker *t, const struct segment *seg, uint32_t ha
 
 	idx = flowtab_lookup(&t->ft, hash, seg->family, seg->saddr, seg->sport, seg->daddr,
 	                     seg->dport, &s);
+	if (idx != FLOW_NONE &&
+	    t->ft.flows[idx].touch_ts + t->timeout_us[t->ft.flows[idx].cls] <= seg->ts_us) {
+		/* Its time is up: expire it (and whatever else is due), then look again. */
+		tracker_advance(t, seg->ts_us);
+		idx = flowtab_lookup(&t->ft, hash, seg->family, seg->saddr, seg->sport, seg->daddr,
+		                     seg->dport, &s);
+	}
 	if (idx == FLOW_NONE) {
 		tracker_start(t, seg, hash);
 		return;
 	}
 	f = &t->ft.flows[idx];
-	if (f->touch_ts + t->timeout_us[f->cls] <= seg->ts_us) {
-		/* Its time is up: expire it (and whatever else is due). */
-		tracker_advance(t, seg->ts_us);
-		idx = flowtab_lookup(&t->ft, hash, seg->family, seg->saddr, seg->sport, seg->daddr,
-		                     seg->dport, &s);
-		if (idx == FLOW_NONE) {
-			tracker_start(t, seg, hash);
-			return;
-		}
-		f = &t->ft.flows[idx];
-	}
 	if (tracker_duplicate(f, s, seg)) {
 		t->st.duplicates++;
 		return;
