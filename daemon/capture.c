@@ -447,6 +447,19 @@ capture_read_cb(evutil_socket_t fd, short what, void *arg)
 	}
 }
 
+/* The timers and the struct; the handle is detached (or was never attached). */
+static void
+capture_free(struct capture *c)
+{
+	if (c->ev_retry != NULL)
+		event_free(c->ev_retry);
+	if (c->ev_watch != NULL)
+		event_free(c->ev_watch);
+	if (c->ev_again != NULL)
+		event_free(c->ev_again);
+	free(c);
+}
+
 struct capture *
 capture_open(struct event_base *base, const struct config *cfg, capture_segments_cb *cb, void *arg,
              struct decode_stats *ds, char *err, size_t errlen)
@@ -472,23 +485,14 @@ capture_open(struct event_base *base, const struct config *cfg, capture_segments
 	if (c->ev_retry == NULL || c->ev_watch == NULL || c->ev_again == NULL ||
 	    event_add(c->ev_watch, &(struct timeval){CAPTURE_WATCH_S, 0}) == -1) {
 		snprintf(err, errlen, "cannot create the capture timers");
-		if (c->ev_retry != NULL)
-			event_free(c->ev_retry);
-		if (c->ev_watch != NULL)
-			event_free(c->ev_watch);
-		if (c->ev_again != NULL)
-			event_free(c->ev_again);
-		free(c);
+		capture_free(c);
 		return NULL;
 	}
 	p = capture_activate(&c->par, &dlt, c->expr, sizeof(c->expr), err, errlen);
 	if (p == NULL || capture_attach(c, p, dlt, err, errlen) == -1) {
 		if (p != NULL)
 			pcap_close(p);
-		event_free(c->ev_retry);
-		event_free(c->ev_watch);
-		event_free(c->ev_again);
-		free(c);
+		capture_free(c);
 		return NULL;
 	}
 	return c;
@@ -589,13 +593,7 @@ capture_close(struct capture *c)
 	if (c == NULL)
 		return;
 	capture_detach(c);
-	if (c->ev_retry != NULL)
-		event_free(c->ev_retry);
-	if (c->ev_watch != NULL)
-		event_free(c->ev_watch);
-	if (c->ev_again != NULL)
-		event_free(c->ev_again);
-	free(c);
+	capture_free(c);
 }
 
 struct capture *
