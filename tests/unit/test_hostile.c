@@ -1111,6 +1111,7 @@ property(const char *name, unsigned mask, unsigned iters)
 	int cons, failed = 0;
 	char why[700];
 	uint64_t seed, sum, sum_batched;
+	const char *bad;
 
 	TEST_BEGIN(name);
 	for (iter = 0; iter < iters && !failed; iter++) {
@@ -1147,31 +1148,24 @@ property(const char *name, unsigned mask, unsigned iters)
 			}
 		}
 
+		bad = NULL;
+		nd = 0;
 		nc = run(valid, nv, &k, clean, &cons, 0, &sum);
-		if (!cons) {
-			snprintf(why, sizeof(why),
-			         "iteration %u (seed 0x%016llx): the clean run is "
-			         "inconsistent",
-			         iter, (unsigned long long)seed);
-			failed = 1;
-			break;
+		if (!cons)
+			bad = "the clean run is inconsistent";
+		if (bad == NULL) {
+			nd = run(mixed, nm, &k, dirty, &cons, 0, &sum);
+			if (!cons)
+				bad = "counters inconsistent with garbage";
+			/* Batches (the flows fetched ahead) must change nothing at all. */
+			else if (run(mixed, nm, &k, batched, &cons, 32, &sum_batched) != nd ||
+			         sum_batched != sum)
+				bad = "tracker_segments() in batches made other events than "
+				      "tracker_segment()";
 		}
-		nd = run(mixed, nm, &k, dirty, &cons, 0, &sum);
-		if (!cons) {
-			snprintf(why, sizeof(why),
-			         "iteration %u (seed 0x%016llx): counters inconsistent "
-			         "with garbage",
-			         iter, (unsigned long long)seed);
-			failed = 1;
-			break;
-		}
-		/* Batches (the flows fetched ahead) must change nothing at all. */
-		if (run(mixed, nm, &k, batched, &cons, 32, &sum_batched) != nd ||
-		    sum_batched != sum) {
-			snprintf(why, sizeof(why),
-			         "iteration %u (seed 0x%016llx): tracker_segments() "
-			         "in batches made other events than tracker_segment()",
-			         iter, (unsigned long long)seed);
+		if (bad != NULL) {
+			snprintf(why, sizeof(why), "iteration %u (seed 0x%016llx): %s", iter,
+			         (unsigned long long)seed, bad);
 			failed = 1;
 			break;
 		}
