@@ -971,30 +971,6 @@ conf_value(struct conf_load *cl, const config_setting_t *s, const char *prefix,
 		else
 			*(uint32_t *)(void *)dst = (uint32_t)n;
 		break;
-	case K_STR:
-	case K_USER:
-		if (conf_get_string(cl, s, prefix, &v) == -1)
-			return;
-		len = strlen(v);
-		if (len < k->min) {
-			SETERR(s, "%s", "must not be empty");
-			return;
-		}
-		if (len > k->max) {
-			SETERR(s, "longer than %" PRIu64 " characters", k->max);
-			return;
-		}
-		for (i = 0; i < len; i++)
-			if (iscntrl((unsigned char)v[i])) {
-				SETERR(s, "%s", "contains a control character");
-				return;
-			}
-		if (k->kind == K_USER && len > 0 && getpwnam(v) == NULL) {
-			SETERR(s, "no such user \"%s\"", v);
-			return;
-		}
-		memcpy(dst, v, len + 1);
-		break;
 	case K_FILTER:
 		conf_filter(cl, s, prefix, dst, (size_t)k->max + 1);
 		break;
@@ -1037,6 +1013,8 @@ conf_value(struct conf_load *cl, const config_setting_t *s, const char *prefix,
 		}
 		*(uint16_t *)(void *)dst = (uint16_t)n;
 		break;
+	case K_STR:
+	case K_USER:
 	case K_PATH:
 	case K_ALERT_NAME:
 		if (conf_get_string(cl, s, prefix, &v) == -1)
@@ -1061,6 +1039,10 @@ conf_value(struct conf_load *cl, const config_setting_t *s, const char *prefix,
 				    v);
 				return;
 			}
+		}
+		if (k->kind == K_USER && len > 0 && getpwnam(v) == NULL) {
+			SETERR(s, "no such user \"%s\"", v);
+			return;
 		}
 		if (k->kind == K_PATH && len > 0 && v[0] != '/') {
 			SETERR(s, "\"%s\" is not an absolute path (\"\" turns it off)", v);
