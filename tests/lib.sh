@@ -45,8 +45,9 @@ wait_for() {
 # in NSA and VB in NSB; unique per run), gives VA A=10.NET.0.1/24 and VB
 # B=10.NET.0.2/24, brings every link up, and returns non-zero with the reason
 # in $TMP/setup.err if it cannot. netns_veth makes the pair again after a test
-# deleted it. inA/inB run a command in NSA/NSB: nsenter execs it (ip netns
-# exec forks), so $! of a background job is the program's own pid.
+# deleted it. inA/inB run a command in NSA/NSB. They are functions, so a
+# background `inB prog &` is a subshell and $! is not prog's pid: start a
+# daemon with `nsenter --net=/run/netns/"$NSB" -- prog &` (nsenter execs it).
 # netns_teardown PID... kills those and deletes both namespaces and $TMP, for
 # the test's EXIT trap.
 netns_pair() {

@@ -13,23 +13,9 @@
 GEN=$PWD/$BUILD/tools/benchgen
 SYNS=100000
 MAX_FLOWS=10000
-NS_TX=tsflood-tx-$$
-NS_RX=tsflood-rx-$$
 DPID=
-netns_made=0
-
-cleanup() {
-	if [ -n "$DPID" ] && kill -0 "$DPID" 2>/dev/null; then
-		kill "$DPID" 2>/dev/null
-		wait "$DPID" 2>/dev/null
-	fi
-	if [ "$netns_made" = 1 ]; then
-		ip netns del "$NS_TX" 2>/dev/null
-		ip netns del "$NS_RX" 2>/dev/null
-	fi
-	rm -rf "$TMP"
-}
-trap cleanup EXIT
+# shellcheck disable=SC2086
+trap 'netns_teardown $DPID' EXIT
 
 if [ ! -x "$GEN" ]; then
 	fail synflood_generate "$GEN is missing (make tests-build)"
@@ -109,23 +95,14 @@ else
 fi
 
 # Live: skipped where namespaces or tcpreplay are not to be had.
-if [ "$(id -u)" != 0 ] || ! command -v tcpreplay >/dev/null || ! command -v ip >/dev/null; then
-	skip synflood_live "needs root, ip and tcpreplay"
-	exit 0
-fi
-if ! ip netns add "$NS_TX" 2>"$TMP/ns.err"; then
-	skip synflood_live "ip netns add: $(cat "$TMP/ns.err")"
-	exit 0
-fi
-netns_made=1
-if ! { ip netns add "$NS_RX" && ip link add tsf0 netns "$NS_TX" type veth peer name tsf1 netns "$NS_RX" &&
-	ip -n "$NS_TX" link set tsf0 up && ip -n "$NS_RX" link set tsf1 up; } 2>"$TMP/ns.err"; then
-	fail synflood_live_netns "$(cat "$TMP/ns.err")"
+require_root synflood_live ip nsenter tcpreplay
+if ! netns_pair tsf 233; then
+	fail synflood_live_netns "$(cat "$TMP/setup.err")"
 	exit 0
 fi
 
 cat >"$TMP/live.conf" <<EOF
-capture: { interface = "tsf1"; };
+capture: { interface = "$VB"; };
 tracking: { max_flows = $MAX_FLOWS; };
 daemon: { stats_interval = 0; };
 outputs: {
@@ -134,7 +111,7 @@ outputs: {
 	file: { enabled = true; path = "$TMP/events.json"; rate_limit = 100; rate_interval = 1; };
 };
 EOF
-ip netns exec "$NS_RX" "$TCPSTATED" -f -c "$TMP/live.conf" -o json >"$TMP/live.json" 2>"$TMP/live.err" &
+nsenter --net=/run/netns/"$NSB" -- "$TCPSTATED" -f -c "$TMP/live.conf" -S "$TMP/ctl.sock" -o json >"$TMP/live.json" 2>"$TMP/live.err" &
 DPID=$!
 for ((i = 0; i < 100; i++)); do
 	grep -q 'running as' "$TMP/live.err" && break
@@ -146,7 +123,7 @@ if ! grep -q 'running as' "$TMP/live.err"; then
 fi
 rss0=$(sed -n 's/^VmRSS:[[:space:]]*\([0-9]*\) kB/\1/p' "/proc/$DPID/status")
 # 50k packets/s: two seconds of flood, two rate-limit windows at least.
-if ! ip netns exec "$NS_TX" tcpreplay -K --pps=50000 -i tsf0 "$TMP/flood.pcap" >"$TMP/replay.out" 2>&1; then
+if ! inA tcpreplay -K --pps=50000 -i "$VA" "$TMP/flood.pcap" >"$TMP/replay.out" 2>&1; then
 	fail synflood_live_replay "$(tail -n 2 "$TMP/replay.out" | tr '\n' ' ')"
 	exit 0
 fi
