@@ -63,6 +63,13 @@ netns_veth() {
 }
 inA() { nsenter --net=/run/netns/"$NSA" -- "$@"; }
 inB() { nsenter --net=/run/netns/"$NSB" -- "$@"; }
+# netns_settle: wait (up to 5 s) until NSA reaches B; a refused connection
+# is an answer, a timeout is not. Returns non-zero if it never does.
+netns_settle() {
+	wait_for 5 inA python3 -c "import errno, socket, sys
+s = socket.socket(); s.settimeout(0.2)
+sys.exit(s.connect_ex(('$B', 9)) not in (0, errno.ECONNREFUSED))" 2>/dev/null
+}
 netns_teardown() {
 	local p
 	for p in "$@"; do

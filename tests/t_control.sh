@@ -32,10 +32,7 @@ if ! netns_pair tc 232; then
 	skip control "cannot set up namespaces and veth: $(head -n 1 "$TMP/setup.err")"
 	exit 0
 fi
-for _ in $(seq 50); do
-	inA python3 -c "import socket; s=socket.socket(); s.settimeout(0.2); s.connect_ex(('$B', 9))" 2>/dev/null && break
-	sleep 0.1
-done
+netns_settle || { fail control_netns "$A cannot reach $B over the veth"; exit 0; }
 
 cat >"$TMP/server.py" <<'EOF'
 import socket, sys, threading, time

@@ -37,10 +37,7 @@ if ! { netns_pair ts 231 && ip -n "$NSA" addr add $A2/24 dev "$VA" &&
 	exit 0
 fi
 # Let the new addresses settle (no DAD for IPv4, but the links need a moment).
-for _ in $(seq 50); do
-	inA python3 -c "import socket; s=socket.socket(); s.settimeout(0.2); s.connect_ex(('$B', 9))" 2>/dev/null && break
-	sleep 0.1
-done
+netns_settle || { fail live_netns "$A cannot reach $B over the veth"; exit 0; }
 
 # --- the server side: one listener per behaviour ------------------------------
 cat >"$TMP/server.py" <<'EOF'
