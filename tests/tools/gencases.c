@@ -39,15 +39,7 @@
 #define SEC 1000000ULL
 #define MS 1000ULL
 
-/* The common shapes: the three-way handshake, an exchange, the two closes. */
-static void
-open3(struct conn *c)
-{
-	c_syn(c);
-	s_synack(c);
-	c_ack(c);
-}
-
+/* The common shapes (the handshake is pcapw.h's conn_handshake()): an exchange, the two closes. */
 static void
 talk(struct conn *c, uint32_t up, uint32_t down)
 {
@@ -87,7 +79,7 @@ conn4(struct conn *c, struct pcapw *w, uint16_t cport, uint16_t sport)
 static void
 ordinary(struct conn *c)
 {
-	open3(c);
+	conn_handshake(c);
 	talk(c, 100, 1000);
 	close_client_first(c);
 }
@@ -121,7 +113,7 @@ case_open_close_server_first(struct pcapw *w)
 	struct conn c;
 
 	conn4(&c, w, 40002, 80);
-	open3(&c);
+	conn_handshake(&c);
 	talk(&c, 100, 1000);
 	close_server_first(&c);
 }
@@ -140,7 +132,7 @@ case_three_segment_close(struct pcapw *w)
 	struct conn c;
 
 	conn4(&c, w, 40003, 80);
-	open3(&c);
+	conn_handshake(&c);
 	talk(&c, 100, 1000);
 	c_fin(&c);
 	s_fin(&c);
@@ -165,7 +157,7 @@ case_simultaneous_close(struct pcapw *w)
 	uint32_t cfin;
 
 	conn4(&c, w, 40004, 80);
-	open3(&c);
+	conn_handshake(&c);
 	talk(&c, 100, 1000);
 	cfin = c.end[CONN_CLIENT].nxt;
 	c_fin(&c);
@@ -220,7 +212,7 @@ case_half_close_data(struct pcapw *w)
 	int i;
 
 	conn4(&c, w, 40006, 80);
-	open3(&c);
+	conn_handshake(&c);
 	c_data(&c, 100);
 	s_ack(&c);
 	c_fin(&c);
@@ -244,7 +236,7 @@ case_fin_with_data(struct pcapw *w)
 	struct conn c;
 
 	conn4(&c, w, 40007, 80);
-	open3(&c);
+	conn_handshake(&c);
 	c_data(&c, 100);
 	s_ack(&c);
 	conn_send(&c, CONN_CLIENT, TH_FIN | TH_PSH | TH_ACK, 200);
@@ -307,7 +299,7 @@ case_fin_retransmit(struct pcapw *w)
 	uint32_t fin;
 
 	conn4(&c, w, 40010, 80);
-	open3(&c);
+	conn_handshake(&c);
 	talk(&c, 100, 1000);
 	fin = c.end[CONN_CLIENT].nxt;
 	c_fin(&c);
@@ -390,7 +382,7 @@ case_rst_established_client(struct pcapw *w)
 	struct conn c;
 
 	conn4(&c, w, 40014, 80);
-	open3(&c);
+	conn_handshake(&c);
 	talk(&c, 100, 1000);
 	c_rst(&c);
 }
@@ -402,7 +394,7 @@ case_rst_established_server(struct pcapw *w)
 	struct conn c;
 
 	conn4(&c, w, 40015, 80);
-	open3(&c);
+	conn_handshake(&c);
 	talk(&c, 100, 1000);
 	s_rst(&c);
 }
@@ -419,7 +411,7 @@ case_rst_out_of_window(struct pcapw *w)
 	struct conn c;
 
 	conn4(&c, w, 40016, 80);
-	open3(&c);
+	conn_handshake(&c);
 	talk(&c, 100, 1000);
 	conn_raw(&c, CONN_SERVER, c.end[CONN_SERVER].nxt + 0x70000000u, c.end[CONN_SERVER].rcv,
 	         TH_RST | TH_ACK, 0);
@@ -462,7 +454,7 @@ case_rst_fin_wait_1(struct pcapw *w)
 	uint32_t fin;
 
 	conn4(&c, w, 40018, 80);
-	open3(&c);
+	conn_handshake(&c);
 	talk(&c, 100, 1000);
 	fin = c.end[CONN_CLIENT].nxt;
 	c_fin(&c);
@@ -480,7 +472,7 @@ case_rst_fin_wait_2(struct pcapw *w)
 	struct conn c;
 
 	conn4(&c, w, 40019, 80);
-	open3(&c);
+	conn_handshake(&c);
 	talk(&c, 100, 1000);
 	c_fin(&c);
 	s_ack(&c);
@@ -499,7 +491,7 @@ case_rst_close_wait(struct pcapw *w)
 	struct conn c;
 
 	conn4(&c, w, 40020, 80);
-	open3(&c);
+	conn_handshake(&c);
 	talk(&c, 100, 1000);
 	c_fin(&c);
 	s_ack(&c);
@@ -520,7 +512,7 @@ case_rst_last_ack(struct pcapw *w)
 	struct conn c;
 
 	conn4(&c, w, 40021, 80);
-	open3(&c);
+	conn_handshake(&c);
 	talk(&c, 100, 1000);
 	c_fin(&c);
 	s_ack(&c);
@@ -557,7 +549,7 @@ case_rst_after_time_wait(struct pcapw *w)
 	struct conn c;
 
 	conn4(&c, w, 40023, 80);
-	open3(&c);
+	conn_handshake(&c);
 	talk(&c, 100, 1000);
 	close_server_first(&c);
 	conn_wait(&c, 90 * SEC);
@@ -576,7 +568,7 @@ case_fin_then_rst(struct pcapw *w)
 	struct conn c;
 
 	conn4(&c, w, 40024, 80);
-	open3(&c);
+	conn_handshake(&c);
 	talk(&c, 100, 1000);
 	c_fin(&c);
 	c_rst(&c);
@@ -596,13 +588,13 @@ case_time_wait_reuse(struct pcapw *w)
 	uint32_t isn;
 
 	conn4(&a, w, 40025, 80);
-	open3(&a);
+	conn_handshake(&a);
 	talk(&a, 100, 1000);
 	close_server_first(&a);
 	conn_wait(&a, 2 * SEC);
 	isn = a.end[CONN_CLIENT].nxt + 100000;
 	conn_init(&b, w, "10.0.0.1", 40025, "10.0.0.2", 80, isn, 4000000000u);
-	open3(&b);
+	conn_handshake(&b);
 	talk(&b, 200, 2000);
 	close_client_first(&b);
 }
@@ -625,7 +617,7 @@ case_established_new_syn(struct pcapw *w)
 	uint32_t isn = 2222222222u;
 
 	conn4(&a, w, 40026, 80);
-	open3(&a);
+	conn_handshake(&a);
 	talk(&a, 100, 1000);
 	conn_wait(&a, 5 * SEC);
 	conn_raw(&a, CONN_CLIENT, isn, 0, TH_SYN, 0);
@@ -633,7 +625,7 @@ case_established_new_syn(struct pcapw *w)
 	conn_raw(&a, CONN_CLIENT, a.end[CONN_SERVER].rcv, 0, TH_RST, 0);
 	conn_wait(&a, 1 * SEC);
 	conn_init(&b, w, "10.0.0.1", 40026, "10.0.0.2", 80, isn, 4100000000u);
-	open3(&b);
+	conn_handshake(&b);
 	talk(&b, 50, 500);
 	close_client_first(&b);
 }
@@ -654,7 +646,7 @@ case_keepalive(struct pcapw *w)
 	int i;
 
 	conn4(&c, w, 40027, 80);
-	open3(&c);
+	conn_handshake(&c);
 	talk(&c, 100, 1000);
 	for (i = 0; i < 3; i++) {
 		conn_wait(&c, 7200 * SEC);
@@ -683,7 +675,7 @@ case_zero_window(struct pcapw *w)
 	int i;
 
 	conn4(&c, w, 40028, 80);
-	open3(&c);
+	conn_handshake(&c);
 	c_data(&c, 1000);
 	c.end[CONN_SERVER].win = 0;
 	s_ack(&c);
@@ -731,7 +723,7 @@ case_seq_wrap(struct pcapw *w)
 	uint32_t seq2;
 
 	conn_init(&c, w, "10.0.0.1", 40030, "10.0.0.2", 80, 0xfffff000u, 0xffffffffu);
-	open3(&c);
+	conn_handshake(&c);
 	c_data(&c, 4000);
 	s_ack(&c);
 	seq2 = c.end[CONN_CLIENT].nxt;
@@ -811,7 +803,7 @@ case_last_ack_lost(struct pcapw *w)
 	struct conn a, b;
 
 	conn4(&a, w, 40033, 80);
-	open3(&a);
+	conn_handshake(&a);
 	talk(&a, 100, 1000);
 	c_fin(&a);
 	s_ack(&a);
@@ -835,7 +827,7 @@ case_long_half_close(struct pcapw *w)
 	int i;
 
 	conn4(&c, w, 40034, 80);
-	open3(&c);
+	conn_handshake(&c);
 	c_data(&c, 100);
 	s_ack(&c);
 	c_fin(&c);
@@ -863,7 +855,7 @@ case_bad_flags(struct pcapw *w)
 	uint32_t seq, ack;
 
 	conn4(&c, w, 40035, 80);
-	open3(&c);
+	conn_handshake(&c);
 	talk(&c, 100, 1000);
 	seq = c.end[CONN_CLIENT].nxt;
 	ack = c.end[CONN_CLIENT].rcv;
@@ -887,7 +879,7 @@ case_rst_with_payload(struct pcapw *w)
 	struct conn c;
 
 	conn4(&c, w, 40036, 80);
-	open3(&c);
+	conn_handshake(&c);
 	talk(&c, 100, 1000);
 	conn_send(&c, CONN_SERVER, TH_RST | TH_ACK, 40);
 }

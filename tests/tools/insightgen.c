@@ -41,14 +41,6 @@ at(struct pcapw *w, double s)
 }
 
 static void
-open3(struct conn *c)
-{
-	c_syn(c);
-	s_synack(c);
-	c_ack(c);
-}
-
-static void
 close_client_first(struct conn *c)
 {
 	c_fin(c);
@@ -74,7 +66,7 @@ main(int argc, char **argv)
 	}
 
 	conn_init(&L, &w, "10.0.0.1", 50000, "10.0.0.2", 80, 1000, 9000);
-	open3(&L);
+	conn_handshake(&L);
 	c_data(&L, 100);
 	s_ack(&L);
 
@@ -82,7 +74,7 @@ main(int argc, char **argv)
 	for (i = 0; i < 10; i++) {
 		conn_init(&c, &w, "10.0.0.3", port, "10.0.0.2", 80, 2000u * port, 7000u * port);
 		port++;
-		open3(&c);
+		conn_handshake(&c);
 		c_data(&c, 10);
 		s_data(&c, 20);
 		c_ack(&c);
@@ -92,7 +84,7 @@ main(int argc, char **argv)
 	for (i = 0; i < 3; i++) {
 		conn_init(&c, &w, "10.0.0.3", port, "10.0.0.2", 80, 2000u * port, 7000u * port);
 		port++;
-		open3(&c);
+		conn_handshake(&c);
 		c_data(&c, 5);
 		s_rst(&c);
 	}
@@ -100,7 +92,7 @@ main(int argc, char **argv)
 	for (i = 0; i < 2; i++) {
 		conn_init(&c, &w, "10.0.0.3", port, "10.0.0.2", 80, 2000u * port, 7000u * port);
 		port++;
-		open3(&c);
+		conn_handshake(&c);
 		c_data(&c, 5);
 		s_ack(&c);
 		c_rst(&c);
@@ -131,7 +123,7 @@ main(int argc, char **argv)
 
 	at(&w, 195);
 	conn_init(&H, &w, "10.0.0.4", 51000, "10.0.0.2", 80, 5000, 6000);
-	open3(&H);
+	conn_handshake(&H);
 	c_fin(&H);
 	s_ack(&H);
 	conn_init(&M, &w, "10.0.0.5", 45000, "10.0.0.2", 443, 77000, 88000);

@@ -565,6 +565,15 @@ s_rst(struct conn *c)
 	return conn_send(c, CONN_SERVER, TH_RST | TH_ACK, 0);
 }
 
+/* The three-way handshake: SYN, SYN-ACK, ACK. */
+static inline void
+conn_handshake(struct conn *c)
+{
+	c_syn(c);
+	s_synack(c);
+	c_ack(c);
+}
+
 /* Let time pass on the script's writer. */
 static inline void
 conn_wait(struct conn *c, uint64_t us)
