@@ -52,24 +52,10 @@ stop_journald() {
 	for _ in $(seq 100); do kill -0 "$(cat "$TMP/journald.pid")" 2>/dev/null || break; sleep 0.05; done
 }
 
-# wait_file FILE: until FILE exists (outdrive's sync command), at most 10 s.
-wait_file() {
-	for _ in $(seq 200); do
-		[ -e "$1" ] && return 0
-		sleep 0.05
-	done
-	return 1
-}
 
 # wait_entries N MATCH...: until journalctl finds N entries.
-wait_entries() {
-	local n=$1; shift
-	for _ in $(seq 100); do
-		[ "$(jcount "$@")" -ge "$n" ] && return 0
-		sleep 0.05
-	done
-	return 1
-}
+has_entries() { local n=$1; shift; [ "$(jcount "$@")" -ge "$n" ]; }
+wait_entries() { wait_for 5 has_entries "$@"; }
 
 if ! start_journald; then
 	fail journald_start "$(tr '\n' ' ' <"$TMP/journald.out")"
@@ -176,7 +162,7 @@ before=$(jcount)
 stream=$(stat -c '%d:%i' "$TMP" 2>/dev/null)
 {
 	echo "emit RST 40"; echo "sleep 300"; echo "tick $((T0 + 200000000))"; echo "sync $TMP/gone.s1"
-	wait_file "$TMP/gone.s1"
+	wait_for 10 test -e "$TMP/gone.s1"
 	start_journald >/dev/null
 	echo "await journal 40 5000"; echo "tick $((T0 + 201000000))"
 } | "$DRIVE" -s journal=on 2>"$TMP/err4"
@@ -196,7 +182,7 @@ before=$(jcount)
 {
 	echo "emit RST 1100"; echo "sleep 300"; echo "tick $((T0 + 300000000))"; echo "stats"
 	echo "sync $TMP/none.s1"
-	wait_file "$TMP/none.s1"
+	wait_for 10 test -e "$TMP/none.s1"
 	start_journald >/dev/null
 	echo "await journal 1100 5000"; echo "tick $((T0 + 301000000))"
 } | "$DRIVE" -s journal=on 2>"$TMP/err5"

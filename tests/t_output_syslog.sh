@@ -59,23 +59,10 @@ if [ ! -S "$S/kv.sock" ]; then
 	exit 1
 fi
 
-# wait_file FILE: until FILE exists (outdrive's sync command), at most 10 s.
-wait_file() {
-	for _ in $(seq 200); do
-		[ -e "$1" ] && return 0
-		sleep 0.05
-	done
-	return 1
-}
 
 # wait_lines FILE N: until FILE has N lines (syslog-ng writes asynchronously).
-wait_lines() {
-	for _ in $(seq 100); do
-		[ -f "$1" ] && [ "$(wc -l <"$1")" -ge "$2" ] && return 0
-		sleep 0.05
-	done
-	return 1
-}
+has_lines() { [ -f "$1" ] && [ "$(wc -l <"$1")" -ge "$2" ]; }
+wait_lines() { wait_for 5 has_lines "$@"; }
 
 # --- key=value through kv-parser: every type, severities, a summary
 log_to "$S/kv.sock"
@@ -142,7 +129,7 @@ got=$(sed -n '14,15p' "$S/kv.log" | sed 's/ client=.*//' | tr '\n' '|')
 log_to "$S/late.sock"
 {
 	echo "emit RST 1100"; echo "sleep 300"; echo "tick $((T0 + 1000000))"; echo "stats"; echo "sync $S/absent.s1"
-	wait_file "$S/absent.s1"
+	wait_for 10 test -e "$S/absent.s1"
 	ln -s "$S/kv.sock" "$S/late.sock"
 	echo "await syslog 1100 5000"; echo "tick $((T0 + 2000000))"
 } | "$DRIVE" -s syslog=on 2>"$S/absent.err"

@@ -113,11 +113,7 @@ outputs: {
 EOF
 nsenter --net=/run/netns/"$NSB" -- "$TCPSTATED" -f -c "$TMP/live.conf" -S "$TMP/ctl.sock" -o json >"$TMP/live.json" 2>"$TMP/live.err" &
 DPID=$!
-for ((i = 0; i < 100; i++)); do
-	grep -q 'running as' "$TMP/live.err" && break
-	sleep 0.05
-done
-if ! grep -q 'running as' "$TMP/live.err"; then
+if ! wait_for 5 grep -q 'running as' "$TMP/live.err"; then
 	fail synflood_live_start "$(tail -n 2 "$TMP/live.err" | tr '\n' ' ')"
 	exit 0
 fi
