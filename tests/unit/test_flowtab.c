@@ -39,6 +39,18 @@ main(void)
 	CHECK(flowtab_init(&ft, N, 42) == 0);
 	TEST_END();
 
+	/* What tcpstated.conf(5) says max_flows costs: 224 bytes a flow, 4 of index. */
+	TEST_BEGIN("228 bytes a slot, whatever the capacity");
+	CHECK_EQ_U(flowtab_memory(&ft), (uint64_t)N * 228);
+	{
+		struct flowtab big;
+
+		CHECK(flowtab_init(&big, 1100000, 1) == 0);
+		CHECK_EQ_U(flowtab_memory(&big), 1100000ULL * 228);
+		flowtab_free(&big);
+	}
+	TEST_END();
+
 	TEST_BEGIN("fill to capacity, then full");
 	for (i = 0; i < N; i++) {
 		uint32_t r = rnd();
