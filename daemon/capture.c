@@ -14,8 +14,6 @@
 #include <errno.h>
 #include <net/if.h>
 #include <event2/event.h>
-/* libevent's EV_CLOSED (a socket flag we never use) would shadow the event type. */
-#undef EV_CLOSED
 #include <pcap/pcap.h>
 #include <pthread.h>
 #include <stdio.h>

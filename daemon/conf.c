@@ -68,7 +68,7 @@ enum key_kind {
 	K_U32,        /* uint32_t in min..max */
 	K_MB,         /* uint64_t bytes; the file says MiB in min..max */
 	K_STR,        /* char[max + 1], at least min characters */
-	K_EVENTS,     /* uint32_t mask of EV_BIT()s */
+	K_EVENTS,     /* uint32_t mask of TEV_BIT()s */
 	K_PORTS,      /* struct config ports/nports */
 	K_NAMED,      /* int (or an enum): one of the names in names */
 	K_MODE,       /* uint32_t, an octal string such as "0640" */
@@ -257,7 +257,7 @@ conf_defaults(struct config *c)
 	c->tracking.timeout_established_s = TRACKER_TIMEOUT_ESTABLISHED_S;
 	c->tracking.timeout_closing_s = TRACKER_TIMEOUT_CLOSING_S;
 	c->tracking.timeout_time_wait_s = TRACKER_TIMEOUT_TIME_WAIT_S;
-	c->tracking.event_mask = EV_MASK_DEFAULT;
+	c->tracking.event_mask = TEV_MASK_DEFAULT;
 	c->tracking.update_interval_s = CONF_UPDATE_INTERVAL_S;
 	c->close_on_shutdown = 1;
 	c->stats_interval_s = 300;
@@ -266,7 +266,7 @@ conf_defaults(struct config *c)
 
 	for (k = 0; k < OUT_NKINDS; k++) {
 		o = &c->out[k];
-		o->event_mask = EV_BIT(EV_RST) | EV_BIT(EV_CLOSED);
+		o->event_mask = TEV_BIT(TEV_RST) | TEV_BIT(TEV_CLOSED);
 		o->rate_limit = 1000;
 		o->rate_interval_s = 10;
 		o->format = FMT_TEXT;
@@ -278,7 +278,7 @@ conf_defaults(struct config *c)
 	c->out[OUT_SYSLOG].format = FMT_KV;
 	o = &c->out[OUT_FILE];
 	o->enabled = 1;
-	o->event_mask = EV_MASK_DEFAULT;
+	o->event_mask = TEV_MASK_DEFAULT;
 	o->rate_limit = 0;
 	o->format = FMT_JSON;
 	strcpy(o->path, "/var/log/tcpstated/events.json");
@@ -778,13 +778,13 @@ conf_events(struct conf_load *cl, const config_setting_t *s, const char *prefix,
 		}
 		name = config_setting_get_string(e);
 		t = event_type_from_name(name);
-		if (t < 0 || t == EV_SEGMENT || t >= EV_NTYPES) {
+		if (t < 0 || t == TEV_SEGMENT || t >= TEV_NTYPES) {
 			SETERR(s, "unknown event \"%s\" (known: SYN, SYN_ACK, ESTABLISHED, FIN, RST, "
 			    "TIME_WAIT, STATE, CLOSED, UPDATE)", name);
 			bad = 1;
 			continue;
 		}
-		m |= EV_BIT(t);
+		m |= TEV_BIT(t);
 	}
 	if (!bad)
 		*mask = m;

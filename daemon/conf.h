@@ -23,7 +23,7 @@ enum out_kind { OUT_JOURNAL = 0, OUT_SYSLOG, OUT_FILE, OUT_NKINDS };
 /* One output (journal, syslog or file); which fields matter depends on the kind. */
 struct out_config {
 	int enabled;
-	uint32_t event_mask;      /* EV_BIT()s this output receives */
+	uint32_t event_mask;      /* TEV_BIT()s this output receives */
 	uint32_t rate_limit;      /* records per rate_interval_s; 0 = unlimited */
 	uint32_t rate_interval_s;
 	enum format format;       /* file: FMT_JSON or FMT_TEXT; syslog: FMT_KV or FMT_JSON (@cee:) */

@@ -21,8 +21,6 @@
 #include <event2/buffer.h>
 #include <event2/bufferevent.h>
 #include <event2/event.h>
-/* libevent's EV_CLOSED (a socket flag we never use) would shadow the event type. */
-#undef EV_CLOSED
 #include <inttypes.h>
 #include <pwd.h>
 #include <stdarg.h>
@@ -132,7 +130,7 @@ control_flows_visit_cb(const struct event *snap, void *arg)
 {
 	struct control_flows *q = arg;
 	char client[64], server[64], flow[16];
-	int closed = snap->type == EV_CLOSED;
+	int closed = snap->type == TEV_CLOSED;
 
 	/* Reported closed and remembered: shown only while an endpoint is in TIME_WAIT, as ss does. */
 	if (closed && snap->client_state != ST_TIME_WAIT && snap->server_state != ST_TIME_WAIT)

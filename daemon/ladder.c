@@ -272,14 +272,14 @@ ladder_event(struct ladder *l, const struct event *ev)
 	struct ladder_flow *f;
 
 	if (l->pending != NULL &&
-	    !(ev->type == EV_SEGMENT && ev->flow_id == l->pending->id))
+	    !(ev->type == TEV_SEGMENT && ev->flow_id == l->pending->id))
 		ladder_tick(l);
-	if (ev->type != EV_SEGMENT && ev->type != EV_CLOSED)
+	if (ev->type != TEV_SEGMENT && ev->type != TEV_CLOSED)
 		return; /* the arrows show every state; the summary comes with CLOSED */
 	f = ladder_find(l, ev);
 	if (f == NULL)
 		return;
-	if (ev->type == EV_SEGMENT) {
+	if (ev->type == TEV_SEGMENT) {
 		ladder_arrow(f, ev);
 		if (f == l->pending)
 			ladder_tick(l);

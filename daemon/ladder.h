@@ -3,7 +3,7 @@
  * every segment, printed as a whole when the connection is over.
  *
  * The ladder owns one buffer per open connection. It needs the tracker to
- * emit EV_SEGMENT (add EV_BIT(EV_SEGMENT) to the event mask) and CLOSED.
+ * emit TEV_SEGMENT (add TEV_BIT(TEV_SEGMENT) to the event mask) and CLOSED.
  */
 #ifndef TCPSTATED_LADDER_H
 #define TCPSTATED_LADDER_H

@@ -17,8 +17,6 @@
 #include <errno.h>
 #include <event2/buffer.h>
 #include <event2/event.h>
-/* libevent's EV_CLOSED (a socket flag we never use) would shadow the event type. */
-#undef EV_CLOSED
 #include <getopt.h>
 #include <inttypes.h>
 #include <libconfig.h>
@@ -70,7 +68,7 @@ enum { OPT_FLOWS = 256, OPT_STATS, OPT_PORT, OPT_STATE, OPT_METRICS };
 
 /* What the tracker must report for the counters and the alerts, whatever the config says. */
 #define MAIN_INSIGHT_MASK \
-	(EV_BIT(EV_SYN) | EV_BIT(EV_SYN_ACK) | EV_BIT(EV_ESTABLISHED) | EV_BIT(EV_CLOSED))
+	(TEV_BIT(TEV_SYN) | TEV_BIT(TEV_SYN_ACK) | TEV_BIT(TEV_ESTABLISHED) | TEV_BIT(TEV_CLOSED))
 
 /* What the command line said; it overrides the file, also on reload. */
 struct main_opts {
@@ -467,12 +465,12 @@ main_event_cb(const struct event *ev, void *arg)
 	stats_event(m->stats, ev);
 	if (m->ladder != NULL)
 		ladder_event(m->ladder, ev);
-	if ((m->out_mask & EV_BIT(ev->type)) && m->outputs != NULL) {
+	if ((m->out_mask & TEV_BIT(ev->type)) && m->outputs != NULL) {
 		m->events++;
 		outputs_event(m->outputs, ev);
 	}
 	/* After the record: an ALERT follows the CLOSED that set it off. */
-	if (ev->type == EV_CLOSED)
+	if (ev->type == TEV_CLOSED)
 		alerts_event(m->alerts, ev);
 }
 
@@ -514,7 +512,7 @@ main_tracker_config(const struct main_state *m, struct tracker_config *tc)
 	*tc = m->cfg.tracking;
 	tc->event_mask |= MAIN_INSIGHT_MASK;
 	if (m->opts->out == MAIN_OUT_LADDER)
-		tc->event_mask |= EV_BIT(EV_SEGMENT) | EV_BIT(EV_CLOSED);
+		tc->event_mask |= TEV_BIT(TEV_SEGMENT) | TEV_BIT(TEV_CLOSED);
 }
 
 /* Ports that always get a row of counters: the capture's and the alert rules'. */

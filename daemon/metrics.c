@@ -147,8 +147,8 @@ metrics_render(const struct insight *in, struct evbuffer *out)
 	metrics_rows(in, out);
 	metrics_family(out, "tcpstated_events_total", "counter",
 	    "Events the tracker reported, by type (whether or not an output took them).");
-	for (t = 0; t < EV_NTYPES; t++)
-		if (t != EV_SEGMENT)
+	for (t = 0; t < TEV_NTYPES; t++)
+		if (t != TEV_SEGMENT)
 			evbuffer_add_printf(out, "tcpstated_events_total{type=\"%s\"} %" PRIu64 "\n",
 			    event_type_name((enum event_type)t), in->ts->events[t]);
 	metrics_family(out, "tcpstated_output_records_total", "counter",

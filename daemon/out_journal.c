@@ -32,17 +32,17 @@
 #define OUT_JOURNAL_FIELDS 64  /* the most an entry has is about 30 */
 
 /* One per event type; systemd/tcpstated.catalog documents each (and must agree). */
-static const char *const journal_message_ids[EV_NTYPES] = {
-    [EV_SYN] = "f6616e9b93d147d6b2f280b170a09a5c",
-    [EV_SYN_ACK] = "dfe9ddccb1064e949fe2b940f36bff1f",
-    [EV_ESTABLISHED] = "eb186b77f3984be89d954ae466322ff4",
-    [EV_FIN] = "551736fae39a4595b9300653d28faee3",
-    [EV_RST] = "bba929eb9fdb44f2af8b84d1b4564fd8",
-    [EV_TIME_WAIT] = "62719ae2ef4845b1ba82ffee328d95cd",
-    [EV_STATE] = "f785adb3368b404c948578a400676daa",
-    [EV_CLOSED] = "fef4ffb9c0334322b9ab83bc5a7c4ef7",
-    [EV_UPDATE] = "eda1581ec8dc42a8a9a1cde8a1fc4ddf",
-    /* EV_SEGMENT: never a journal entry of its own kind */
+static const char *const journal_message_ids[TEV_NTYPES] = {
+    [TEV_SYN] = "f6616e9b93d147d6b2f280b170a09a5c",
+    [TEV_SYN_ACK] = "dfe9ddccb1064e949fe2b940f36bff1f",
+    [TEV_ESTABLISHED] = "eb186b77f3984be89d954ae466322ff4",
+    [TEV_FIN] = "551736fae39a4595b9300653d28faee3",
+    [TEV_RST] = "bba929eb9fdb44f2af8b84d1b4564fd8",
+    [TEV_TIME_WAIT] = "62719ae2ef4845b1ba82ffee328d95cd",
+    [TEV_STATE] = "f785adb3368b404c948578a400676daa",
+    [TEV_CLOSED] = "fef4ffb9c0334322b9ab83bc5a7c4ef7",
+    [TEV_UPDATE] = "eda1581ec8dc42a8a9a1cde8a1fc4ddf",
+    /* TEV_SEGMENT: never a journal entry of its own kind */
 };
 #define JOURNAL_ID_SUPPRESSED "361663c4e2bf4b5a877a6103976ce360"
 /* The records that are not events: outputs_alert() and outputs_stats_record() name them. */
@@ -172,7 +172,7 @@ void
 out_journal_event(struct out_journal *j, const struct event *ev, const char *kv, const char *text)
 {
 	const char *msg = strchr(text, ' '); /* past the timestamp */
-	const char *id = (unsigned)ev->type < EV_NTYPES ? journal_message_ids[ev->type] : NULL;
+	const char *id = (unsigned)ev->type < TEV_NTYPES ? journal_message_ids[ev->type] : NULL;
 
 	msg = msg != NULL ? msg + 1 : text;
 	jb_begin(j, msg, strcspn(msg, "\n"), id, output_priority(ev));

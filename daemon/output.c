@@ -21,7 +21,7 @@
 /* Standard output is the sink after the configured kinds. */
 #define SINK_STDOUT OUT_NKINDS
 #define NSINKS (OUT_NKINDS + 1)
-#define EV_MASK_ALL (EV_BIT(EV_NTYPES) - 1)
+#define TEV_MASK_ALL (TEV_BIT(TEV_NTYPES) - 1)
 
 struct rate {
 	uint32_t limit; /* records per window; 0 = unlimited */
@@ -62,12 +62,12 @@ int
 output_priority(const struct event *ev)
 {
 	switch (ev->type) {
-	case EV_RST:
+	case TEV_RST:
 		return 4;
-	case EV_CLOSED:
+	case TEV_CLOSED:
 		return ev->abnormal ? 4 : 6;
-	case EV_STATE:
-	case EV_SEGMENT:
+	case TEV_STATE:
+	case TEV_SEGMENT:
 		return 7;
 	default:
 		return 6;
@@ -111,7 +111,7 @@ rate_admit(struct rate *r, uint64_t now_us, enum event_type t)
 		return 1;
 	}
 	r->sup.total++;
-	if ((unsigned)t < EV_NTYPES)
+	if ((unsigned)t < TEV_NTYPES)
 		r->sup.by_type[t]++;
 	return 0;
 }
@@ -359,7 +359,7 @@ outputs_open(const struct config *cfg, int stdout_fmt, char *err, size_t errlen)
 			goto fail;
 		}
 		o->sink[SINK_STDOUT].on = 1;
-		o->sink[SINK_STDOUT].mask = EV_MASK_ALL;
+		o->sink[SINK_STDOUT].mask = TEV_MASK_ALL;
 		o->sink[SINK_STDOUT].format = (enum format)stdout_fmt;
 	}
 	return o;
@@ -383,7 +383,7 @@ outputs_event(struct outputs *o, const struct event *ev)
 		s = &o->sink[k];
 		if (!s->on)
 			continue;
-		if ((unsigned)ev->type >= EV_NTYPES || !(s->mask & EV_BIT(ev->type))) {
+		if ((unsigned)ev->type >= TEV_NTYPES || !(s->mask & TEV_BIT(ev->type))) {
 			s->st.filtered++;
 			continue;
 		}

@@ -73,7 +73,7 @@ alert_kind_from_name(const char *name)
 int
 alert_rule_matches(const struct alert_rule *r, const struct event *ev)
 {
-	if (ev->type != EV_CLOSED || (r->port != 0 && ev->server_port != r->port))
+	if (ev->type != TEV_CLOSED || (r->port != 0 && ev->server_port != r->port))
 		return 0;
 	switch (r->kind) {
 	case AK_RST:
@@ -337,7 +337,7 @@ alerts_event(struct alerts *a, const struct event *ev)
 	uint64_t ts_s = ev->ts_us / USEC;
 	size_t i;
 
-	if (ev->type != EV_CLOSED)
+	if (ev->type != TEV_CLOSED)
 		return;
 	alerts_advance(a, ev->ts_us);
 	for (i = 0; i < a->n; i++) {

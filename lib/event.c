@@ -18,11 +18,11 @@ static const char *const state_names[ST_NSTATES] = {
     [ST_LAST_ACK] = "LAST_ACK",
 };
 
-static const char *const type_names[EV_NTYPES] = {
-    [EV_SYN] = "SYN",     [EV_SYN_ACK] = "SYN_ACK", [EV_ESTABLISHED] = "ESTABLISHED",
-    [EV_FIN] = "FIN",     [EV_RST] = "RST",         [EV_TIME_WAIT] = "TIME_WAIT",
-    [EV_STATE] = "STATE", [EV_CLOSED] = "CLOSED",   [EV_UPDATE] = "UPDATE",
-    [EV_SEGMENT] = "SEGMENT",
+static const char *const type_names[TEV_NTYPES] = {
+    [TEV_SYN] = "SYN",     [TEV_SYN_ACK] = "SYN_ACK", [TEV_ESTABLISHED] = "ESTABLISHED",
+    [TEV_FIN] = "FIN",     [TEV_RST] = "RST",         [TEV_TIME_WAIT] = "TIME_WAIT",
+    [TEV_STATE] = "STATE", [TEV_CLOSED] = "CLOSED",   [TEV_UPDATE] = "UPDATE",
+    [TEV_SEGMENT] = "SEGMENT",
 };
 
 static const char *const reason_names[CR_NREASONS] = {
@@ -50,7 +50,7 @@ tcp_state_name(enum tcp_state s)
 const char *
 event_type_name(enum event_type t)
 {
-	if ((unsigned)t >= EV_NTYPES)
+	if ((unsigned)t >= TEV_NTYPES)
 		return "?";
 	return type_names[t];
 }
@@ -84,7 +84,7 @@ event_type_from_name(const char *name)
 
 	if (name == NULL)
 		return -1;
-	for (t = 0; t < EV_NTYPES; t++) {
+	for (t = 0; t < TEV_NTYPES; t++) {
 		if (strcmp(name, type_names[t]) == 0)
 			return t;
 	}

@@ -29,25 +29,25 @@ enum tcp_state {
 };
 
 enum event_type {
-	EV_SYN = 0,     /* client's SYN (first transmission only) */
-	EV_SYN_ACK,     /* server's SYN+ACK (first transmission only) */
-	EV_ESTABLISHED, /* an endpoint entered ESTABLISHED */
-	EV_FIN,         /* an endpoint sent its FIN (first transmission only) */
-	EV_RST,         /* an accepted (in-window) RST */
-	EV_TIME_WAIT,   /* an endpoint entered TIME_WAIT */
-	EV_STATE,       /* any other endpoint transition */
-	EV_CLOSED,      /* the connection is over: the summary record */
-	EV_UPDATE,      /* interim counters of a connection still open (tracking.update_interval) */
-	EV_SEGMENT,     /* one per segment; only for the ladder view, never by default */
-	EV_NTYPES
+	TEV_SYN = 0,     /* client's SYN (first transmission only) */
+	TEV_SYN_ACK,     /* server's SYN+ACK (first transmission only) */
+	TEV_ESTABLISHED, /* an endpoint entered ESTABLISHED */
+	TEV_FIN,         /* an endpoint sent its FIN (first transmission only) */
+	TEV_RST,         /* an accepted (in-window) RST */
+	TEV_TIME_WAIT,   /* an endpoint entered TIME_WAIT */
+	TEV_STATE,       /* any other endpoint transition */
+	TEV_CLOSED,      /* the connection is over: the summary record */
+	TEV_UPDATE,      /* interim counters of a connection still open (tracking.update_interval) */
+	TEV_SEGMENT,     /* one per segment; only for the ladder view, never by default */
+	TEV_NTYPES
 };
 
-#define EV_BIT(t) (1u << (t))
+#define TEV_BIT(t) (1u << (t))
 /*
- * What is emitted when the config does not say: every type but EV_SEGMENT.
- * EV_UPDATE is in it, and is simply never made while the update interval is 0.
+ * What is emitted when the config does not say: every type but TEV_SEGMENT.
+ * TEV_UPDATE is in it, and is simply never made while the update interval is 0.
  */
-#define EV_MASK_DEFAULT (EV_BIT(EV_SEGMENT) - 1)
+#define TEV_MASK_DEFAULT (TEV_BIT(TEV_SEGMENT) - 1)
 
 enum close_reason {
 	CR_NONE = 0,        /* not closed (every event but CLOSED) */
@@ -73,10 +73,10 @@ struct endpoint_counts {
 
 /*
  * One event. Every field is valid for every type unless noted; `reason`,
- * `closed_by`, `conn_state`, `history` only for EV_CLOSED, `duration_us`
- * for EV_CLOSED (first to last segment) and EV_UPDATE (first segment to
- * ts_us: the age so far), `opt` only for EV_SYN and EV_SYN_ACK, `seg_*` only
- * for EV_SEGMENT.
+ * `closed_by`, `conn_state`, `history` only for TEV_CLOSED, `duration_us`
+ * for TEV_CLOSED (first to last segment) and TEV_UPDATE (first segment to
+ * ts_us: the age so far), `opt` only for TEV_SYN and TEV_SYN_ACK, `seg_*` only
+ * for TEV_SEGMENT.
  */
 struct event {
 	uint64_t ts_us;          /* packet time (or expiry time for timeouts) */
@@ -99,7 +99,7 @@ struct event {
 	struct tcpopts opt;
 	char conn_state[8];      /* Zeek conn_state, e.g. "SF", "REJ" */
 	char history[24];        /* Zeek history letters, NUL-terminated, truncated if longer */
-	/* EV_SEGMENT only: the segment as seen, sequence numbers relative to each ISN. */
+	/* TEV_SEGMENT only: the segment as seen, sequence numbers relative to each ISN. */
 	uint8_t seg_flags;
 	uint32_t seg_rel_seq, seg_rel_ack, seg_len;
 };

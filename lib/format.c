@@ -576,8 +576,8 @@ put_record(char *p, const struct event *ev, int json)
 	p = put_endq(put_name(PUT_KEYQ(p, json, "server_state"), tcp_state_name(ev->server_state)),
 	             json);
 	switch (ev->type) {
-	case EV_SYN:
-	case EV_SYN_ACK:
+	case TEV_SYN:
+	case TEV_SYN_ACK:
 		if (ev->opt.present & OPT_MSS)
 			p = put_u64(PUT_KEY(p, json, "mss"), ev->opt.mss);
 		if (ev->opt.present & OPT_WSCALE)
@@ -587,7 +587,7 @@ put_record(char *p, const struct event *ev, int json)
 		if (ev->opt.present & OPT_TS)
 			p = put_bool(PUT_KEY(p, json, "tsopt"), 1);
 		break;
-	case EV_CLOSED:
+	case TEV_CLOSED:
 		p = put_endq(put_name(PUT_KEYQ(p, json, "reason"), close_reason_name(ev->reason)),
 		             json);
 		p = put_bool(PUT_KEY(p, json, "abnormal"), ev->abnormal);
@@ -599,10 +599,10 @@ put_record(char *p, const struct event *ev, int json)
 		n = strnlen(ev->history, sizeof(ev->history));
 		p = PUT_TEXT(p, json, "history", ev->history, n);
 		break;
-	case EV_UPDATE:
+	case TEV_UPDATE:
 		p = put_rec_counts(p, ev, json);
 		break;
-	case EV_SEGMENT:
+	case TEV_SEGMENT:
 		p = put_endq(put_tcpflags(PUT_KEYQ(p, json, "flags"), ev->seg_flags), json);
 		p = put_u64(PUT_KEY(p, json, "seq"), ev->seg_rel_seq);
 		p = put_u64(PUT_KEY(p, json, "ack"), ev->seg_rel_ack);
@@ -713,7 +713,7 @@ put_text(char *p, const struct event *ev)
 	p = put_endpoint(p, ev->family, ev->server_ip, ev->server_port);
 	p = PUT_LIT(p, "  ");
 	switch (ev->type) {
-	case EV_CLOSED:
+	case TEV_CLOSED:
 		p = put_name(PUT_LIT(p, "reason="), close_reason_name(ev->reason));
 		p = put_name(PUT_LIT(p, " closed_by="), side_name(ev->closed_by));
 		*p++ = ' ';
@@ -729,7 +729,7 @@ put_text(char *p, const struct event *ev)
 			p = put_json_bytes(p, ev->history, n);
 		}
 		break;
-	case EV_SEGMENT:
+	case TEV_SEGMENT:
 		*p++ = '[';
 		p = PUT_LIT(put_tcpflags(p, ev->seg_flags), "] seq ");
 		p = PUT_LIT(put_u64(p, ev->seg_rel_seq), " ack ");
@@ -740,9 +740,9 @@ put_text(char *p, const struct event *ev)
 		p = put_state_change(PUT_LIT(p, "client "), ev->client_state_was, ev->client_state);
 		p = put_state_change(PUT_LIT(p, "  server "), ev->server_state_was,
 		                     ev->server_state);
-		if (ev->type == EV_SYN || ev->type == EV_SYN_ACK)
+		if (ev->type == TEV_SYN || ev->type == TEV_SYN_ACK)
 			p = put_text_opts(p, &ev->opt);
-		if (ev->type == EV_UPDATE)
+		if (ev->type == TEV_UPDATE)
 			p = put_text_counts(PUT_LIT(p, "  "), ev);
 		break;
 	}
@@ -983,7 +983,7 @@ w_suppressed_sentence(struct wbuf *w, const struct suppressed *s)
 	w_str(w, s->total == 1 ? " event in " : " events in ");
 	w_u64(w, s->window_s);
 	w_str(w, " s (");
-	for (t = 0; t < EV_NTYPES; t++) {
+	for (t = 0; t < TEV_NTYPES; t++) {
 		if (s->by_type[t] == 0)
 			continue;
 		if (n++ > 0)
@@ -1038,7 +1038,7 @@ format_suppressed(enum format f, const struct suppressed *s, char *buf, size_t c
 	r_key(&r, "types");
 	if (f == FMT_JSON)
 		w_char(&r.w, '{');
-	for (t = 0; t < EV_NTYPES; t++) {
+	for (t = 0; t < TEV_NTYPES; t++) {
 		if (s->by_type[t] == 0)
 			continue;
 		if (n++ > 0)

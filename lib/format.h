@@ -72,7 +72,7 @@ struct suppressed {
 	uint64_t ts_us;                /* end of the window */
 	uint32_t window_s;
 	uint64_t total;
-	uint64_t by_type[EV_NTYPES];
+	uint64_t by_type[TEV_NTYPES];
 };
 
 size_t format_suppressed(enum format f, const struct suppressed *s, char *buf, size_t cap);

@@ -104,15 +104,15 @@ stats_event(struct stats *s, const struct event *ev)
 	int row, c;
 
 	switch (ev->type) {
-	case EV_SYN:
+	case TEV_SYN:
 		if (ev->by == SIDE_CLIENT)
 			s->attempts++;
 		return;
-	case EV_SYN_ACK:
+	case TEV_SYN_ACK:
 		if (ev->by == SIDE_SERVER)
 			stats_pin(s, ev->server_port); /* a server answers on it: a port worth a row */
 		return;
-	case EV_ESTABLISHED:
+	case TEV_ESTABLISHED:
 		/* The step that makes both endpoints ESTABLISHED completes the handshake. */
 		if (ev->client_state != ST_ESTABLISHED || ev->server_state != ST_ESTABLISHED ||
 		    (ev->client_state_was == ST_ESTABLISHED && ev->server_state_was == ST_ESTABLISHED))
@@ -127,7 +127,7 @@ stats_event(struct stats *s, const struct event *ev)
 			stats_handshake(&s->total, ev->duration_us);
 		}
 		return;
-	case EV_CLOSED:
+	case TEV_CLOSED:
 		if ((c = stats_close_of(ev)) < 0)
 			return;
 		s->row[stats_row_of(s, ev->server_port)].closed[c]++;
@@ -158,7 +158,7 @@ stats_visit_cb(const struct event *snap, void *arg)
 	struct stats_walk *w = arg;
 	int row = stats_row_of(w->s, snap->server_port);
 
-	if (snap->type == EV_CLOSED) {
+	if (snap->type == TEV_CLOSED) {
 		/* Reported closed, remembered: only a TIME_WAIT is still real. */
 		if (snap->client_state == ST_TIME_WAIT)
 			stats_count(w, row, ST_TIME_WAIT);

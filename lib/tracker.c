@@ -30,7 +30,7 @@ struct tracker {
 	uint64_t now; /* latest time seen, microseconds */
 	uint64_t next_id;
 	uint64_t timeout_us[FC_NCLASSES];
-	uint64_t update_us; /* update interval; 0 = no EV_UPDATE */
+	uint64_t update_us; /* update interval; 0 = no TEV_UPDATE */
 };
 
 /* Modular sequence comparison (RFC 9293 3.4): a - b as a signed distance. */
@@ -49,7 +49,7 @@ tracker_config_default(struct tracker_config *cfg)
 	cfg->timeout_established_s = TRACKER_TIMEOUT_ESTABLISHED_S;
 	cfg->timeout_closing_s = TRACKER_TIMEOUT_CLOSING_S;
 	cfg->timeout_time_wait_s = TRACKER_TIMEOUT_TIME_WAIT_S;
-	cfg->event_mask = EV_MASK_DEFAULT;
+	cfg->event_mask = TEV_MASK_DEFAULT;
 }
 
 static void
@@ -269,7 +269,7 @@ static void
 tracker_emit(struct tracker *t, struct event *ev)
 {
 	t->st.events[ev->type]++;
-	if (t->cfg.event_mask & EV_BIT(ev->type))
+	if (t->cfg.event_mask & TEV_BIT(ev->type))
 		t->cb(ev, t->arg);
 }
 
@@ -283,7 +283,7 @@ tracker_closed(struct tracker *t, struct flow *f, enum close_reason reason, int 
 	flowtab_upd_unlink(&t->ft, (uint32_t)(f - t->ft.flows)); /* no UPDATE after CLOSED */
 	t->st.closed[reason]++;
 	tracker_fill(f, &ev, ts);
-	ev.type = EV_CLOSED;
+	ev.type = TEV_CLOSED;
 	ev.by = (enum side)by;
 	ev.reason = reason;
 	ev.abnormal = reason != CR_FIN;
@@ -488,7 +488,7 @@ tracker_segment_event(struct tracker *t, const struct flow *f, int s, const stru
 	const struct endpoint *snd = &f->ep[s], *rcv = &f->ep[!s];
 
 	tracker_fill(f, &ev, seg->ts_us);
-	ev.type = EV_SEGMENT;
+	ev.type = TEV_SEGMENT;
 	ev.by = (enum side)s;
 	ev.seg_flags = seg->flags;
 	ev.seg_len = seg->len;
@@ -542,16 +542,16 @@ steps_emit(struct tracker *t, const struct flow *f, const struct steps *st, cons
 		uint8_t before[2] = {view[0], view[1]};
 
 		view[st->s[i].side] = st->s[i].state;
-		if (st->s[i].type == EV_RST)
+		if (st->s[i].type == TEV_RST)
 			view[!st->s[i].side] = ST_CLOSED; /* one record closes both */
 		if ((type = st->s[i].type) == STEP_SILENT)
 			continue;
 		if (type == STEP_AUTO)
-			type = st->s[i].state == ST_ESTABLISHED ? EV_ESTABLISHED
-			       : st->s[i].state == ST_TIME_WAIT ? EV_TIME_WAIT
-			                                        : EV_STATE;
+			type = st->s[i].state == ST_ESTABLISHED ? TEV_ESTABLISHED
+			       : st->s[i].state == ST_TIME_WAIT ? TEV_TIME_WAIT
+			                                        : TEV_STATE;
 		t->st.events[type]++;
-		if (!(t->cfg.event_mask & EV_BIT(type)))
+		if (!(t->cfg.event_mask & TEV_BIT(type)))
 			continue;
 		tracker_fill(f, &ev, ts);
 		ev.type = (enum event_type)type;
@@ -560,7 +560,7 @@ steps_emit(struct tracker *t, const struct flow *f, const struct steps *st, cons
 		ev.server_state_was = before[SIDE_SERVER];
 		ev.client_state = view[SIDE_CLIENT];
 		ev.server_state = view[SIDE_SERVER];
-		if (type == EV_SYN || type == EV_SYN_ACK)
+		if (type == TEV_SYN || type == TEV_SYN_ACK)
 			ev.opt = *opt;
 		t->cb(&ev, t->arg);
 	}
@@ -695,7 +695,7 @@ tracker_process(struct tracker *t, uint32_t idx, int s, const struct segment *se
 		f->closed_by = (uint8_t)s;
 		if ((snd->flags & EP_FIN) && seq_diff(seg->seq, snd->fin_seq + 1) >= 0)
 			take_fin(t, f, &st, !s); /* in order: the FIN arrived before this RST */
-		step(t, f, &st, s, ST_CLOSED, EV_RST);
+		step(t, f, &st, s, ST_CLOSED, TEV_RST);
 		ep_set_state(t, rcv, ST_CLOSED);
 		steps_emit(t, f, &st, was, seg->ts_us, &seg->opt);
 		tracker_closed(t, f, (enum close_reason)reason, s, seg->ts_us);
@@ -721,13 +721,13 @@ tracker_process(struct tracker *t, uint32_t idx, int s, const struct segment *se
 				ep_init_seq(snd, seg->seq);
 				snd->flags |= EP_SYN;
 				step(t, f, &st, !s, ST_LISTEN, STEP_SILENT);
-				step(t, f, &st, s, ST_SYN_SENT, EV_SYN);
+				step(t, f, &st, s, ST_SYN_SENT, TEV_SYN);
 			} else if (s == SIDE_SERVER && rcv->state == ST_SYN_SENT &&
 			           (snd->state == ST_LISTEN || snd->state == ST_CLOSED)) {
 				/* Simultaneous open (figure 7): the server opens actively too. */
 				ep_init_seq(snd, seg->seq);
 				snd->flags |= EP_SYN;
-				step(t, f, &st, s, ST_SYN_SENT, EV_SYN);
+				step(t, f, &st, s, ST_SYN_SENT, TEV_SYN);
 			} else if (s == SIDE_CLIENT && (f->flags & FL_PARTIAL) &&
 			           seg->seq == snd->isn) {
 				/* The SYN arrives after its SYN-ACK (reordered capture). */
@@ -764,13 +764,13 @@ tracker_process(struct tracker *t, uint32_t idx, int s, const struct segment *se
 					ep_init_seq(rcv, seg->ack - 1);
 					f->flags |= FL_PARTIAL;
 				}
-				step(t, f, &st, s, ST_SYN_RCVD, EV_SYN_ACK);
+				step(t, f, &st, s, ST_SYN_RCVD, TEV_SYN_ACK);
 				step(t, f, &st, !s, ST_ESTABLISHED, STEP_AUTO);
 			} else if (snd->state == ST_SYN_SENT && (rcv->flags & EP_SYN)) {
 				/* Simultaneous open: the SYN+ACK shows the peer's SYN arrived. */
 				snd->flags |= EP_SYNACK;
 				step(t, f, &st, s, ST_SYN_RCVD,
-				     s == SIDE_SERVER ? EV_SYN_ACK : STEP_AUTO);
+				     s == SIDE_SERVER ? TEV_SYN_ACK : STEP_AUTO);
 				if (rcv->state == ST_SYN_RCVD)
 					step(t, f, &st, !s, ST_ESTABLISHED, STEP_AUTO);
 			} else {
@@ -853,7 +853,7 @@ tracker_process(struct tracker *t, uint32_t idx, int s, const struct segment *se
 			if (f->closed_by == SIDE_NONE)
 				f->closed_by = (uint8_t)s;
 			step(t, f, &st, s,
-			     snd->state == ST_CLOSE_WAIT ? ST_LAST_ACK : ST_FIN_WAIT_1, EV_FIN);
+			     snd->state == ST_CLOSE_WAIT ? ST_LAST_ACK : ST_FIN_WAIT_1, TEV_FIN);
 		} else if (dend == snd->fin_seq) {
 			t->st.retransmits++;
 		}
@@ -877,7 +877,7 @@ tracker_process(struct tracker *t, uint32_t idx, int s, const struct segment *se
 	    (f->ep[1].state == ST_TIME_WAIT || f->ep[1].state == ST_CLOSED))
 		tracker_closed(t, f, CR_FIN, s, seg->ts_us);
 done:
-	if (t->cfg.event_mask & EV_BIT(EV_SEGMENT))
+	if (t->cfg.event_mask & TEV_BIT(TEV_SEGMENT))
 		tracker_segment_event(t, f, s, seg);
 	if (touch) {
 		f->touch_ts = seg->ts_us;
@@ -989,7 +989,7 @@ tracker_update(struct tracker *t, uint32_t idx, uint64_t due)
 	struct event ev;
 
 	tracker_fill(f, &ev, due);
-	ev.type = EV_UPDATE;
+	ev.type = TEV_UPDATE;
 	ev.by = SIDE_NONE;
 	ev.duration_us = due > f->first_ts ? due - f->first_ts : 0;
 	tracker_emit(t, &ev);
@@ -1189,11 +1189,11 @@ tracker_foreach(const struct tracker *t, uint64_t now_us, tracker_visit_cb *cb, 
 		tracker_fill(f, &ev, now_us);
 		ev.by = SIDE_NONE;
 		if (f->flags & FL_CLOSED) {
-			ev.type = EV_CLOSED;
+			ev.type = TEV_CLOSED;
 			strncpy(ev.conn_state, tracker_conn_state(f), sizeof ev.conn_state - 1);
 			memcpy(ev.history, f->history, sizeof f->history);
 		} else {
-			ev.type = EV_UPDATE;
+			ev.type = TEV_UPDATE;
 			ev.duration_us = now_us > f->first_ts ? now_us - f->first_ts : 0;
 		}
 		if (cb(&ev, arg) != 0)

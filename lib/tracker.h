@@ -23,8 +23,8 @@ struct tracker_config {
 	uint32_t timeout_established_s; /* idle established connection */
 	uint32_t timeout_closing_s;     /* close started, not completed */
 	uint32_t timeout_time_wait_s;   /* how long a TIME_WAIT endpoint is remembered */
-	uint32_t update_interval_s;     /* an EV_UPDATE per open connection this often; 0 = never */
-	uint32_t event_mask;            /* EV_BIT()s of the types to emit */
+	uint32_t update_interval_s;     /* an TEV_UPDATE per open connection this often; 0 = never */
+	uint32_t event_mask;            /* TEV_BIT()s of the types to emit */
 	uint64_t id_seed;               /* flow ids are a keyed permutation of a counter */
 };
 
@@ -45,7 +45,7 @@ struct tracker_stats {
 	uint64_t flows_active; /* in the table now */
 	uint64_t flows_evicted;
 	uint64_t closed[CR_NREASONS];
-	uint64_t events[EV_NTYPES];
+	uint64_t events[TEV_NTYPES];
 	uint64_t stray;       /* segments that neither belong to nor start a flow */
 	uint64_t after_close; /* segments of a connection already reported CLOSED */
 	uint64_t bad_flags;   /* SYN+FIN, SYN+RST, no flags ...: ignored */
@@ -89,7 +89,7 @@ void tracker_segments(struct tracker *t, const struct segment *segs, size_t n);
 
 /*
  * Expire everything whose timeout has passed at now_us (packet or wall time),
- * and emit the EV_UPDATE records that are due by then: every
+ * and emit the TEV_UPDATE records that are due by then: every
  * update_interval_s after a connection's first segment while it is open. An
  * UPDATE is stamped with the time it was due, and the expiries due before it
  * come first. Records missed in a jump of time (a gap in a capture) are

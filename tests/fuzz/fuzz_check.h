@@ -320,7 +320,7 @@ fz_check_event_fields(const struct event *ev, int snapshot)
 {
 	static const uint8_t zero[12];
 
-	FZ_ASSERT((unsigned)ev->type < EV_NTYPES);
+	FZ_ASSERT((unsigned)ev->type < TEV_NTYPES);
 	FZ_ASSERT((unsigned)ev->by <= SIDE_NONE);
 	FZ_ASSERT((unsigned)ev->closed_by <= SIDE_NONE);
 	FZ_ASSERT(ev->family == 4 || ev->family == 6);
@@ -335,7 +335,7 @@ fz_check_event_fields(const struct event *ev, int snapshot)
 	FZ_ASSERT(ev->partial <= 1 && ev->abnormal <= 1);
 	FZ_ASSERT(memchr(ev->conn_state, '\0', sizeof(ev->conn_state)) != NULL);
 	FZ_ASSERT(memchr(ev->history, '\0', sizeof(ev->history)) != NULL);
-	if (ev->type == EV_CLOSED && !snapshot) {
+	if (ev->type == TEV_CLOSED && !snapshot) {
 		FZ_ASSERT(ev->reason > CR_NONE && ev->reason < CR_NREASONS);
 		FZ_ASSERT(ev->abnormal == (ev->reason != CR_FIN));
 		FZ_ASSERT(ev->conn_state[0] != '\0');

@@ -91,7 +91,7 @@ fz_check_config(const struct config *c, const struct config *def)
 	FZ_ASSERT(c->tracking.timeout_closing_s >= 1 && c->tracking.timeout_closing_s <= 31536000);
 	FZ_ASSERT(c->tracking.timeout_time_wait_s >= 1 &&
 	    c->tracking.timeout_time_wait_s <= 31536000);
-	FZ_ASSERT((c->tracking.event_mask & ~(uint32_t)EV_MASK_DEFAULT) == 0);
+	FZ_ASSERT((c->tracking.event_mask & ~(uint32_t)TEV_MASK_DEFAULT) == 0);
 	FZ_ASSERT(c->tracking.id_seed == def->tracking.id_seed);
 	fz_check_str(c->user, sizeof(c->user), 0);
 	FZ_ASSERT(c->close_on_shutdown == 0 || c->close_on_shutdown == 1);
@@ -99,7 +99,7 @@ fz_check_config(const struct config *c, const struct config *def)
 	for (k = 0; k < OUT_NKINDS; k++) {
 		o = &c->out[k];
 		FZ_ASSERT(o->enabled == 0 || o->enabled == 1);
-		FZ_ASSERT((o->event_mask & ~(uint32_t)EV_MASK_DEFAULT) == 0);
+		FZ_ASSERT((o->event_mask & ~(uint32_t)TEV_MASK_DEFAULT) == 0);
 		FZ_ASSERT(o->rate_limit <= 10000000);
 		FZ_ASSERT(o->rate_interval_s >= 1 && o->rate_interval_s <= 86400);
 		fz_check_str(o->path, sizeof(o->path), 0);

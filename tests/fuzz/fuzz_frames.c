@@ -5,7 +5,7 @@
  * Input (integers big-endian):
  *   byte 0     link type: fz_links[byte % FZ_NLINKS]
  *   byte 1     knobs: bits 0-2 max_flows = 1 << n (1..128, so eviction runs);
- *              bit 3 short timeouts (seconds, not hours); bit 4 EV_SEGMENT on
+ *              bit 3 short timeouts (seconds, not hours); bit 4 TEV_SEGMENT on
  *              and the ladder fed; bit 5 reconfigure half way; bit 6 a live
  *              view (tracker_advance + tracker_foreach) after every frame
  *   bytes 2-9  the capture time of the first frame, microseconds
@@ -56,7 +56,7 @@ static struct fz_state {
 	uint32_t used[FZ_IDS];
 	size_t nused;
 	int ids_full;
-	uint64_t nev[EV_NTYPES];
+	uint64_t nev[TEV_NTYPES];
 	uint32_t frame; /* frames fed so far, the current one included */
 	struct ladder *ladder;
 } fz;
@@ -115,8 +115,8 @@ fz_emit_cb(const struct event *ev, void *arg)
 	if ((e = fz_id_slot(ev->flow_id)) != NULL) {
 		/* After its CLOSED a flow is silent, but for the segment that closed it. */
 		if (e->closed_at != 0)
-			FZ_ASSERT(ev->type == EV_SEGMENT && e->closed_at == fz.frame + 1);
-		if (ev->type == EV_CLOSED)
+			FZ_ASSERT(ev->type == TEV_SEGMENT && e->closed_at == fz.frame + 1);
+		if (ev->type == TEV_CLOSED)
 			e->closed_at = fz.frame + 1;
 	}
 	if (fz.ladder != NULL)
@@ -163,12 +163,12 @@ fz_check_stats(const struct tracker *t, const struct tracker_config *cfg)
 	FZ_ASSERT(st->closed[CR_NONE] == 0);
 	for (i = 0; i < CR_NREASONS; i++)
 		closed += st->closed[i];
-	FZ_ASSERT(closed == fz.nev[EV_CLOSED]);
+	FZ_ASSERT(closed == fz.nev[TEV_CLOSED]);
 	FZ_ASSERT(st->closed[CR_EVICTED] == st->flows_evicted);
 	/* Flows not yet CLOSED are all still in the table. */
 	FZ_ASSERT(st->flows_created - closed <= st->flows_active);
-	for (i = 0; i < EV_NTYPES; i++)
-		if (cfg->event_mask & EV_BIT(i))
+	for (i = 0; i < TEV_NTYPES; i++)
+		if (cfg->event_mask & TEV_BIT(i))
 			FZ_ASSERT(st->events[i] == fz.nev[i]);
 }
 
@@ -208,7 +208,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		cfg.timeout_time_wait_s = 1;
 	}
 	if (knobs & KNOB_SEGMENTS) {
-		cfg.event_mask |= EV_BIT(EV_SEGMENT);
+		cfg.event_mask |= TEV_BIT(TEV_SEGMENT);
 		fz.ladder = ladder_new(fz_null);
 		FZ_ASSERT(fz.ladder != NULL);
 	}
@@ -292,7 +292,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	for (i = 0; i < ST_NSTATES; i++)
 		FZ_ASSERT(st->open_by_state[i] == 0);
 	/* Every flow ever created was CLOSED exactly once. */
-	FZ_ASSERT(st->flows_created == fz.nev[EV_CLOSED]);
+	FZ_ASSERT(st->flows_created == fz.nev[TEV_CLOSED]);
 	if (!fz.ids_full)
 		for (i = 0; i < fz.nused; i++)
 			FZ_ASSERT(fz.ids[fz.used[i]].closed_at != 0);

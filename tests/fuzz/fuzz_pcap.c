@@ -55,7 +55,7 @@ fz_emit_cb(const struct event *ev, void *arg)
 	(void)arg;
 	fz_check_event_fields(ev, 0);
 	fz_check_formats(ev);
-	if (ev->type == EV_CLOSED)
+	if (ev->type == TEV_CLOSED)
 		fz.nclosed++;
 	ladder_event(fz.ladder, ev);
 }
@@ -117,7 +117,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
 	tracker_config_default(&tc);
 	tc.max_flows = 64;
-	tc.event_mask |= EV_BIT(EV_SEGMENT);
+	tc.event_mask |= TEV_BIT(TEV_SEGMENT);
 	fz.t = tracker_new(&tc, fz_emit_cb, NULL, err, sizeof(err));
 	fz.ladder = ladder_new(fz_null);
 	FZ_ASSERT(fz.t != NULL && fz.ladder != NULL);

@@ -252,7 +252,7 @@ main(int argc, char **argv)
 			t_decode = s;
 	}
 	for (all = 0; all < 2; all++) {
-		cfg.event_mask = all ? EV_MASK_DEFAULT : EV_BIT(EV_CLOSED);
+		cfg.event_mask = all ? TEV_MASK_DEFAULT : TEV_BIT(TEV_CLOSED);
 		t_track[all] = stage_track(&fr, &cfg, runs, 0, &sk, &st, &mem);
 		t_format[all] = stage_track(&fr, &cfg, runs, 1, &sk, &st, &mem);
 		printf("%-8s events %llu (%.2f per packet), JSON %.1f bytes per event\n",

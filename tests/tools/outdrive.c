@@ -81,7 +81,7 @@ parse_events(const char *list, uint32_t *mask)
 	int t;
 
 	if (strcmp(list, "all") == 0) {
-		*mask = EV_MASK_DEFAULT;
+		*mask = TEV_MASK_DEFAULT;
 		return 0;
 	}
 	snprintf(buf, sizeof(buf), "%s", list);
@@ -89,7 +89,7 @@ parse_events(const char *list, uint32_t *mask)
 	for (tok = strtok_r(buf, ",", &save); tok != NULL; tok = strtok_r(NULL, ",", &save)) {
 		if ((t = event_type_from_name(tok)) == -1)
 			return -1;
-		*mask |= EV_BIT(t);
+		*mask |= TEV_BIT(t);
 	}
 	return 0;
 }
@@ -166,7 +166,7 @@ config_base(struct config *c)
 	conf_defaults(c);
 	for (k = 0; k < OUT_NKINDS; k++) {
 		c->out[k].enabled = 0;
-		c->out[k].event_mask = EV_MASK_DEFAULT;
+		c->out[k].event_mask = TEV_MASK_DEFAULT;
 		c->out[k].rate_limit = 0;
 		c->out[k].rate_interval_s = 10;
 	}
@@ -212,7 +212,7 @@ make_event(struct drive *d, enum event_type t, struct event *ev)
 	ev->server_state = ev->server_state_was = ST_ESTABLISHED;
 	ev->closed_by = SIDE_NONE;
 	switch (t) {
-	case EV_SYN:
+	case TEV_SYN:
 		ev->client_state_was = ST_CLOSED;
 		ev->client_state = ST_SYN_SENT;
 		ev->server_state = ev->server_state_was = ST_LISTEN;
@@ -220,7 +220,7 @@ make_event(struct drive *d, enum event_type t, struct event *ev)
 		ev->opt.mss = 1460;
 		ev->opt.wscale = 7;
 		break;
-	case EV_SYN_ACK:
+	case TEV_SYN_ACK:
 		ev->by = SIDE_SERVER;
 		ev->client_state = ev->client_state_was = ST_SYN_SENT;
 		ev->server_state_was = ST_LISTEN;
@@ -228,29 +228,29 @@ make_event(struct drive *d, enum event_type t, struct event *ev)
 		ev->opt.present = OPT_MSS;
 		ev->opt.mss = 1400;
 		break;
-	case EV_ESTABLISHED:
+	case TEV_ESTABLISHED:
 		ev->client_state_was = ST_SYN_SENT;
 		ev->server_state = ev->server_state_was = ST_SYN_RCVD;
 		break;
-	case EV_FIN:
+	case TEV_FIN:
 		ev->client_state = ST_FIN_WAIT_1;
 		break;
-	case EV_RST:
+	case TEV_RST:
 		ev->by = SIDE_SERVER;
 		ev->client_state = ev->server_state = ST_CLOSED;
 		break;
-	case EV_TIME_WAIT:
+	case TEV_TIME_WAIT:
 		ev->by = SIDE_SERVER;
 		ev->client_state_was = ST_FIN_WAIT_2;
 		ev->client_state = ST_TIME_WAIT;
 		ev->server_state = ev->server_state_was = ST_LAST_ACK;
 		break;
-	case EV_STATE:
+	case TEV_STATE:
 		ev->client_state_was = ev->client_state = ST_TIME_WAIT;
 		ev->server_state_was = ST_LAST_ACK;
 		ev->server_state = ST_CLOSED;
 		break;
-	case EV_CLOSED:
+	case TEV_CLOSED:
 		ev->by = SIDE_NONE;
 		ev->client_state = ev->client_state_was = ST_TIME_WAIT;
 		ev->server_state = ev->server_state_was = ST_CLOSED;
@@ -268,7 +268,7 @@ make_event(struct drive *d, enum event_type t, struct event *ev)
 		       d->reason == CR_FIN ? 3 : 5);
 		memcpy(ev->history, "ShADadfF", 9);
 		break;
-	case EV_SEGMENT:
+	case TEV_SEGMENT:
 		ev->seg_flags = TH_ACK | TH_PSH;
 		ev->seg_rel_seq = 1;
 		ev->seg_rel_ack = 1;
@@ -327,7 +327,7 @@ command(struct drive *d, char *line)
 			return -1;
 		for (i = 0; i < n; i++) {
 			make_event(d,
-			           t == -2 ? (enum event_type)(i % (EV_CLOSED + 1)) : (enum event_type)t,
+			           t == -2 ? (enum event_type)(i % (TEV_CLOSED + 1)) : (enum event_type)t,
 			           &ev);
 			outputs_event(d->o, &ev);
 		}

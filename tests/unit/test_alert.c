@@ -36,7 +36,7 @@ closed(uint64_t ts, enum close_reason reason, enum side by, uint16_t port, uint8
 	struct event ev;
 
 	memset(&ev, 0, sizeof ev);
-	ev.type = EV_CLOSED;
+	ev.type = TEV_CLOSED;
 	ev.ts_us = ts;
 	ev.family = 4;
 	ev.client_ip[0] = 192;
@@ -180,7 +180,7 @@ test_matching(void)
 	CHECK(!alert_rule_matches(&r, &ev));
 	ev.reason = CR_SYN_TIMEOUT;
 	CHECK(alert_rule_matches(&r, &ev));
-	ev.type = EV_RST;
+	ev.type = TEV_RST;
 	CHECK(!alert_rule_matches(&r, &ev)); /* only CLOSED records count */
 	r.kind = AK_CLOSING_TIMEOUT;
 	ev = closed(T0, CR_CLOSING_TIMEOUT, SIDE_NONE, 80, 1);

@@ -93,16 +93,16 @@ test_names(void)
 	CHECK_EQ_S(tcp_state_name(ST_CLOSE_WAIT), "CLOSE_WAIT");
 	CHECK_EQ_S(tcp_state_name(ST_LAST_ACK), "LAST_ACK");
 	CHECK_EQ_S(tcp_state_name(ST_NSTATES), "?");
-	CHECK_EQ_S(event_type_name(EV_SYN), "SYN");
-	CHECK_EQ_S(event_type_name(EV_SYN_ACK), "SYN_ACK");
-	CHECK_EQ_S(event_type_name(EV_ESTABLISHED), "ESTABLISHED");
-	CHECK_EQ_S(event_type_name(EV_FIN), "FIN");
-	CHECK_EQ_S(event_type_name(EV_RST), "RST");
-	CHECK_EQ_S(event_type_name(EV_TIME_WAIT), "TIME_WAIT");
-	CHECK_EQ_S(event_type_name(EV_STATE), "STATE");
-	CHECK_EQ_S(event_type_name(EV_CLOSED), "CLOSED");
-	CHECK_EQ_S(event_type_name(EV_SEGMENT), "SEGMENT");
-	CHECK_EQ_S(event_type_name(EV_NTYPES), "?");
+	CHECK_EQ_S(event_type_name(TEV_SYN), "SYN");
+	CHECK_EQ_S(event_type_name(TEV_SYN_ACK), "SYN_ACK");
+	CHECK_EQ_S(event_type_name(TEV_ESTABLISHED), "ESTABLISHED");
+	CHECK_EQ_S(event_type_name(TEV_FIN), "FIN");
+	CHECK_EQ_S(event_type_name(TEV_RST), "RST");
+	CHECK_EQ_S(event_type_name(TEV_TIME_WAIT), "TIME_WAIT");
+	CHECK_EQ_S(event_type_name(TEV_STATE), "STATE");
+	CHECK_EQ_S(event_type_name(TEV_CLOSED), "CLOSED");
+	CHECK_EQ_S(event_type_name(TEV_SEGMENT), "SEGMENT");
+	CHECK_EQ_S(event_type_name(TEV_NTYPES), "?");
 	CHECK_EQ_S(close_reason_name(CR_NONE), "none");
 	CHECK_EQ_S(close_reason_name(CR_FIN), "fin");
 	CHECK_EQ_S(close_reason_name(CR_RST), "rst");
@@ -117,7 +117,7 @@ test_names(void)
 	CHECK_EQ_S(side_name(SIDE_CLIENT), "client");
 	CHECK_EQ_S(side_name(SIDE_SERVER), "server");
 	CHECK_EQ_S(side_name(SIDE_NONE), "none");
-	for (t = 0; t < EV_NTYPES; t++)
+	for (t = 0; t < TEV_NTYPES; t++)
 		CHECK_EQ_U(event_type_from_name(event_type_name((enum event_type)t)), t);
 	CHECK(event_type_from_name("syn") == -1);
 	CHECK(event_type_from_name("") == -1);
@@ -144,7 +144,7 @@ test_names(void)
 static void
 test_syn(void)
 {
-	struct event ev = base_event(EV_SYN);
+	struct event ev = base_event(TEV_SYN);
 
 	ev.client_state_was = ST_CLOSED;
 	ev.client_state = ST_SYN_SENT;
@@ -173,7 +173,7 @@ test_syn(void)
 static void
 test_syn_ack(void)
 {
-	struct event ev = base_event(EV_SYN_ACK);
+	struct event ev = base_event(TEV_SYN_ACK);
 
 	ev.by = SIDE_SERVER;
 	ev.client_state_was = ev.client_state = ST_SYN_SENT;
@@ -212,7 +212,7 @@ test_middle_events(void)
 {
 	struct event ev;
 
-	ev = base_event(EV_ESTABLISHED);
+	ev = base_event(TEV_ESTABLISHED);
 	ev.client_state_was = ST_SYN_SENT;
 	ev.server_state_was = ev.server_state = ST_SYN_RCVD;
 	check_event("established_json", FMT_JSON, &ev,
@@ -228,7 +228,7 @@ test_middle_events(void)
 	            HEAD_T "ESTABLISHED 192.168.42.108:45714 > 192.168.42.109:8000  "
 	                   "client SYN_SENT->ESTABLISHED  server SYN_RCVD\n");
 
-	ev = base_event(EV_FIN);
+	ev = base_event(TEV_FIN);
 	ev.by = SIDE_SERVER;
 	ev.server_state = ST_FIN_WAIT_1;
 	check_event("fin_json", FMT_JSON, &ev,
@@ -245,7 +245,7 @@ test_middle_events(void)
 	            HEAD_T "FIN         192.168.42.108:45714 < 192.168.42.109:8000  "
 	                   "client ESTABLISHED  server ESTABLISHED->FIN_WAIT_1\n");
 
-	ev = base_event(EV_RST);
+	ev = base_event(TEV_RST);
 	ev.client_state = ST_CLOSED;
 	ev.server_state = ST_CLOSED;
 	check_event("rst_json", FMT_JSON, &ev,
@@ -262,7 +262,7 @@ test_middle_events(void)
 	            HEAD_T "RST         192.168.42.108:45714 > 192.168.42.109:8000  "
 	                   "client ESTABLISHED->CLOSED  server ESTABLISHED->CLOSED\n");
 
-	ev = base_event(EV_TIME_WAIT);
+	ev = base_event(TEV_TIME_WAIT);
 	ev.client_state_was = ST_FIN_WAIT_2;
 	ev.client_state = ST_TIME_WAIT;
 	ev.server_state_was = ev.server_state = ST_LAST_ACK;
@@ -280,7 +280,7 @@ test_middle_events(void)
 	            HEAD_T "TIME_WAIT   192.168.42.108:45714 < 192.168.42.109:8000  "
 	                   "client FIN_WAIT_2->TIME_WAIT  server LAST_ACK\n");
 
-	ev = base_event(EV_STATE);
+	ev = base_event(TEV_STATE);
 	ev.client_state_was = ev.client_state = ST_TIME_WAIT;
 	ev.server_state_was = ST_LAST_ACK;
 	ev.server_state = ST_CLOSED;
@@ -302,7 +302,7 @@ test_middle_events(void)
 static void
 test_closed(void)
 {
-	struct event ev = base_event(EV_CLOSED);
+	struct event ev = base_event(TEV_CLOSED);
 
 	ev.by = SIDE_NONE;
 	ev.client_state_was = ev.client_state = ST_TIME_WAIT;
@@ -405,7 +405,7 @@ test_segment_and_v6(void)
 	static const uint8_t a6[16] = {0x20, 0x01, 0x0d, 0xb8, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1};
 	static const uint8_t b6[16] = {0x20, 0x01, 0x0d, 0xb8, 0, 0, 0,    0,
 	                               0,    0,    0,    0,    0, 0, 0x0a, 0xbc};
-	struct event ev = base_event(EV_SEGMENT);
+	struct event ev = base_event(TEV_SEGMENT);
 
 	ev.by = SIDE_SERVER;
 	ev.client_state_was = ev.client_state = ST_SYN_SENT;
@@ -450,7 +450,7 @@ test_segment_and_v6(void)
 	    "server_ip=192.168.42.109 server_port=8000 client_state=SYN_SENT server_state=SYN_RCVD "
 	    "flags=none seq=4294967295 ack=1 len=1448\n");
 
-	ev = base_event(EV_RST);
+	ev = base_event(TEV_RST);
 	ev.family = 6;
 	memcpy(ev.client_ip, a6, 16);
 	memcpy(ev.server_ip, b6, 16);
@@ -495,7 +495,7 @@ test_max_event(void)
 	                                  0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff};
 	static const uint8_t long6[16] = {0x20, 0x01, 0x0d, 0xb8, 0x12, 0x34, 0x56, 0x78,
 	                                  0x9a, 0xbc, 0xde, 0xf0, 0xfe, 0xdc, 0xba, 0x98};
-	struct event ev = base_event(EV_CLOSED);
+	struct event ev = base_event(TEV_CLOSED);
 	char buf[FORMAT_EVENT_MAX];
 	int f;
 
@@ -561,7 +561,7 @@ test_max_event(void)
 static void
 test_buffer_paths(void)
 {
-	struct event ev = base_event(EV_CLOSED);
+	struct event ev = base_event(TEV_CLOSED);
 	char big[FORMAT_EVENT_MAX + 16], small[FORMAT_EVENT_MAX];
 	size_t nb, ns;
 	int f;
@@ -587,12 +587,12 @@ test_buffer_paths(void)
 static void
 test_names_whole(void)
 {
-	struct event ev = base_event(EV_CLOSED);
+	struct event ev = base_event(TEV_CLOSED);
 	char buf[FORMAT_EVENT_MAX], want[128];
 	int i;
 
 	TEST_BEGIN("names_whole");
-	for (i = 0; i <= EV_NTYPES; i++) {
+	for (i = 0; i <= TEV_NTYPES; i++) {
 		ev.type = (enum event_type)i;
 		format_event(FMT_KV, &ev, buf, sizeof(buf));
 		snprintf(want, sizeof(want), " event=%s ", event_type_name(ev.type));
@@ -601,7 +601,7 @@ test_names_whole(void)
 		snprintf(want, sizeof(want), " %s ", event_type_name(ev.type));
 		CHECK(strstr(buf, want) != NULL);
 	}
-	ev.type = EV_STATE;
+	ev.type = TEV_STATE;
 	for (i = 0; i <= ST_NSTATES; i++) {
 		ev.client_state = ev.server_state_was = (enum tcp_state)i;
 		ev.client_state_was = ev.server_state =
@@ -616,7 +616,7 @@ test_names_whole(void)
 		         tcp_state_name(ev.server_state_was), tcp_state_name(ev.server_state));
 		CHECK(strstr(buf, want) != NULL);
 	}
-	ev.type = EV_CLOSED;
+	ev.type = TEV_CLOSED;
 	for (i = 0; i <= CR_NREASONS; i++) {
 		ev.reason = (enum close_reason)i;
 		ev.closed_by = (enum side)(i % 4);
@@ -671,7 +671,7 @@ test_numbers(void)
 	    {1000000, "1.000000", "1.000s"},
 	    {4294967296000001ULL, "4294967296.000001", "4294967296.000s"},
 	};
-	struct event ev = base_event(EV_UPDATE);
+	struct event ev = base_event(TEV_UPDATE);
 	char buf[FORMAT_EVENT_MAX], want[128];
 	size_t i;
 
@@ -704,7 +704,7 @@ test_numbers(void)
 static void
 test_bad_input(void)
 {
-	struct event ev = base_event(EV_RST);
+	struct event ev = base_event(TEV_RST);
 	char buf[512];
 
 	TEST_BEGIN("bad_input");
@@ -713,7 +713,7 @@ test_bad_input(void)
 	ev.family = 4;
 	CHECK_EQ_U(format_event(FMT_NFORMATS, &ev, buf, sizeof(buf)), 0);
 	CHECK_EQ_S(buf, "");
-	ev.type = EV_NTYPES;
+	ev.type = TEV_NTYPES;
 	ev.client_state = (enum tcp_state)99;
 	ev.by = (enum side)7;
 	CHECK(format_event(FMT_KV, &ev, buf, sizeof(buf)) > 0);
@@ -921,8 +921,8 @@ test_suppressed(void)
 	s.ts_us = TS0;
 	s.window_s = 10;
 	s.total = 1532;
-	s.by_type[EV_RST] = 1500;
-	s.by_type[EV_CLOSED] = 32;
+	s.by_type[TEV_RST] = 1500;
+	s.by_type[TEV_CLOSED] = 32;
 	TEST_BEGIN("suppressed");
 	n = format_suppressed(FMT_JSON, &s, buf, sizeof(buf));
 	CHECK_EQ_S(buf,
@@ -945,7 +945,7 @@ test_suppressed(void)
 	CHECK_EQ_S(buf, "suppressed 1532 events in 10 s (RST 1500, CLOSED 32)");
 	memset(&s.by_type, 0, sizeof(s.by_type));
 	s.total = 1;
-	s.by_type[EV_SYN] = 1;
+	s.by_type[TEV_SYN] = 1;
 	s.window_s = 60;
 	format_suppressed_message(&s, buf, sizeof(buf));
 	CHECK_EQ_S(buf, "suppressed 1 event in 60 s (SYN 1)");

@@ -584,11 +584,11 @@ all_closed_once(const struct tracker *t)
 	size_t i, j, closed = 0;
 
 	for (i = 0; i < nevs && i < MAXEV; i++) {
-		if (evs[i].type != EV_CLOSED)
+		if (evs[i].type != TEV_CLOSED)
 			continue;
 		closed++;
 		for (j = 0; j < i; j++)
-			if (evs[j].type == EV_CLOSED && evs[j].flow_id == evs[i].flow_id)
+			if (evs[j].type == TEV_CLOSED && evs[j].flow_id == evs[i].flow_id)
 				return 0;
 	}
 	return st->flows_active == 0 && closed == st->flows_created && counts_consistent(t);
@@ -726,8 +726,8 @@ test_all_flags(void)
 						       f, side ? "server" : "client");
 					ok_invalid = 0;
 				}
-			} else if ((f & TH_RST) && (nevs != n0 + 2 || evs[n0].type != EV_RST ||
-			                            evs[n0 + 1].type != EV_CLOSED ||
+			} else if ((f & TH_RST) && (nevs != n0 + 2 || evs[n0].type != TEV_RST ||
+			                            evs[n0 + 1].type != TEV_CLOSED ||
 			                            evs[n0 + 1].reason != CR_RST)) {
 				if (ok_rst)
 					printf("  flags 0x%02x from the %s: %zu events, no "
@@ -736,7 +736,7 @@ test_all_flags(void)
 				ok_rst = 0;
 			}
 			for (i = n0; i < nevs; i++)
-				if (evs[i].type == EV_CLOSED && evs[i].flow_id == id)
+				if (evs[i].type == TEV_CLOSED && evs[i].flow_id == id)
 					ok_counts &=
 					    evs[i].reason > CR_NONE && evs[i].reason < CR_NREASONS;
 			ok_counts &= counts_consistent(t);
@@ -787,7 +787,7 @@ find_closed(void)
 	size_t i;
 
 	for (i = 0; i < nevs && i < MAXEV; i++)
-		if (evs[i].type == EV_CLOSED)
+		if (evs[i].type == TEV_CLOSED)
 			return &evs[i];
 	return NULL;
 }

@@ -23,7 +23,7 @@ record_cb(const struct event *ev, void *arg)
 	char line[256];
 
 	(void)arg;
-	if (ev->type == EV_CLOSED) {
+	if (ev->type == TEV_CLOSED) {
 		snprintf(line, sizeof line, "CLOSED %s %s %s %s by=%s|", close_reason_name(ev->reason),
 		    side_name(ev->closed_by), tcp_state_name(ev->client_state),
 		    tcp_state_name(ev->server_state), ev->conn_state);

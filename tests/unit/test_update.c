@@ -103,7 +103,7 @@ update_times(uint16_t cport)
 
 	buf[0] = '\0';
 	for (i = 0; i < nevs; i++) {
-		if (evs[i].type != EV_UPDATE || evs[i].client_port != cport)
+		if (evs[i].type != TEV_UPDATE || evs[i].client_port != cport)
 			continue;
 		len += (size_t)snprintf(buf + len, sizeof buf - len, "%s%llu", len > 0 ? " " : "",
 		    (unsigned long long)((evs[i].ts_us - T0) / SEC));
@@ -150,7 +150,7 @@ test_regular(void)
 	tracker_advance(t, T0 + 100 * SEC);
 	CHECK_EQ_S(update_times(40000), "10 20 30");
 	/* The first UPDATE carries what was sent by then: 3 segments of 10 bytes (3, 6, 9 s). */
-	u = find(EV_UPDATE, 40000, 0);
+	u = find(TEV_UPDATE, 40000, 0);
 	CHECK(u != NULL);
 	if (u != NULL) {
 		CHECK_EQ_U(u->client.bytes, 30);
@@ -160,12 +160,12 @@ test_regular(void)
 		    u->server_state == ST_ESTABLISHED);
 		CHECK(u->client_state_was == u->client_state && u->reason == CR_NONE);
 	}
-	c = find(EV_CLOSED, 40000, 0);
+	c = find(TEV_CLOSED, 40000, 0);
 	CHECK(c != NULL && c->reason == CR_FIN);
 	CHECK(c != NULL && u != NULL && c->flow_id == u->flow_id);
 	/* Nothing after the CLOSED record: the 40 s and later updates never come. */
-	CHECK(evs[nevs - 1].type == EV_CLOSED);
-	CHECK_EQ_U(tracker_stats(t)->events[EV_UPDATE], 3);
+	CHECK(evs[nevs - 1].type == TEV_CLOSED);
+	CHECK_EQ_U(tracker_stats(t)->events[TEV_UPDATE], 3);
 	TEST_END();
 	tracker_free(t);
 
@@ -173,7 +173,7 @@ test_regular(void)
 	t = new_tracker(0, 0);
 	open_conn(t, &k, 40001, T0);
 	tracker_advance(t, T0 + 5000 * SEC);
-	CHECK_EQ_U(count_type(EV_UPDATE), 0);
+	CHECK_EQ_U(count_type(TEV_UPDATE), 0);
 	TEST_END();
 	tracker_free(t);
 
@@ -185,13 +185,13 @@ test_regular(void)
 		tracker_config_default(&cfg);
 		cfg.max_flows = 64;
 		cfg.update_interval_s = 10;
-		cfg.event_mask = EV_MASK_DEFAULT & ~EV_BIT(EV_UPDATE);
+		cfg.event_mask = TEV_MASK_DEFAULT & ~TEV_BIT(TEV_UPDATE);
 		nevs = 0;
 		t = tracker_new(&cfg, record_cb, NULL, err, sizeof err);
 		open_conn(t, &k, 40002, T0);
 		tracker_advance(t, T0 + 25 * SEC);
-		CHECK_EQ_U(count_type(EV_UPDATE), 0);
-		CHECK_EQ_U(tracker_stats(t)->events[EV_UPDATE], 2);
+		CHECK_EQ_U(count_type(TEV_UPDATE), 0);
+		CHECK_EQ_U(tracker_stats(t)->events[TEV_UPDATE], 2);
 		tracker_free(t);
 	}
 	TEST_END();
@@ -228,7 +228,7 @@ test_gaps(void)
 	tracker_advance(t, T0 + 100 * SEC);
 	/* Idle 25 s after the last segment (0.2 ms): updates at 10 and 20, then CLOSED. */
 	CHECK_EQ_S(update_times(41002), "10 20");
-	CHECK(nevs > 0 && evs[nevs - 1].type == EV_CLOSED && evs[nevs - 1].reason == CR_IDLE_TIMEOUT);
+	CHECK(nevs > 0 && evs[nevs - 1].type == TEV_CLOSED && evs[nevs - 1].reason == CR_IDLE_TIMEOUT);
 	TEST_END();
 	tracker_free(t);
 }
@@ -262,7 +262,7 @@ test_keepalive(void)
 	tracker_advance(t, T0 + 2000 * SEC);
 	CHECK_EQ_S(update_times(42000), "60 120 180 240 300 360 420 480 540 600");
 	for (i = 0; i < nevs; i++) {
-		if (evs[i].type == EV_SYN)
+		if (evs[i].type == TEV_SYN)
 			nflows++;
 		if (id == 0)
 			id = evs[i].flow_id;
@@ -270,13 +270,13 @@ test_keepalive(void)
 	}
 	CHECK_EQ_U(nflows, 1);
 	CHECK(same);
-	CHECK_EQ_U(count_type(EV_CLOSED), 1);
-	c = find(EV_CLOSED, 42000, 0);
+	CHECK_EQ_U(count_type(TEV_CLOSED), 1);
+	c = find(TEV_CLOSED, 42000, 0);
 	CHECK(c != NULL && c->reason == CR_FIN);
 	CHECK(c != NULL && c->duration_us >= 600 * SEC);
 	CHECK_EQ_U(tracker_stats(t)->closed[CR_IDLE_TIMEOUT], 0);
 	/* Every UPDATE carries the 100 bytes of data and the connection's age. */
-	for (i = 0; (c = find(EV_UPDATE, 42000, i)) != NULL; i++) {
+	for (i = 0; (c = find(TEV_UPDATE, 42000, i)) != NULL; i++) {
 		CHECK_EQ_U(c->client.bytes, 100);
 		CHECK_EQ_U(c->duration_us, (i + 1) * 60 * SEC);
 	}
@@ -290,7 +290,7 @@ test_keepalive(void)
 	send_seg(t, &k, 1, TH_ACK | TH_PSH, 100, T0 + SEC);
 	tracker_advance(t, T0 + 600 * SEC);
 	CHECK_EQ_S(update_times(42001), "60");
-	c = find(EV_CLOSED, 42001, 0);
+	c = find(TEV_CLOSED, 42001, 0);
 	CHECK(c != NULL && c->reason == CR_IDLE_TIMEOUT);
 	TEST_END();
 	tracker_free(t);
@@ -334,7 +334,7 @@ static void
 many_cb(const struct event *ev, void *arg)
 {
 	(void)arg;
-	if (ev->type == EV_UPDATE && nupds < MAXUPD) {
+	if (ev->type == TEV_UPDATE && nupds < MAXUPD) {
 		upds[nupds].cport = ev->client_port;
 		upds[nupds].ts_us = ev->ts_us;
 		nupds++;
@@ -485,8 +485,8 @@ test_snapshot(void)
 	nevs = 0;
 	tracker_foreach(t, T0 + 42 * SEC, snap_cb, NULL);
 	CHECK_EQ_U(nevs, 2);
-	u = find(EV_UPDATE, 44000, 0);
-	c = find(EV_CLOSED, 44001, 0);
+	u = find(TEV_UPDATE, 44000, 0);
+	c = find(TEV_CLOSED, 44001, 0);
 	CHECK(u != NULL && u->duration_us == 42 * SEC && u->client_state == ST_ESTABLISHED);
 	CHECK(c != NULL && c->reason == CR_NONE && c->client_state == ST_TIME_WAIT);
 	TEST_END();
@@ -506,7 +506,7 @@ test_format(void)
 	open_conn(t, &k, 45000, T0);
 	send_seg(t, &k, 1, TH_ACK | TH_PSH, 3, T0 + SEC);
 	tracker_advance(t, T0 + 10 * SEC);
-	u = find(EV_UPDATE, 45000, 0);
+	u = find(TEV_UPDATE, 45000, 0);
 	CHECK(u != NULL);
 	if (u != NULL) {
 		format_event(FMT_JSON, u, buf, sizeof buf);
@@ -520,10 +520,10 @@ test_format(void)
 		    "server ESTABLISHED  10.000s client 3B/3p server 0B/1p\n") != NULL);
 		format_event(FMT_KV, u, buf, sizeof buf);
 		CHECK(strstr(buf, " event=UPDATE ") != NULL && strstr(buf, " duration=10.000000 ") != NULL);
-		CHECK_EQ_S(event_type_name(EV_UPDATE), "UPDATE");
-		CHECK_EQ_U(event_type_from_name("UPDATE"), EV_UPDATE);
-		CHECK(EV_MASK_DEFAULT & EV_BIT(EV_UPDATE));
-		CHECK(!(EV_MASK_DEFAULT & EV_BIT(EV_SEGMENT)));
+		CHECK_EQ_S(event_type_name(TEV_UPDATE), "UPDATE");
+		CHECK_EQ_U(event_type_from_name("UPDATE"), TEV_UPDATE);
+		CHECK(TEV_MASK_DEFAULT & TEV_BIT(TEV_UPDATE));
+		CHECK(!(TEV_MASK_DEFAULT & TEV_BIT(TEV_SEGMENT)));
 	}
 	TEST_END();
 	tracker_free(t);
