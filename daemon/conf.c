@@ -78,7 +78,7 @@ enum key_kind {
 	K_PATH,       /* char[max + 1]: "" (off) or an absolute file name */
 	K_PORT,       /* uint16_t in min..max */
 	K_ALERT_NAME, /* char[ALERT_NAME_MAX + 1] of [A-Za-z0-9_.-], at least min characters */
-	K_ALERT_KIND, /* enum alert_kind */
+	K_ALERT_KIND, /* struct alert_kind */
 	K_ALERTS      /* the list of alert rules: struct config alerts/nalerts */
 };
 
@@ -761,6 +761,8 @@ conf_events(struct conf_load *cl, const config_setting_t *s, const char *prefix,
 	uint32_t m = 0;
 	int i, t, bad = 0;
 	const char *name;
+	char known[256];
+	size_t len;
 
 	t = config_setting_type(s);
 	if (t != CONFIG_TYPE_ARRAY && t != CONFIG_TYPE_LIST) {
@@ -778,9 +780,12 @@ conf_events(struct conf_load *cl, const config_setting_t *s, const char *prefix,
 		}
 		name = config_setting_get_string(e);
 		t = event_type_from_name(name);
-		if (t < 0 || t == TEV_SEGMENT || t >= TEV_NTYPES) {
-			SETERR(s, "unknown event \"%s\" (known: SYN, SYN_ACK, ESTABLISHED, FIN, RST, "
-			    "TIME_WAIT, STATE, CLOSED, UPDATE)", name);
+		if (t < 0 || t >= TEV_NTYPES || event_types[t].internal) {
+			for (t = 0, len = 0; t < TEV_NTYPES && len < sizeof(known); t++)
+				if (!event_types[t].internal)
+					len += (size_t)snprintf(known + len, sizeof(known) - len, "%s%s",
+					    len == 0 ? "" : ", ", event_types[t].name);
+			SETERR(s, "unknown event \"%s\" (known: %s)", name, known);
 			bad = 1;
 			continue;
 		}
@@ -934,12 +939,27 @@ conf_alerts(struct conf_load *cl, const config_setting_t *s, const char *prefix,
 	c->nalerts = (size_t)n;
 }
 
+/* "rst, rst_client, ... or abnormal": every alert kind, for an error message. */
+static void
+conf_alert_kinds(char *buf, size_t cap)
+{
+	struct alert_kind k, next;
+	size_t i, len = 0;
+
+	buf[0] = '\0';
+	for (i = 0; alert_kind_nth(i, &k) == 0 && len < cap; i++)
+		len += (size_t)snprintf(buf + len, cap - len, "%s%s",
+		    i == 0 ? "" : alert_kind_nth(i + 1, &next) == 0 ? ", " : " or ", alert_kind_name(k));
+}
+
 /* Check and store one leaf setting s described by k at dst. */
 static void
 conf_value(struct conf_load *cl, const config_setting_t *s, const char *prefix,
     const struct key *k, struct config *c, char *dst)
 {
 	const struct conf_names *names;
+	struct alert_kind kind;
+	char kinds[256];
 	const char *v;
 	long long n;
 	size_t i, len;
@@ -1058,12 +1078,12 @@ conf_value(struct conf_load *cl, const config_setting_t *s, const char *prefix,
 	case K_ALERT_KIND:
 		if (conf_get_string(cl, s, prefix, &v) == -1)
 			return;
-		if ((n = alert_kind_from_name(v)) < 0) {
-			SETERR(s, "unknown kind \"%s\" (rst, rst_client, rst_server, refused, "
-			    "syn_timeout, idle_timeout, closing_timeout or abnormal)", v);
+		if (alert_kind_from_name(v, &kind) == -1) {
+			conf_alert_kinds(kinds, sizeof(kinds));
+			SETERR(s, "unknown kind \"%s\" (%s)", v, kinds);
 			return;
 		}
-		*(enum alert_kind *)(void *)dst = (enum alert_kind)n;
+		*(struct alert_kind *)(void *)dst = kind;
 		break;
 	case K_ALERTS:
 		conf_alerts(cl, s, prefix, c);

@@ -16,11 +16,6 @@
 static const char *const insight_out_names[INSIGHT_NOUTS] = { "journal", "syslog", "file",
 	"stdout" };
 
-/* The states worth a column, in the order of a connection's life. */
-static const enum tcp_state insight_states[] = { ST_SYN_SENT, ST_SYN_RCVD, ST_ESTABLISHED,
-	ST_FIN_WAIT_1, ST_FIN_WAIT_2, ST_CLOSING, ST_TIME_WAIT, ST_CLOSE_WAIT, ST_LAST_ACK };
-#define INSIGHT_NSTATES (sizeof(insight_states) / sizeof(insight_states[0]))
-
 const char *
 insight_output_name(int k)
 {
@@ -37,17 +32,6 @@ insight_alerts_firing(const struct insight *in)
 		return 0;
 	for (i = 0; i < alerts_count(in->alerts); i++)
 		n += alerts_firing(in->alerts, i) != 0;
-	return n;
-}
-
-static uint64_t
-insight_closed(const struct stats_row *r, int abnormal_only)
-{
-	uint64_t n = 0;
-	int c;
-
-	for (c = abnormal_only ? SC_FIN + 1 : 0; c < SC_NCLOSE; c++)
-		n += r->closed[c];
 	return n;
 }
 
@@ -99,8 +83,8 @@ insight_status(const struct insight *in, char *buf, size_t cap)
 	    "%" PRIu64 " connections tracked, %" PRIu64 " opened, %" PRIu64 " closed (%" PRIu64
 	    " abnormal), %" PRIu64 " CLOSE_WAIT, %" PRIu64 " TIME_WAIT, %" PRIu64 " events, %" PRIu64
 	    " capture drops, %" PRIu64 " output drops, %" PRIu64 " alert%s firing",
-	    r.connections, r.opened, insight_closed(&in->stats->total, 0),
-	    insight_closed(&in->stats->total, 1), r.endpoints[ST_CLOSE_WAIT],
+	    r.connections, r.opened, stats_closed(in->stats->total.closed, 0),
+	    stats_closed(in->stats->total.closed, 1), r.endpoints[ST_CLOSE_WAIT],
 	    r.endpoints[ST_TIME_WAIT], r.events, r.kernel_drops + r.interface_drops,
 	    r.output_dropped, r.alerts_firing, r.alerts_firing == 1 ? "" : "s");
 }
@@ -123,8 +107,7 @@ static void
 insight_port_rows(const struct insight *in, struct evbuffer *out, const char *label,
     const struct stats_row *r, const uint32_t *ep, int table)
 {
-	size_t i;
-	int c;
+	int c, side;
 
 	evbuffer_add_printf(out, "%-7s", label);
 	if (table == 0) {
@@ -133,13 +116,16 @@ insight_port_rows(const struct insight *in, struct evbuffer *out, const char *la
 			evbuffer_add_printf(out, " %9.3f", (double)r->hs_sum_us / (double)r->hs_count / 1000.0);
 		else
 			evbuffer_add_printf(out, " %9s", "-");
-		for (c = 0; c < SC_NCLOSE; c++)
-			evbuffer_add_printf(out, " %*" PRIu64, (int)strlen(stats_close_name(c)),
-			    r->closed[c]);
+		for (c = CR_FIN; c < CR_NREASONS; c++)
+			for (side = 0; side < stats_close_sides((enum close_reason)c); side++)
+				evbuffer_add_printf(out, " %*" PRIu64,
+				    (int)strlen(stats_close_name((enum close_reason)c, side)),
+				    r->closed[c][side]);
 	} else {
-		for (i = 0; i < INSIGHT_NSTATES; i++)
-			evbuffer_add_printf(out, " %*u", (int)strlen(tcp_state_name(insight_states[i])),
-			    ep != NULL ? ep[insight_states[i]] : 0);
+		for (c = 0; c < ST_NSTATES; c++)
+			if (tcp_states[c].key != NULL)
+				evbuffer_add_printf(out, " %*u", (int)strlen(tcp_states[c].name),
+				    ep != NULL ? ep[c] : 0);
 	}
 	evbuffer_add(out, "\n", 1);
 	(void)in;
@@ -154,7 +140,7 @@ insight_text(const struct insight *in, struct evbuffer *out)
 	char port[8];
 	size_t i;
 	uint32_t n;
-	int k, c, first, table;
+	int k, c, side, first, table;
 
 	insight_record(in, &r);
 	evbuffer_add_printf(out, "tcpstated %s, ", TCPSTATED_VERSION);
@@ -171,13 +157,13 @@ insight_text(const struct insight *in, struct evbuffer *out)
 	    r.interface_drops);
 	evbuffer_add_printf(out, "connections: %" PRIu64 " tracked (of %u), %" PRIu64 " attempts, %" PRIu64
 	    " opened, %" PRIu64 " closed (%" PRIu64 " abnormal)\n", r.connections, in->max_flows,
-	    r.attempts, r.opened, insight_closed(&st->total, 0), insight_closed(&st->total, 1));
+	    r.attempts, r.opened, stats_closed(st->total.closed, 0), stats_closed(st->total.closed, 1));
 	evbuffer_add_printf(out, "endpoints now:");
-	for (i = 0, first = 1; i < INSIGHT_NSTATES; i++) {
-		if (r.endpoints[insight_states[i]] == 0)
+	for (c = 0, first = 1; c < ST_NSTATES; c++) {
+		if (tcp_states[c].key == NULL || r.endpoints[c] == 0)
 			continue;
-		evbuffer_add_printf(out, "%s %s %" PRIu64, first ? "" : ",",
-		    tcp_state_name(insight_states[i]), r.endpoints[insight_states[i]]);
+		evbuffer_add_printf(out, "%s %s %" PRIu64, first ? "" : ",", tcp_states[c].name,
+		    r.endpoints[c]);
 		first = 0;
 	}
 	evbuffer_add_printf(out, "%s\nevents: %" PRIu64 " delivered to the outputs\n",
@@ -205,11 +191,14 @@ insight_text(const struct insight *in, struct evbuffer *out)
 		evbuffer_add_printf(out, "\n%-7s", "port");
 		if (table == 0) {
 			evbuffer_add_printf(out, " %9s %9s", "opened", "hs_avg_ms");
-			for (c = 0; c < SC_NCLOSE; c++)
-				evbuffer_add_printf(out, " %s", stats_close_name(c));
+			for (c = CR_FIN; c < CR_NREASONS; c++)
+				for (side = 0; side < stats_close_sides((enum close_reason)c); side++)
+					evbuffer_add_printf(out, " %s",
+					    stats_close_name((enum close_reason)c, side));
 		} else {
-			for (i = 0; i < INSIGHT_NSTATES; i++)
-				evbuffer_add_printf(out, " %s", tcp_state_name(insight_states[i]));
+			for (c = 0; c < ST_NSTATES; c++)
+				if (tcp_states[c].key != NULL)
+					evbuffer_add_printf(out, " %s", tcp_states[c].name);
 		}
 		evbuffer_add(out, "\n", 1);
 		for (n = 0; n < st->nrows; n++) {

@@ -18,26 +18,10 @@
 #define TCPSTATED_VERSION "unknown"
 #endif
 
-/* The states exported (CLOSED is nothing to count; LISTEN is assumed, never seen). */
-static const enum tcp_state metrics_states[] = { ST_SYN_SENT, ST_SYN_RCVD, ST_ESTABLISHED,
-	ST_FIN_WAIT_1, ST_FIN_WAIT_2, ST_CLOSING, ST_TIME_WAIT, ST_CLOSE_WAIT, ST_LAST_ACK };
-
 static void
 metrics_family(struct evbuffer *out, const char *name, const char *type, const char *help)
 {
 	evbuffer_add_printf(out, "# HELP %s %s\n# TYPE %s %s\n", name, help, name, type);
-}
-
-/* A state's label: the RFC name in lower case ("close_wait"). */
-static void
-metrics_state(char *buf, size_t cap, enum tcp_state s)
-{
-	const char *n = tcp_state_name(s);
-	size_t i;
-
-	for (i = 0; n[i] != '\0' && i + 1 < cap; i++)
-		buf[i] = (char)(n[i] >= 'A' && n[i] <= 'Z' ? n[i] - 'A' + 'a' : n[i]);
-	buf[i] = '\0';
 }
 
 /* The port label of row r ("5432" or "other"). */
@@ -56,10 +40,9 @@ metrics_rows(const struct insight *in, struct evbuffer *out)
 	const struct stats *st = in->stats;
 	uint32_t rows[STATS_ROWS], nrows = 0, i;
 	const struct stats_row *r;
-	char port[8], state[16];
+	char port[8];
 	uint64_t cum;
-	size_t s;
-	int c, b;
+	int c, side, b, s;
 
 	for (i = 0; i < st->nrows; i++)
 		rows[nrows++] = i;
@@ -76,10 +59,12 @@ metrics_rows(const struct insight *in, struct evbuffer *out)
 	    "Connections ended, by server port and reason (reported CLOSED).");
 	for (i = 0; i < nrows; i++) {
 		metrics_port(st, rows[i], port, sizeof(port));
-		for (c = 0; c < SC_NCLOSE; c++)
-			evbuffer_add_printf(out,
-			    "tcpstated_connections_closed_total{port=\"%s\",reason=\"%s\"} %" PRIu64 "\n",
-			    port, stats_close_name(c), st->row[rows[i]].closed[c]);
+		for (c = CR_FIN; c < CR_NREASONS; c++)
+			for (side = 0; side < stats_close_sides((enum close_reason)c); side++)
+				evbuffer_add_printf(out,
+				    "tcpstated_connections_closed_total{port=\"%s\",reason=\"%s\"} %" PRIu64
+				    "\n", port, stats_close_name((enum close_reason)c, side),
+				    st->row[rows[i]].closed[c][side]);
 	}
 	metrics_family(out, "tcpstated_handshake_seconds", "histogram",
 	    "Time from the client's first SYN to the ACK that completed the handshake.");
@@ -105,11 +90,11 @@ metrics_rows(const struct insight *in, struct evbuffer *out)
 	    "TCP endpoints in each state now, by server port (both ends of every connection).");
 	for (i = 0; i < nrows; i++) {
 		metrics_port(st, rows[i], port, sizeof(port));
-		for (s = 0; s < sizeof(metrics_states) / sizeof(metrics_states[0]); s++) {
-			metrics_state(state, sizeof(state), metrics_states[s]);
-			evbuffer_add_printf(out, "tcpstated_endpoints{port=\"%s\",state=\"%s\"} %u\n",
-			    port, state, in->ep->row[rows[i]][metrics_states[s]]);
-		}
+		for (s = 0; s < ST_NSTATES; s++)
+			if (tcp_states[s].key != NULL)
+				evbuffer_add_printf(out,
+				    "tcpstated_endpoints{port=\"%s\",state=\"%s\"} %u\n", port,
+				    tcp_states[s].key, in->ep->row[rows[i]][s]);
 	}
 }
 
@@ -148,7 +133,7 @@ metrics_render(const struct insight *in, struct evbuffer *out)
 	metrics_family(out, "tcpstated_events_total", "counter",
 	    "Events the tracker reported, by type (whether or not an output took them).");
 	for (t = 0; t < TEV_NTYPES; t++)
-		if (t != TEV_SEGMENT)
+		if (!event_types[t].internal)
 			evbuffer_add_printf(out, "tcpstated_events_total{type=\"%s\"} %" PRIu64 "\n",
 			    event_type_name((enum event_type)t), in->ts->events[t]);
 	metrics_family(out, "tcpstated_output_records_total", "counter",

@@ -30,9 +30,6 @@
 /* Largest queued record (a journal entry's fields, or a syslog ident and body). */
 #define OUT_QUEUE_MAX 2048
 
-/* The syslog level of an event: journal PRIORITY and the syslog severity. */
-int output_priority(const struct event *ev);
-
 /* --- out_queue.c ---------------------------------------------------------- */
 
 struct out_queue;

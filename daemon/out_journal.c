@@ -31,22 +31,6 @@
 #define OUT_JOURNAL_SLOTS 1024 /* a full default rate-limit window (1000 records) */
 #define OUT_JOURNAL_FIELDS 64  /* the most an entry has is about 30 */
 
-/* One per event type; systemd/tcpstated.catalog documents each (and must agree). */
-static const char *const journal_message_ids[TEV_NTYPES] = {
-    [TEV_SYN] = "f6616e9b93d147d6b2f280b170a09a5c",
-    [TEV_SYN_ACK] = "dfe9ddccb1064e949fe2b940f36bff1f",
-    [TEV_ESTABLISHED] = "eb186b77f3984be89d954ae466322ff4",
-    [TEV_FIN] = "551736fae39a4595b9300653d28faee3",
-    [TEV_RST] = "bba929eb9fdb44f2af8b84d1b4564fd8",
-    [TEV_TIME_WAIT] = "62719ae2ef4845b1ba82ffee328d95cd",
-    [TEV_STATE] = "f785adb3368b404c948578a400676daa",
-    [TEV_CLOSED] = "fef4ffb9c0334322b9ab83bc5a7c4ef7",
-    [TEV_UPDATE] = "eda1581ec8dc42a8a9a1cde8a1fc4ddf",
-    /* TEV_SEGMENT: never a journal entry of its own kind */
-};
-#define JOURNAL_ID_SUPPRESSED "361663c4e2bf4b5a877a6103976ce360"
-/* The records that are not events: outputs_alert() and outputs_stats_record() name them. */
-
 #define JOURNAL_IDENT "tcpstated"
 
 struct out_journal {
@@ -172,10 +156,10 @@ void
 out_journal_event(struct out_journal *j, const struct event *ev, const char *kv, const char *text)
 {
 	const char *msg = strchr(text, ' '); /* past the timestamp */
-	const char *id = (unsigned)ev->type < TEV_NTYPES ? journal_message_ids[ev->type] : NULL;
+	const char *id = (unsigned)ev->type < TEV_NTYPES ? event_types[ev->type].message_id : NULL;
 
 	msg = msg != NULL ? msg + 1 : text;
-	jb_begin(j, msg, strcspn(msg, "\n"), id, output_priority(ev));
+	jb_begin(j, msg, strcspn(msg, "\n"), id, event_priority(ev));
 	jb_kv_fields(j, kv);
 	/* Too big cannot happen with our records; if it did, the queue counts the drop. */
 	out_queue_put(j->q, 0, j->buf, j->full ? OUT_QUEUE_MAX + 1 : j->len);
@@ -189,7 +173,7 @@ out_journal_suppressed(struct out_journal *j, const struct suppressed *s)
 
 	mlen = format_suppressed_message(s, msg, sizeof(msg));
 	format_suppressed(FMT_KV, s, kv, sizeof(kv));
-	jb_begin(j, msg, mlen, JOURNAL_ID_SUPPRESSED, 4);
+	jb_begin(j, msg, mlen, REPORT_ID_SUPPRESSED, 4);
 	jb_kv_fields(j, kv);
 	out_queue_put(j->q, 0, j->buf, j->full ? OUT_QUEUE_MAX + 1 : j->len);
 }

@@ -54,26 +54,6 @@ struct outputs {
 	char rec[FMT_NFORMATS][OUT_RECORD_MAX];
 };
 
-/*
- * RST and abnormal closes are warnings (what `journalctl -p warning` is
- * for); the connection life cycle is info; every other transition is debug.
- */
-int
-output_priority(const struct event *ev)
-{
-	switch (ev->type) {
-	case TEV_RST:
-		return 4;
-	case TEV_CLOSED:
-		return ev->abnormal ? 4 : 6;
-	case TEV_STATE:
-	case TEV_SEGMENT:
-		return 7;
-	default:
-		return 6;
-	}
-}
-
 /* Close the window if now is past its end; 1 and *s when it suppressed something. */
 static int
 rate_roll(struct rate *r, uint64_t now_us, struct suppressed *s)
@@ -164,7 +144,7 @@ outputs_deliver(struct outputs *o, int k, const struct event *ev)
 		out_journal_event(o->journal, ev, rec, text);
 		break;
 	case OUT_SYSLOG:
-		out_syslog_record(o->syslog, output_priority(ev), rec, len);
+		out_syslog_record(o->syslog, event_priority(ev), rec, len);
 		break;
 	case OUT_FILE:
 		out_file_record(o->file, rec, len);
@@ -202,10 +182,6 @@ outputs_deliver_summary(struct outputs *o, int k, const struct suppressed *sup)
 	}
 }
 
-/* The journal's MESSAGE_IDs of the records that are not events (systemd/tcpstated.catalog). */
-#define OUTPUT_ID_ALERT "3d8791610821406bba42a5de68c6fcf9"
-#define OUTPUT_ID_STATS "12d06338519e41f784fd54c694c05704"
-
 /*
  * A record that is not an event to every output that is on, past masks and
  * rate limits: kv and json are its key=value and JSON forms, text its text
@@ -214,7 +190,8 @@ outputs_deliver_summary(struct outputs *o, int k, const struct suppressed *sup)
  */
 static void
 outputs_report(struct outputs *o, const char *id, int priority, const char *json, size_t jlen,
-    const char *kv, size_t kvlen, const char *text, size_t tlen, const char *msg, size_t mlen)
+               const char *kv, size_t kvlen, const char *text, size_t tlen, const char *msg,
+               size_t mlen)
 {
 	struct sink *s;
 	const char *rec;
@@ -255,8 +232,8 @@ outputs_alert(struct outputs *o, const struct alert_report *r)
 	kvlen = format_alert(FMT_KV, r, kv, sizeof(kv));
 	tlen = format_alert(FMT_TEXT, r, text, sizeof(text));
 	mlen = format_alert_message(r, msg, sizeof(msg));
-	outputs_report(o, OUTPUT_ID_ALERT, r->firing ? 4 : 5, json, jlen, kv, kvlen, text, tlen, msg,
-	    mlen);
+	outputs_report(o, REPORT_ID_ALERT, r->firing ? 4 : 5, json, jlen, kv, kvlen, text, tlen,
+	               msg, mlen);
 }
 
 void
@@ -269,7 +246,7 @@ outputs_stats_record(struct outputs *o, const struct stats_record *r)
 	kvlen = format_stats(FMT_KV, r, kv, sizeof(kv));
 	tlen = format_stats(FMT_TEXT, r, text, sizeof(text));
 	mlen = format_stats_message(r, msg, sizeof(msg));
-	outputs_report(o, OUTPUT_ID_STATS, 6, json, jlen, kv, kvlen, text, tlen, msg, mlen);
+	outputs_report(o, REPORT_ID_STATS, 6, json, jlen, kv, kvlen, text, tlen, msg, mlen);
 }
 
 /* Close every window that ended by now, emitting the summaries. */

@@ -22,12 +22,12 @@ struct alert_state {
 	struct alert_sample *sample; /* ALERT_SAMPLE, a ring */
 	uint32_t sample_next;
 	uint32_t sample_n;
-	int started;                 /* head_s is valid */
-	uint64_t head_s;             /* the newest second the buckets cover */
-	uint64_t sum;                /* the count in the window */
+	int started;     /* head_s is valid */
+	uint64_t head_s; /* the newest second the buckets cover */
+	uint64_t sum;    /* the count in the window */
 	int firing;
 	uint64_t fired_at_us;
-	uint64_t fired;              /* how many times it fired */
+	uint64_t fired; /* how many times it fired */
 };
 
 struct alerts {
@@ -35,38 +35,63 @@ struct alerts {
 	size_t n;
 	alert_emit_cb *cb;
 	void *arg;
-	uint64_t now_us;             /* the latest time seen */
+	uint64_t now_us; /* the latest time seen */
 };
 
-static const char *const alert_kind_names[AK_NKINDS] = {
-	[AK_RST] = "rst",
-	[AK_RST_CLIENT] = "rst_client",
-	[AK_RST_SERVER] = "rst_server",
-	[AK_REFUSED] = "refused",
-	[AK_SYN_TIMEOUT] = "syn_timeout",
-	[AK_IDLE_TIMEOUT] = "idle_timeout",
-	[AK_CLOSING_TIMEOUT] = "closing_timeout",
-	[AK_ABNORMAL] = "abnormal",
-};
+/* Is k a kind there is? */
+static int
+alert_kind_valid(struct alert_kind k)
+{
+	const struct close_reason_info *ri;
+
+	if (k.reason == CR_NONE)
+		return k.side == SIDE_NONE;
+	if ((unsigned)k.reason >= CR_NREASONS || (unsigned)k.side > SIDE_NONE)
+		return 0;
+	ri = &close_reasons[k.reason];
+	return ri->alert != NULL && (k.side == SIDE_NONE || ri->by_side[k.side] != NULL);
+}
 
 const char *
-alert_kind_name(enum alert_kind k)
+alert_kind_name(struct alert_kind k)
 {
-	if ((unsigned)k >= AK_NKINDS)
+	if (!alert_kind_valid(k))
 		return "?";
-	return alert_kind_names[k];
+	if (k.reason == CR_NONE)
+		return "abnormal";
+	return k.side == SIDE_NONE ? close_reasons[k.reason].name
+	                           : close_reasons[k.reason].by_side[k.side];
 }
 
 int
-alert_kind_from_name(const char *name)
+alert_kind_nth(size_t i, struct alert_kind *k)
 {
-	int k;
+	static const enum side sides[] = {SIDE_NONE, SIDE_CLIENT, SIDE_SERVER};
+	size_t n = 0, j;
+	int r;
+
+	for (r = CR_NONE + 1; r < CR_NREASONS; r++)
+		for (j = 0; j < sizeof(sides) / sizeof(sides[0]); j++) {
+			k->reason = (enum close_reason)r;
+			k->side = sides[j];
+			if (alert_kind_valid(*k) && n++ == i)
+				return 0;
+		}
+	k->reason = CR_NONE;
+	k->side = SIDE_NONE;
+	return n == i ? 0 : -1;
+}
+
+int
+alert_kind_from_name(const char *name, struct alert_kind *k)
+{
+	size_t i;
 
 	if (name == NULL)
 		return -1;
-	for (k = 0; k < AK_NKINDS; k++)
-		if (strcmp(name, alert_kind_names[k]) == 0)
-			return k;
+	for (i = 0; alert_kind_nth(i, k) == 0; i++)
+		if (strcmp(name, alert_kind_name(*k)) == 0)
+			return 0;
 	return -1;
 }
 
@@ -75,33 +100,18 @@ alert_rule_matches(const struct alert_rule *r, const struct event *ev)
 {
 	if (ev->type != TEV_CLOSED || (r->port != 0 && ev->server_port != r->port))
 		return 0;
-	switch (r->kind) {
-	case AK_RST:
-		return ev->reason == CR_RST;
-	case AK_RST_CLIENT:
-		return ev->reason == CR_RST && ev->closed_by == SIDE_CLIENT;
-	case AK_RST_SERVER:
-		return ev->reason == CR_RST && ev->closed_by == SIDE_SERVER;
-	case AK_REFUSED:
-		return ev->reason == CR_REFUSED;
-	case AK_SYN_TIMEOUT:
-		return ev->reason == CR_SYN_TIMEOUT;
-	case AK_IDLE_TIMEOUT:
-		return ev->reason == CR_IDLE_TIMEOUT;
-	case AK_CLOSING_TIMEOUT:
-		return ev->reason == CR_CLOSING_TIMEOUT;
-	case AK_ABNORMAL:
-		return ev->abnormal && ev->reason != CR_SHUTDOWN;
-	default:
-		return 0;
-	}
+	if (r->kind.reason == CR_NONE)
+		return (unsigned)ev->reason < CR_NREASONS &&
+		       close_reasons[ev->reason].alert_abnormal;
+	return ev->reason == r->kind.reason &&
+	       (r->kind.side == SIDE_NONE || ev->closed_by == r->kind.side);
 }
 
 static int
 alert_rule_valid(const struct alert_rule *r)
 {
 	return r->window_s >= 1 && r->window_s <= ALERT_WINDOW_MAX && r->recover <= r->threshold &&
-	    (unsigned)r->kind < AK_NKINDS;
+	       alert_kind_valid(r->kind);
 }
 
 static void
@@ -137,7 +147,7 @@ alerts_build(const struct alert_rule *rules, size_t n, struct alert_state *old, 
 {
 	struct alert_state *st;
 	size_t from[ALERT_MAX_RULES], i, j;
-	uint8_t taken[ALERT_MAX_RULES] = { 0 };
+	uint8_t taken[ALERT_MAX_RULES] = {0};
 
 	if (n > ALERT_MAX_RULES || nold > ALERT_MAX_RULES)
 		return NULL;
@@ -148,7 +158,8 @@ alerts_build(const struct alert_rule *rules, size_t n, struct alert_state *old, 
 			const struct alert_rule *o = &old[j].rule;
 
 			if (!taken[j] && strcmp(o->name, rules[i].name) == 0 &&
-			    o->kind == rules[i].kind && o->port == rules[i].port &&
+			    o->kind.reason == rules[i].kind.reason &&
+			    o->kind.side == rules[i].kind.side && o->port == rules[i].port &&
 			    o->window_s == rules[i].window_s)
 				break;
 		}
@@ -238,9 +249,11 @@ alert_top_peers(const struct alert_state *s, struct alert_peer *top)
 	for (k = 0; k < ALERT_TOP_PEERS && k < nu; k++) {
 		best = k;
 		for (j = k + 1; j < nu; j++) {
-			int c = uniq[j].count > uniq[best].count ? 1 : uniq[j].count < uniq[best].count ? -1 :
-			    uniq[j].family != uniq[best].family ? (uniq[j].family < uniq[best].family ? 1 : -1) :
-			    -memcmp(uniq[j].ip, uniq[best].ip, 16);
+			int c = uniq[j].count > uniq[best].count   ? 1
+			        : uniq[j].count < uniq[best].count ? -1
+			        : uniq[j].family != uniq[best].family
+			            ? (uniq[j].family < uniq[best].family ? 1 : -1)
+			            : -memcmp(uniq[j].ip, uniq[best].ip, 16);
 
 			if (c > 0)
 				best = j;
@@ -344,7 +357,8 @@ alerts_event(struct alerts *a, const struct event *ev)
 		s = &a->st[i];
 		if (!alert_rule_matches(&s->rule, ev))
 			continue;
-		/* A timeout is stamped with its deadline, which may lie behind: still counted if in the window. */
+		/* A timeout is stamped with its deadline, which may lie behind: still counted if in
+		 * the window. */
 		if (ts_s + s->rule.window_s <= s->head_s)
 			continue;
 		s->bucket[ts_s % s->rule.window_s]++;

@@ -25,27 +25,26 @@
 #include "event.h"
 
 #define ALERT_MAX_RULES 32
-#define ALERT_NAME_MAX 63    /* characters of a rule name: [A-Za-z0-9_.-] */
+#define ALERT_NAME_MAX 63 /* characters of a rule name: [A-Za-z0-9_.-] */
 #define ALERT_WINDOW_MAX 3600
 #define ALERT_TOP_PEERS 5
-#define ALERT_SAMPLE 256     /* the top peers are counted among the last this many events */
+#define ALERT_SAMPLE 256 /* the top peers are counted among the last this many events */
 
-/* What a rule counts: CLOSED records of one kind. */
-enum alert_kind {
-	AK_RST = 0,         /* reason rst, either side */
-	AK_RST_CLIENT,      /* reason rst, sent by the client */
-	AK_RST_SERVER,      /* reason rst, sent by the server */
-	AK_REFUSED,
-	AK_SYN_TIMEOUT,
-	AK_IDLE_TIMEOUT,
-	AK_CLOSING_TIMEOUT,
-	AK_ABNORMAL,        /* every abnormal close but shutdown (which says nothing of the connection) */
-	AK_NKINDS
+/*
+ * What a rule counts: CLOSED records of one reason, from either side
+ * (SIDE_NONE) or, for a reason split by side, from one; or, with reason
+ * CR_NONE, every close close_reasons[] counts as alert_abnormal. The kinds
+ * there are follow from that table: "abnormal", and each reason with an
+ * .alert phrase under its name and, split, its names by side.
+ */
+struct alert_kind {
+	enum close_reason reason;
+	enum side side;
 };
 
 struct alert_rule {
 	char name[ALERT_NAME_MAX + 1];
-	enum alert_kind kind;
+	struct alert_kind kind;
 	uint16_t port;      /* server port; 0 = every port */
 	uint32_t threshold; /* fires when the count is more than this */
 	uint32_t window_s;  /* 1..ALERT_WINDOW_MAX */
@@ -53,7 +52,7 @@ struct alert_rule {
 };
 
 struct alert_peer {
-	uint8_t family;     /* 4 or 6 */
+	uint8_t family; /* 4 or 6 */
 	uint8_t ip[16];
 	uint32_t count;
 };
@@ -62,10 +61,10 @@ struct alert_peer {
 struct alert_report {
 	uint64_t ts_us;
 	const struct alert_rule *rule;
-	int firing;         /* 1: fired; 0: recovered */
-	uint64_t count;     /* in the window at ts_us */
-	uint64_t held_us;   /* recovered: how long it had been firing */
-	size_t npeers;      /* firing: the most frequent clients, most frequent first */
+	int firing;       /* 1: fired; 0: recovered */
+	uint64_t count;   /* in the window at ts_us */
+	uint64_t held_us; /* recovered: how long it had been firing */
+	size_t npeers;    /* firing: the most frequent clients, most frequent first */
 	struct alert_peer peer[ALERT_TOP_PEERS];
 };
 
@@ -73,9 +72,12 @@ typedef void alert_emit_cb(const struct alert_report *r, void *arg);
 
 struct alerts;
 
-/* "rst_server" and back; -1 when unknown. */
-const char *alert_kind_name(enum alert_kind k);
-int alert_kind_from_name(const char *name);
+/* "rst_server" and back (0, or -1 when unknown). */
+const char *alert_kind_name(struct alert_kind k);
+int alert_kind_from_name(const char *name, struct alert_kind *k);
+
+/* The i-th kind there is, in the order the man page lists them; -1 past the last. */
+int alert_kind_nth(size_t i, struct alert_kind *k);
 
 /* Does a CLOSED event count for kind k (and port)? */
 int alert_rule_matches(const struct alert_rule *r, const struct event *ev);

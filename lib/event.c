@@ -1,42 +1,90 @@
 /*
- * event.c - the names of states, event types, close reasons and sides, as
- * every output prints them. The tables are the single spelling of each name:
- * the journal fields, the JSON records and the config's event lists all
- * come from here.
+ * event.c - the tables of states, event types and close reasons: the single
+ * spelling of each name (the journal fields, the JSON records, the config's
+ * event lists and alert kinds, the STATS keys and the metrics labels all come
+ * from here) and everything the outputs, counters and alerts make of a value.
  */
 #include <string.h>
 
 #include "event.h"
 
-/* RFC 9293 3.3.2 names, with underscores instead of hyphens. */
-static const char *const state_names[ST_NSTATES] = {
-    [ST_CLOSED] = "CLOSED",           [ST_LISTEN] = "LISTEN",
-    [ST_SYN_SENT] = "SYN_SENT",       [ST_SYN_RCVD] = "SYN_RCVD",
-    [ST_ESTABLISHED] = "ESTABLISHED", [ST_FIN_WAIT_1] = "FIN_WAIT_1",
-    [ST_FIN_WAIT_2] = "FIN_WAIT_2",   [ST_CLOSING] = "CLOSING",
-    [ST_TIME_WAIT] = "TIME_WAIT",     [ST_CLOSE_WAIT] = "CLOSE_WAIT",
-    [ST_LAST_ACK] = "LAST_ACK",
+/* RFC 9293 3.3.2 names; CLOSED and LISTEN endpoints are never counted (LISTEN is never seen). */
+const struct tcp_state_info tcp_states[ST_NSTATES] = {
+    [ST_CLOSED] = {"CLOSED", NULL},
+    [ST_LISTEN] = {"LISTEN", NULL},
+    [ST_SYN_SENT] = {"SYN_SENT", "syn_sent"},
+    [ST_SYN_RCVD] = {"SYN_RCVD", "syn_rcvd"},
+    [ST_ESTABLISHED] = {"ESTABLISHED", "established"},
+    [ST_FIN_WAIT_1] = {"FIN_WAIT_1", "fin_wait_1"},
+    [ST_FIN_WAIT_2] = {"FIN_WAIT_2", "fin_wait_2"},
+    [ST_CLOSING] = {"CLOSING", "closing"},
+    [ST_TIME_WAIT] = {"TIME_WAIT", "time_wait"},
+    [ST_CLOSE_WAIT] = {"CLOSE_WAIT", "close_wait"},
+    [ST_LAST_ACK] = {"LAST_ACK", "last_ack"},
 };
 
-static const char *const type_names[TEV_NTYPES] = {
-    [TEV_SYN] = "SYN",     [TEV_SYN_ACK] = "SYN_ACK", [TEV_ESTABLISHED] = "ESTABLISHED",
-    [TEV_FIN] = "FIN",     [TEV_RST] = "RST",         [TEV_TIME_WAIT] = "TIME_WAIT",
-    [TEV_STATE] = "STATE", [TEV_CLOSED] = "CLOSED",   [TEV_UPDATE] = "UPDATE",
-    [TEV_SEGMENT] = "SEGMENT",
+/*
+ * RST and abnormal closes are warnings (what `journalctl -p warning` is
+ * for); the connection life cycle is info; every other transition is debug.
+ */
+const struct event_type_info event_types[TEV_NTYPES] = {
+    [TEV_SYN] = {"SYN", "f6616e9b93d147d6b2f280b170a09a5c", 6},
+    [TEV_SYN_ACK] = {"SYN_ACK", "dfe9ddccb1064e949fe2b940f36bff1f", 6},
+    [TEV_ESTABLISHED] = {"ESTABLISHED", "eb186b77f3984be89d954ae466322ff4", 6},
+    [TEV_FIN] = {"FIN", "551736fae39a4595b9300653d28faee3", 6},
+    [TEV_RST] = {"RST", "bba929eb9fdb44f2af8b84d1b4564fd8", 4},
+    [TEV_TIME_WAIT] = {"TIME_WAIT", "62719ae2ef4845b1ba82ffee328d95cd", 6},
+    [TEV_STATE] = {"STATE", "f785adb3368b404c948578a400676daa", 7},
+    [TEV_CLOSED] = {"CLOSED", "fef4ffb9c0334322b9ab83bc5a7c4ef7", 6},
+    [TEV_UPDATE] = {"UPDATE", "eda1581ec8dc42a8a9a1cde8a1fc4ddf", 6},
+    [TEV_SEGMENT] = {"SEGMENT", NULL, 7, .internal = 1},
 };
 
-static const char *const reason_names[CR_NREASONS] = {
-    [CR_NONE] = "none",
-    [CR_FIN] = "fin",
-    [CR_RST] = "rst",
-    [CR_REFUSED] = "refused",
-    [CR_SYN_TIMEOUT] = "syn_timeout",
-    [CR_IDLE_TIMEOUT] = "idle_timeout",
-    [CR_CLOSING_TIMEOUT] = "closing_timeout",
-    [CR_REUSED] = "reused",
-    [CR_EVICTED] = "evicted",
-    [CR_SHUTDOWN] = "shutdown",
+/*
+ * In the order every report lists them. shutdown is abnormal (the close was
+ * not seen) but says nothing of the connection, so no alert counts it.
+ */
+const struct close_reason_info close_reasons[CR_NREASONS] = {
+    [CR_NONE] = {.name = "none", .priority = 6},
+    [CR_FIN] = {.name = "fin", .priority = 6},
+    [CR_RST] = {.name = "rst",
+                .abnormal = 1,
+                .priority = 4,
+                .by_side = {"rst_client", "rst_server"},
+                .alert = "resets",
+                .alert_abnormal = 1},
+    [CR_REFUSED] = {.name = "refused",
+                    .abnormal = 1,
+                    .priority = 4,
+                    .alert = "refused connections",
+                    .alert_abnormal = 1},
+    [CR_SYN_TIMEOUT] = {.name = "syn_timeout",
+                        .abnormal = 1,
+                        .priority = 4,
+                        .alert = "handshake timeouts",
+                        .alert_abnormal = 1},
+    [CR_IDLE_TIMEOUT] = {.name = "idle_timeout",
+                         .abnormal = 1,
+                         .priority = 4,
+                         .alert = "idle timeouts",
+                         .alert_abnormal = 1},
+    [CR_CLOSING_TIMEOUT] = {.name = "closing_timeout",
+                            .abnormal = 1,
+                            .priority = 4,
+                            .alert = "closing timeouts",
+                            .alert_abnormal = 1},
+    [CR_EVICTED] = {.name = "evicted", .abnormal = 1, .priority = 4, .alert_abnormal = 1},
+    [CR_REUSED] = {.name = "reused", .abnormal = 1, .priority = 4, .alert_abnormal = 1},
+    [CR_SHUTDOWN] = {.name = "shutdown", .abnormal = 1, .priority = 4},
 };
+
+int
+event_priority(const struct event *ev)
+{
+	if (ev->type == TEV_CLOSED && (unsigned)ev->reason < CR_NREASONS)
+		return close_reasons[ev->reason].priority;
+	return (unsigned)ev->type < TEV_NTYPES ? event_types[ev->type].priority : 6;
+}
 
 /* Out-of-range values print as "?" rather than crash a formatter. */
 const char *
@@ -44,7 +92,7 @@ tcp_state_name(enum tcp_state s)
 {
 	if ((unsigned)s >= ST_NSTATES)
 		return "?";
-	return state_names[s];
+	return tcp_states[s].name;
 }
 
 const char *
@@ -52,7 +100,7 @@ event_type_name(enum event_type t)
 {
 	if ((unsigned)t >= TEV_NTYPES)
 		return "?";
-	return type_names[t];
+	return event_types[t].name;
 }
 
 const char *
@@ -60,7 +108,7 @@ close_reason_name(enum close_reason r)
 {
 	if ((unsigned)r >= CR_NREASONS)
 		return "?";
-	return reason_names[r];
+	return close_reasons[r].name;
 }
 
 const char *
@@ -85,7 +133,7 @@ event_type_from_name(const char *name)
 	if (name == NULL)
 		return -1;
 	for (t = 0; t < TEV_NTYPES; t++) {
-		if (strcmp(name, type_names[t]) == 0)
+		if (strcmp(name, event_types[t].name) == 0)
 			return t;
 	}
 	return -1;

@@ -918,19 +918,28 @@ struct rec {
 	int n;
 };
 
+/* A key made of two parts, such as "closed_" and a counter's name. */
 static void
-r_key(struct rec *r, const char *key)
+r_key2(struct rec *r, const char *key, const char *key2)
 {
 	if (r->f == FMT_JSON) {
 		w_str(&r->w, r->n++ == 0 ? "{\"" : ",\"");
 		w_str(&r->w, key);
+		w_str(&r->w, key2);
 		w_str(&r->w, "\":");
 	} else {
 		if (r->n++ > 0)
 			w_char(&r->w, ' ');
 		w_str(&r->w, key);
+		w_str(&r->w, key2);
 		w_char(&r->w, '=');
 	}
+}
+
+static void
+r_key(struct rec *r, const char *key)
+{
+	r_key2(r, key, "");
 }
 
 /* A name from one of our tables: never needs escaping. */
@@ -1064,44 +1073,10 @@ format_suppressed_message(const struct suppressed *s, char *buf, size_t cap)
 	return w_end(&w);
 }
 
-/* The STATS keys of the close reasons and of the endpoint states, as format.h lists them. */
-static const char *const stats_close_keys[SC_NCLOSE] = {
-    [SC_FIN] = "closed_fin",
-    [SC_RST_CLIENT] = "closed_rst_client",
-    [SC_RST_SERVER] = "closed_rst_server",
-    [SC_REFUSED] = "closed_refused",
-    [SC_SYN_TIMEOUT] = "closed_syn_timeout",
-    [SC_IDLE_TIMEOUT] = "closed_idle_timeout",
-    [SC_CLOSING_TIMEOUT] = "closed_closing_timeout",
-    [SC_EVICTED] = "closed_evicted",
-    [SC_REUSED] = "closed_reused",
-    [SC_SHUTDOWN] = "closed_shutdown",
-};
-
-static const struct {
-	enum tcp_state st;
-	const char *key;
-} stats_state_keys[] = {
-    {ST_SYN_SENT, "syn_sent"},     {ST_SYN_RCVD, "syn_rcvd"},     {ST_ESTABLISHED, "established"},
-    {ST_FIN_WAIT_1, "fin_wait_1"}, {ST_FIN_WAIT_2, "fin_wait_2"}, {ST_CLOSING, "closing"},
-    {ST_TIME_WAIT, "time_wait"},   {ST_CLOSE_WAIT, "close_wait"}, {ST_LAST_ACK, "last_ack"},
-};
-
-static uint64_t
-stats_closed_total(const struct stats_record *r)
-{
-	uint64_t n = 0;
-	int c;
-
-	for (c = 0; c < SC_NCLOSE; c++)
-		n += r->closed[c];
-	return n;
-}
-
 static void
 w_stats_sentence(struct wbuf *w, const struct stats_record *r)
 {
-	uint64_t closed = stats_closed_total(r);
+	uint64_t closed = stats_closed(r->closed, 0);
 
 	w_u64(w, r->packets);
 	w_str(w, " packets (");
@@ -1115,7 +1090,7 @@ w_stats_sentence(struct wbuf *w, const struct stats_record *r)
 	w_str(w, " opened, ");
 	w_u64(w, closed);
 	w_str(w, " closed (");
-	w_u64(w, closed - r->closed[SC_FIN]);
+	w_u64(w, stats_closed(r->closed, 1));
 	w_str(w, " abnormal); ");
 	w_u64(w, r->endpoints[ST_CLOSE_WAIT]);
 	w_str(w, " CLOSE_WAIT, ");
@@ -1133,8 +1108,7 @@ size_t
 format_stats(enum format f, const struct stats_record *sr, char *buf, size_t cap)
 {
 	struct rec r;
-	size_t i;
-	int c;
+	int c, side;
 
 	switch (rec_begin(&r, f, buf, cap, sr->ts_us, "STATS")) {
 	case 0:
@@ -1152,14 +1126,18 @@ format_stats(enum format f, const struct stats_record *sr, char *buf, size_t cap
 	r_u64(&r, "connections", sr->connections);
 	r_u64(&r, "attempts", sr->attempts);
 	r_u64(&r, "opened", sr->opened);
-	r_u64(&r, "closed", stats_closed_total(sr));
-	for (c = 0; c < SC_NCLOSE; c++)
-		r_u64(&r, stats_close_keys[c], sr->closed[c]);
+	r_u64(&r, "closed", stats_closed(sr->closed, 0));
+	for (c = CR_FIN; c < CR_NREASONS; c++)
+		for (side = 0; side < stats_close_sides((enum close_reason)c); side++) {
+			r_key2(&r, "closed_", stats_close_name((enum close_reason)c, side));
+			w_u64(&r.w, sr->closed[c][side]);
+		}
 	r_u64(&r, "handshakes", sr->handshakes);
 	r_key(&r, "handshake_avg");
 	w_secs(&r.w, sr->handshakes > 0 ? sr->handshake_sum_us / sr->handshakes : 0, 6);
-	for (i = 0; i < sizeof(stats_state_keys) / sizeof(stats_state_keys[0]); i++)
-		r_u64(&r, stats_state_keys[i].key, sr->endpoints[stats_state_keys[i].st]);
+	for (c = 0; c < ST_NSTATES; c++)
+		if (tcp_states[c].key != NULL)
+			r_u64(&r, tcp_states[c].key, sr->endpoints[c]);
 	r_u64(&r, "events", sr->events);
 	r_u64(&r, "output_dropped", sr->output_dropped);
 	r_u64(&r, "suppressed", sr->suppressed);
@@ -1176,17 +1154,6 @@ format_stats_message(const struct stats_record *r, char *buf, size_t cap)
 	w_stats_sentence(&w, r);
 	return w_end(&w);
 }
-
-static const char *const alert_kind_phrases[AK_NKINDS] = {
-    [AK_RST] = "resets",
-    [AK_RST_CLIENT] = "resets by the client",
-    [AK_RST_SERVER] = "resets by the server",
-    [AK_REFUSED] = "refused connections",
-    [AK_SYN_TIMEOUT] = "handshake timeouts",
-    [AK_IDLE_TIMEOUT] = "idle timeouts",
-    [AK_CLOSING_TIMEOUT] = "closing timeouts",
-    [AK_ABNORMAL] = "abnormal closes",
-};
 
 /* The rule's name, kept to the characters a key=value value may hold. */
 static void
@@ -1214,7 +1181,17 @@ w_alert_sentence(struct wbuf *w, const struct alert_report *a)
 	w_str(w, a->firing ? " firing: " : " recovered: ");
 	w_u64(w, a->count);
 	w_char(w, ' ');
-	w_str(w, (unsigned)rule->kind < AK_NKINDS ? alert_kind_phrases[rule->kind] : "?");
+	if (rule->kind.reason == CR_NONE)
+		w_str(w, "abnormal closes");
+	else if ((unsigned)rule->kind.reason < CR_NREASONS &&
+	         close_reasons[rule->kind.reason].alert)
+		w_str(w, close_reasons[rule->kind.reason].alert);
+	else
+		w_char(w, '?');
+	if (rule->kind.side != SIDE_NONE) {
+		w_str(w, " by the ");
+		w_str(w, side_name(rule->kind.side));
+	}
 	if (rule->port != 0) {
 		w_str(w, " to port ");
 		w_u64(w, rule->port);

@@ -61,6 +61,11 @@ size_t format_ip(uint8_t family, const uint8_t *addr, char *buf, size_t cap);
 int format_from_name(const char *name);
 const char *format_name(enum format f);
 
+/* The journal MESSAGE_IDs of the daemon's own records (systemd/tcpstated.catalog). */
+#define REPORT_ID_SUPPRESSED "361663c4e2bf4b5a877a6103976ce360"
+#define REPORT_ID_STATS "12d06338519e41f784fd54c694c05704"
+#define REPORT_ID_ALERT "3d8791610821406bba42a5de68c6fcf9"
+
 /*
  * The rate-limit summary of one output: how many records over its limit were
  * left out in one window, by event type. As a record (JSON, key=value, text):
@@ -69,7 +74,7 @@ const char *format_name(enum format f);
  * "types":{"RST":1500,"CLOSED":32}}; key=value writes types=RST:1500,CLOSED:32.
  */
 struct suppressed {
-	uint64_t ts_us;                /* end of the window */
+	uint64_t ts_us; /* end of the window */
 	uint32_t window_s;
 	uint64_t total;
 	uint64_t by_type[TEV_NTYPES];
@@ -95,15 +100,16 @@ struct stats_record {
 	uint64_t ts_us;
 	uint64_t uptime_s;
 	uint64_t packets, kernel_drops, interface_drops; /* capture */
-	uint64_t connections;            /* in the tracker's table now */
-	uint64_t attempts;               /* client SYNs */
-	uint64_t opened;                 /* handshakes completed */
-	uint64_t closed[SC_NCLOSE];
+	uint64_t connections;                            /* in the tracker's table now */
+	uint64_t attempts;                               /* client SYNs */
+	uint64_t opened;                                 /* handshakes completed */
+	uint64_t closed[CR_NREASONS]
+	               [STATS_CLOSE_SIDES]; /* by reason (and side), as in struct stats_row */
 	uint64_t handshakes, handshake_sum_us;
-	uint64_t endpoints[ST_NSTATES];  /* endpoints in each state now */
-	uint64_t events;                 /* events delivered to the outputs */
-	uint64_t output_dropped;         /* every output */
-	uint64_t suppressed;             /* every output */
+	uint64_t endpoints[ST_NSTATES]; /* endpoints in each state now */
+	uint64_t events;                /* events delivered to the outputs */
+	uint64_t output_dropped;        /* every output */
+	uint64_t suppressed;            /* every output */
 	uint64_t alerts_firing;
 };
 

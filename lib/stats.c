@@ -8,29 +8,38 @@
 
 /* Prometheus' usual latency buckets, from 0.5 ms to 10 s. */
 const uint64_t stats_hs_bounds_us[STATS_HS_BUCKETS] = {
-	500, 1000, 2500, 5000, 10000, 25000, 50000, 100000, 250000, 500000,
-	1000000, 2500000, 5000000, 10000000,
+    500,    1000,   2500,   5000,    10000,   25000,   50000,
+    100000, 250000, 500000, 1000000, 2500000, 5000000, 10000000,
 };
 
-static const char *const stats_close_names[SC_NCLOSE] = {
-	[SC_FIN] = "fin",
-	[SC_RST_CLIENT] = "rst_client",
-	[SC_RST_SERVER] = "rst_server",
-	[SC_REFUSED] = "refused",
-	[SC_SYN_TIMEOUT] = "syn_timeout",
-	[SC_IDLE_TIMEOUT] = "idle_timeout",
-	[SC_CLOSING_TIMEOUT] = "closing_timeout",
-	[SC_EVICTED] = "evicted",
-	[SC_REUSED] = "reused",
-	[SC_SHUTDOWN] = "shutdown",
-};
+int
+stats_close_sides(enum close_reason r)
+{
+	if (r == CR_NONE || (unsigned)r >= CR_NREASONS)
+		return 0;
+	return close_reasons[r].by_side[SIDE_CLIENT] != NULL ? 2 : 1;
+}
 
 const char *
-stats_close_name(enum stats_close c)
+stats_close_name(enum close_reason r, int side)
 {
-	if ((unsigned)c >= SC_NCLOSE)
+	if (side < 0 || side >= stats_close_sides(r))
 		return "?";
-	return stats_close_names[c];
+	return close_reasons[r].by_side[SIDE_CLIENT] != NULL ? close_reasons[r].by_side[side]
+	                                                     : close_reasons[r].name;
+}
+
+uint64_t
+stats_closed(const uint64_t closed[CR_NREASONS][STATS_CLOSE_SIDES], int abnormal_only)
+{
+	uint64_t n = 0;
+	int r, side;
+
+	for (r = CR_FIN; r < CR_NREASONS; r++)
+		for (side = 0; side < stats_close_sides((enum close_reason)r); side++)
+			if (!abnormal_only || close_reasons[r].abnormal)
+				n += closed[r][side];
+	return n;
 }
 
 void
@@ -57,34 +66,6 @@ stats_row_of(const struct stats *s, uint16_t port)
 	return s->row_of[port] != 0 ? s->row_of[port] - 1 : STATS_OTHER;
 }
 
-/* The metrics' reason of a CLOSED record, or -1 for none. */
-static int
-stats_close_of(const struct event *ev)
-{
-	switch (ev->reason) {
-	case CR_FIN:
-		return SC_FIN;
-	case CR_RST:
-		return ev->closed_by == SIDE_SERVER ? SC_RST_SERVER : SC_RST_CLIENT;
-	case CR_REFUSED:
-		return SC_REFUSED;
-	case CR_SYN_TIMEOUT:
-		return SC_SYN_TIMEOUT;
-	case CR_IDLE_TIMEOUT:
-		return SC_IDLE_TIMEOUT;
-	case CR_CLOSING_TIMEOUT:
-		return SC_CLOSING_TIMEOUT;
-	case CR_EVICTED:
-		return SC_EVICTED;
-	case CR_REUSED:
-		return SC_REUSED;
-	case CR_SHUTDOWN:
-		return SC_SHUTDOWN;
-	default:
-		return -1;
-	}
-}
-
 static void
 stats_handshake(struct stats_row *r, uint64_t us)
 {
@@ -101,7 +82,7 @@ void
 stats_event(struct stats *s, const struct event *ev)
 {
 	struct stats_row *r;
-	int row, c;
+	int row, side;
 
 	switch (ev->type) {
 	case TEV_SYN:
@@ -110,12 +91,14 @@ stats_event(struct stats *s, const struct event *ev)
 		return;
 	case TEV_SYN_ACK:
 		if (ev->by == SIDE_SERVER)
-			stats_pin(s, ev->server_port); /* a server answers on it: a port worth a row */
+			stats_pin(s,
+			          ev->server_port); /* a server answers on it: a port worth a row */
 		return;
 	case TEV_ESTABLISHED:
 		/* The step that makes both endpoints ESTABLISHED completes the handshake. */
 		if (ev->client_state != ST_ESTABLISHED || ev->server_state != ST_ESTABLISHED ||
-		    (ev->client_state_was == ST_ESTABLISHED && ev->server_state_was == ST_ESTABLISHED))
+		    (ev->client_state_was == ST_ESTABLISHED &&
+		     ev->server_state_was == ST_ESTABLISHED))
 			return;
 		row = stats_pin(s, ev->server_port);
 		r = &s->row[row >= 0 ? row : STATS_OTHER];
@@ -128,10 +111,12 @@ stats_event(struct stats *s, const struct event *ev)
 		}
 		return;
 	case TEV_CLOSED:
-		if ((c = stats_close_of(ev)) < 0)
+		if (stats_close_sides(ev->reason) == 0)
 			return;
-		s->row[stats_row_of(s, ev->server_port)].closed[c]++;
-		s->total.closed[c]++;
+		/* A reason split by side: a RST counts for the client unless the server sent it. */
+		side = stats_close_sides(ev->reason) == 2 && ev->closed_by == SIDE_SERVER;
+		s->row[stats_row_of(s, ev->server_port)].closed[ev->reason][side]++;
+		s->total.closed[ev->reason][side]++;
 		return;
 	default:
 		return;
@@ -173,9 +158,9 @@ stats_visit_cb(const struct event *snap, void *arg)
 
 void
 stats_endpoints(const struct stats *s, const struct tracker *t, uint64_t now_us,
-    struct stats_endpoints *ep)
+                struct stats_endpoints *ep)
 {
-	struct stats_walk w = { s, ep };
+	struct stats_walk w = {s, ep};
 
 	memset(ep, 0, sizeof *ep);
 	tracker_foreach(t, now_us, stats_visit_cb, &w);

@@ -22,47 +22,49 @@
 #include "tracker.h"
 
 #define STATS_MAX_PORTS 64
-#define STATS_OTHER STATS_MAX_PORTS     /* the row of every port without one */
+#define STATS_OTHER STATS_MAX_PORTS /* the row of every port without one */
 #define STATS_ROWS (STATS_MAX_PORTS + 1)
-#define STATS_HS_BUCKETS 14             /* upper bounds of the handshake histogram */
+#define STATS_HS_BUCKETS 14 /* upper bounds of the handshake histogram */
 
-/* How a connection ended, as the metrics label it: a reset is split by who sent it. */
-enum stats_close {
-	SC_FIN = 0,
-	SC_RST_CLIENT,
-	SC_RST_SERVER,
-	SC_REFUSED,
-	SC_SYN_TIMEOUT,
-	SC_IDLE_TIMEOUT,
-	SC_CLOSING_TIMEOUT,
-	SC_EVICTED,
-	SC_REUSED,
-	SC_SHUTDOWN,
-	SC_NCLOSE
-};
+/*
+ * Closes are counted by reason, and a reason split by side (close_reasons[]
+ * .by_side: rst) also by who closed: closed[reason][SIDE_CLIENT] holds every
+ * other reason's count. Reports list the counters in this order:
+ *	for (r = CR_FIN; r < CR_NREASONS; r++)
+ *		for (side = 0; side < stats_close_sides(r); side++)
+ *			stats_close_name(r, side), closed[r][side]
+ */
+#define STATS_CLOSE_SIDES 2
 
 /* Upper bounds of the handshake buckets in microseconds: 0.5 ms ... 10 s (then +Inf). */
 extern const uint64_t stats_hs_bounds_us[STATS_HS_BUCKETS];
 
 struct stats_row {
-	uint64_t opened;                       /* handshakes completed (both ESTABLISHED) */
-	uint64_t closed[SC_NCLOSE];            /* CLOSED records, by reason */
-	uint64_t hs[STATS_HS_BUCKETS + 1];     /* handshakes per bucket (not cumulative); last: slower */
-	uint64_t hs_count;                     /* handshakes timed: SYN to the ACK that completes it */
+	uint64_t opened; /* handshakes completed (both ESTABLISHED) */
+	uint64_t closed[CR_NREASONS][STATS_CLOSE_SIDES]; /* CLOSED records, by reason (and side) */
+	uint64_t
+	    hs[STATS_HS_BUCKETS + 1]; /* handshakes per bucket (not cumulative); last: slower */
+	uint64_t hs_count;            /* handshakes timed: SYN to the ACK that completes it */
 	uint64_t hs_sum_us;
 };
 
 struct stats {
 	struct stats_row total;
-	struct stats_row row[STATS_ROWS];      /* [STATS_OTHER]: every port without a row */
-	uint16_t port[STATS_MAX_PORTS];        /* the port of row i, for i < nrows */
+	struct stats_row row[STATS_ROWS]; /* [STATS_OTHER]: every port without a row */
+	uint16_t port[STATS_MAX_PORTS];   /* the port of row i, for i < nrows */
 	uint32_t nrows;
-	uint64_t attempts;                     /* client SYNs (first transmissions), in total only */
-	uint8_t row_of[65536];                 /* row index + 1 of a port; 0 = none */
+	uint64_t attempts;     /* client SYNs (first transmissions), in total only */
+	uint8_t row_of[65536]; /* row index + 1 of a port; 0 = none */
 };
 
-/* "fin", "rst_client", ... "shutdown": the metrics' reason label. */
-const char *stats_close_name(enum stats_close c);
+/* How many counters reason r has: 2 when split by side, 1, or 0 for none (CR_NONE). */
+int stats_close_sides(enum close_reason r);
+
+/* "fin", "rst_client", ... "shutdown": counter [r][side]'s name, the metrics' reason label. */
+const char *stats_close_name(enum close_reason r, int side);
+
+/* The closes of a row, all of them or only the abnormal ones. */
+uint64_t stats_closed(const uint64_t closed[CR_NREASONS][STATS_CLOSE_SIDES], int abnormal_only);
 
 /* Empty counters, no rows. */
 void stats_init(struct stats *s);
@@ -88,6 +90,6 @@ struct stats_endpoints {
 	uint32_t total[ST_NSTATES];
 };
 void stats_endpoints(const struct stats *s, const struct tracker *t, uint64_t now_us,
-    struct stats_endpoints *ep);
+                     struct stats_endpoints *ep);
 
 #endif

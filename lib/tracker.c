@@ -286,7 +286,7 @@ tracker_closed(struct tracker *t, struct flow *f, enum close_reason reason, int 
 	ev.type = TEV_CLOSED;
 	ev.by = (enum side)by;
 	ev.reason = reason;
-	ev.abnormal = reason != CR_FIN;
+	ev.abnormal = close_reasons[reason].abnormal;
 	strncpy(ev.conn_state, tracker_conn_state(f), sizeof ev.conn_state - 1);
 	memcpy(ev.history, f->history, sizeof f->history);
 	tracker_emit(t, &ev);

@@ -105,14 +105,17 @@ if [ $? -eq 0 ]; then pass catalog_headers; else fail catalog_headers "$(cat "$T
 
 # The daemon and the catalog must agree: the same ids, and every @FIELD@
 # placeholder names a field the journal output really sends. Journal fields
-# are the key=value keys of lib/format.c in upper case behind TCPSTATE_
-# (out_journal.c); the summary's "types" becomes TCPSTATE_SUPPRESSED_TYPES.
+# are the key=value keys of lib/ in upper case behind TCPSTATE_
+# (out_journal.c): format.c's literals, and the STATS keys lib/event.c's
+# tables give (a state's key, "closed_" and a close counter's name); the
+# summary's "types" becomes TCPSTATE_SUPPRESSED_TYPES.
 OJ=daemon/out_journal.c
 if [ ! -f "$OJ" ]; then
 	fail catalog_matches_daemon "$OJ does not exist yet (the journal output has not landed)"
 else
-	daemon_ids=$(cat daemon/*.c | grep -oE '"[0-9a-fA-F]{32}"' | tr -d '"' | tr 'A-F' 'a-f' | sort -u)
-	keys=" $(grep -oE '"[a-z][a-z_]*"' lib/format.c | tr -d '"' | sort -u | tr '\n' ' ') "
+	daemon_ids=$(cat daemon/*.c lib/*.[ch] | grep -oE '"[0-9a-fA-F]{32}"' | tr -d '"' | tr 'A-F' 'a-f' | sort -u)
+	vocab=$(grep -ohE '"[a-z][a-z0-9_]*"' lib/event.c | tr -d '"')
+	keys=" $( (grep -ohE '"[a-z][a-z_]*"' lib/format.c lib/report.c 2>/dev/null | tr -d '"'; printf '%s\n' $vocab; printf 'closed_%s\n' $vocab) | sort -u | tr '\n' ' ') "
 	missing=""
 	for p in $(grep -oE '@[A-Z0-9_]+@' "$CATALOG" | tr -d @ | sort -u); do
 		case $p in

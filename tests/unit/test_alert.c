@@ -52,9 +52,19 @@ closed(uint64_t ts, enum close_reason reason, enum side by, uint16_t port, uint8
 	return ev;
 }
 
+/* The kinds a rule may count, as rows of the close reasons (see alert.h). */
+#define AK_RST ((struct alert_kind){CR_RST, SIDE_NONE})
+#define AK_RST_CLIENT ((struct alert_kind){CR_RST, SIDE_CLIENT})
+#define AK_RST_SERVER ((struct alert_kind){CR_RST, SIDE_SERVER})
+#define AK_REFUSED ((struct alert_kind){CR_REFUSED, SIDE_NONE})
+#define AK_SYN_TIMEOUT ((struct alert_kind){CR_SYN_TIMEOUT, SIDE_NONE})
+#define AK_IDLE_TIMEOUT ((struct alert_kind){CR_IDLE_TIMEOUT, SIDE_NONE})
+#define AK_CLOSING_TIMEOUT ((struct alert_kind){CR_CLOSING_TIMEOUT, SIDE_NONE})
+#define AK_ABNORMAL ((struct alert_kind){CR_NONE, SIDE_NONE})
+
 static struct alert_rule
-rule(const char *name, enum alert_kind kind, uint16_t port, uint32_t threshold, uint32_t window,
-    uint32_t recover)
+rule(const char *name, struct alert_kind kind, uint16_t port, uint32_t threshold, uint32_t window,
+     uint32_t recover)
 {
 	struct alert_rule r;
 
@@ -77,13 +87,14 @@ test_burst(void)
 	uint64_t s;
 	int i;
 	/* Clients of the burst, in order: .7 four times, .8 twice, .9 once at the sixth. */
-	static const uint8_t who[] = { 7, 8, 7, 7, 8, 9, 7, 8, 9, 9, 9, 9 };
+	static const uint8_t who[] = {7, 8, 7, 7, 8, 9, 7, 8, 9, 9, 9, 9};
 
 	nreps = 0;
 	TEST_BEGIN("alert_burst_fires_once");
 	CHECK(a != NULL);
 	for (i = 0; i < 12; i++) {
-		ev = closed(T0 + 100 * SEC + (uint64_t)i * 50000, CR_REFUSED, SIDE_SERVER, 5432, who[i]);
+		ev = closed(T0 + 100 * SEC + (uint64_t)i * 50000, CR_REFUSED, SIDE_SERVER, 5432,
+		            who[i]);
 		alerts_event(a, &ev);
 	}
 	CHECK_EQ_U(nreps, 1);
@@ -188,9 +199,34 @@ test_matching(void)
 	r.kind = AK_IDLE_TIMEOUT;
 	CHECK(!alert_rule_matches(&r, &ev));
 	CHECK_EQ_S(alert_kind_name(AK_RST_SERVER), "rst_server");
-	CHECK_EQ_U(alert_kind_from_name("closing_timeout"), AK_CLOSING_TIMEOUT);
-	CHECK(alert_kind_from_name("RST") == -1);
-	CHECK(alert_kind_from_name(NULL) == -1);
+	CHECK_EQ_S(alert_kind_name(AK_ABNORMAL), "abnormal");
+	CHECK_EQ_S(alert_kind_name((struct alert_kind){CR_FIN, SIDE_NONE}), "?");
+	CHECK_EQ_S(alert_kind_name((struct alert_kind){CR_REFUSED, SIDE_SERVER}), "?");
+	CHECK(alert_kind_from_name("closing_timeout", &r.kind) == 0 &&
+	      r.kind.reason == CR_CLOSING_TIMEOUT && r.kind.side == SIDE_NONE);
+	CHECK(alert_kind_from_name("RST", &r.kind) == -1);
+	CHECK(alert_kind_from_name("fin", &r.kind) == -1);
+	CHECK(alert_kind_from_name(NULL, &r.kind) == -1);
+	TEST_END();
+
+	TEST_BEGIN("alert_kinds_listed_in_order");
+	{
+		static const char *const want[] = {
+		    "rst",         "rst_client",   "rst_server",      "refused",
+		    "syn_timeout", "idle_timeout", "closing_timeout", "abnormal"};
+		struct alert_kind k, back;
+		size_t i;
+
+		for (i = 0; alert_kind_nth(i, &k) == 0; i++) {
+			CHECK(i < sizeof(want) / sizeof(want[0]));
+			if (i >= sizeof(want) / sizeof(want[0]))
+				break;
+			CHECK_EQ_S(alert_kind_name(k), want[i]);
+			CHECK(alert_kind_from_name(want[i], &back) == 0 &&
+			      back.reason == k.reason && back.side == k.side);
+		}
+		CHECK_EQ_U(i, sizeof(want) / sizeof(want[0]));
+	}
 	TEST_END();
 
 	TEST_BEGIN("alert_invalid_rules_refused");
@@ -207,8 +243,8 @@ test_matching(void)
 static void
 test_window(void)
 {
-	struct alert_rule rs[2] = { rule("any-syn", AK_SYN_TIMEOUT, 0, 2, 5, 0),
-		rule("web-rst", AK_RST_SERVER, 443, 0, 5, 0) };
+	struct alert_rule rs[2] = {rule("any-syn", AK_SYN_TIMEOUT, 0, 2, 5, 0),
+	                           rule("web-rst", AK_RST_SERVER, 443, 0, 5, 0)};
 	struct alerts *a = alerts_new(rs, 2, report_cb, NULL);
 	struct event ev;
 
@@ -243,8 +279,10 @@ test_window(void)
 	CHECK(reps[1].firing && reps[1].rule == alerts_rule(a, 1) && reps[1].count == 1);
 	alerts_advance(a, T0 + 26 * SEC);
 	CHECK_EQ_U(nreps, 4);
-	CHECK(!reps[2].firing && reps[2].ts_us == T0 + 25 * SEC && reps[2].rule == alerts_rule(a, 0));
-	CHECK(!reps[3].firing && reps[3].ts_us == T0 + 26 * SEC && reps[3].rule == alerts_rule(a, 1));
+	CHECK(!reps[2].firing && reps[2].ts_us == T0 + 25 * SEC &&
+	      reps[2].rule == alerts_rule(a, 0));
+	CHECK(!reps[3].firing && reps[3].ts_us == T0 + 26 * SEC &&
+	      reps[3].rule == alerts_rule(a, 1));
 	TEST_END();
 	alerts_free(a);
 }
@@ -261,7 +299,8 @@ test_bounded_peers(void)
 	nreps = 0;
 	TEST_BEGIN("alert_top_peers_from_recent_sample");
 	for (i = 0; i < 10000; i++) {
-		ev = closed(T0 + (uint64_t)i * 1000, CR_REFUSED, SIDE_SERVER, 80, (uint8_t)(i % 200));
+		ev = closed(T0 + (uint64_t)i * 1000, CR_REFUSED, SIDE_SERVER, 80,
+		            (uint8_t)(i % 200));
 		alerts_event(a, &ev);
 	}
 	/*
@@ -345,26 +384,34 @@ test_formats(void)
 	TEST_BEGIN("alert_record_formats");
 	n = format_alert(FMT_JSON, &rep, buf, sizeof buf);
 	CHECK(n > 0);
-	CHECK_EQ_S(buf, "{\"ts\":\"2023-11-14T22:13:20.000000Z\",\"event\":\"ALERT\",\"alert\":\"pg-refused\","
+	CHECK_EQ_S(
+	    buf,
+	    "{\"ts\":\"2023-11-14T22:13:20.000000Z\",\"event\":\"ALERT\",\"alert\":\"pg-refused\","
 	    "\"state\":\"firing\",\"kind\":\"refused\",\"port\":5432,\"count\":25,\"threshold\":20,"
 	    "\"window\":60,\"peers\":{\"192.0.2.7\":12,\"2001:db8::1\":5}}\n");
 	format_alert(FMT_KV, &rep, buf, sizeof buf);
 	CHECK_EQ_S(buf, "ts=2023-11-14T22:13:20.000000Z event=ALERT alert=pg-refused state=firing "
-	    "kind=refused port=5432 count=25 threshold=20 window=60 peers=192.0.2.7(12),2001:db8::1(5)\n");
+	                "kind=refused port=5432 count=25 threshold=20 window=60 "
+	                "peers=192.0.2.7(12),2001:db8::1(5)\n");
 	format_alert(FMT_TEXT, &rep, buf, sizeof buf);
-	CHECK_EQ_S(buf, "2023-11-14T22:13:20.000000Z alert pg-refused firing: 25 refused connections "
+	CHECK_EQ_S(
+	    buf,
+	    "2023-11-14T22:13:20.000000Z alert pg-refused firing: 25 refused connections "
 	    "to port 5432 in 60 s (threshold 20); top peers 192.0.2.7 (12), 2001:db8::1 (5)\n");
 	rep.firing = 0;
 	rep.count = 3;
 	rep.held_us = 75 * SEC;
 	r.port = 0;
 	format_alert(FMT_JSON, &rep, buf, sizeof buf);
-	CHECK_EQ_S(buf, "{\"ts\":\"2023-11-14T22:13:20.000000Z\",\"event\":\"ALERT\",\"alert\":\"pg-refused\","
-	    "\"state\":\"recovered\",\"kind\":\"refused\",\"count\":3,\"threshold\":20,\"window\":60,"
+	CHECK_EQ_S(
+	    buf,
+	    "{\"ts\":\"2023-11-14T22:13:20.000000Z\",\"event\":\"ALERT\",\"alert\":\"pg-refused\","
+	    "\"state\":\"recovered\",\"kind\":\"refused\",\"count\":3,\"threshold\":20,\"window\":"
+	    "60,"
 	    "\"duration\":75.000000}\n");
 	format_alert_message(&rep, buf, sizeof buf);
 	CHECK_EQ_S(buf, "alert pg-refused recovered: 3 refused connections to any port in 60 s "
-	    "(recovery level 20, after 75 s)");
+	                "(recovery level 20, after 75 s)");
 	CHECK_EQ_U(format_alert(FMT_JSON, &rep, buf, 40), 0);
 	TEST_END();
 }

@@ -39,8 +39,9 @@ static void
 send_seg(struct conn *k, int from_client, uint8_t flags, uint32_t len, uint64_t ts)
 {
 	struct segment s;
-	uint8_t sip[16] = { 10, 0, 0, 2 };
-	uint32_t *mine = from_client ? &k->cseq : &k->sseq, *theirs = from_client ? &k->sseq : &k->cseq;
+	uint8_t sip[16] = {10, 0, 0, 2};
+	uint32_t *mine = from_client ? &k->cseq : &k->sseq,
+	         *theirs = from_client ? &k->sseq : &k->cseq;
 
 	memset(&s, 0, sizeof s);
 	s.ts_us = ts;
@@ -97,15 +98,16 @@ static int
 rows_add_up(void)
 {
 	struct stats_row sum;
-	int r, c, b;
+	int r, c, side, b;
 
 	memset(&sum, 0, sizeof sum);
 	for (r = 0; r < STATS_ROWS; r++) {
 		sum.opened += st.row[r].opened;
 		sum.hs_count += st.row[r].hs_count;
 		sum.hs_sum_us += st.row[r].hs_sum_us;
-		for (c = 0; c < SC_NCLOSE; c++)
-			sum.closed[c] += st.row[r].closed[c];
+		for (c = 0; c < CR_NREASONS; c++)
+			for (side = 0; side < STATS_CLOSE_SIDES; side++)
+				sum.closed[c][side] += st.row[r].closed[c][side];
 		for (b = 0; b <= STATS_HS_BUCKETS; b++)
 			sum.hs[b] += st.row[r].hs[b];
 	}
@@ -133,8 +135,11 @@ main(void)
 	CHECK_EQ_U(stats_pin(&st, 5432), 0); /* again: the same row */
 	CHECK_EQ_U(stats_row_of(&st, 5432), 0);
 	CHECK_EQ_U(stats_row_of(&st, 80), STATS_OTHER);
-	CHECK_EQ_S(stats_close_name(SC_RST_SERVER), "rst_server");
-	CHECK_EQ_S(stats_close_name(SC_NCLOSE), "?");
+	CHECK_EQ_S(stats_close_name(CR_RST, SIDE_SERVER), "rst_server");
+	CHECK_EQ_S(stats_close_name(CR_REFUSED, 0), "refused");
+	CHECK_EQ_S(stats_close_name(CR_REFUSED, SIDE_SERVER), "?");
+	CHECK_EQ_S(stats_close_name(CR_NONE, 0), "?");
+	CHECK_EQ_S(stats_close_name(CR_NREASONS, 0), "?");
 	TEST_END();
 
 	/*
@@ -210,10 +215,10 @@ main(void)
 
 	TEST_BEGIN("stats_port80_counts");
 	CHECK_EQ_U(r80->opened, 8);
-	CHECK_EQ_U(r80->closed[SC_FIN], 4);
-	CHECK_EQ_U(r80->closed[SC_RST_CLIENT], 1);
-	CHECK_EQ_U(r80->closed[SC_RST_SERVER], 1);
-	CHECK_EQ_U(r80->closed[SC_REFUSED], 0);
+	CHECK_EQ_U(r80->closed[CR_FIN][0], 4);
+	CHECK_EQ_U(r80->closed[CR_RST][SIDE_CLIENT], 1);
+	CHECK_EQ_U(r80->closed[CR_RST][SIDE_SERVER], 1);
+	CHECK_EQ_U(r80->closed[CR_REFUSED][0], 0);
 	TEST_END();
 
 	TEST_BEGIN("stats_handshake_histogram");
@@ -228,11 +233,11 @@ main(void)
 	TEST_END();
 
 	TEST_BEGIN("stats_refused_pinned_and_other");
-	CHECK_EQ_U(r5432->closed[SC_REFUSED], 2);
+	CHECK_EQ_U(r5432->closed[CR_REFUSED][0], 2);
 	CHECK_EQ_U(r5432->opened, 1);
-	CHECK_EQ_U(other->closed[SC_REFUSED], 2);
-	CHECK_EQ_U(other->closed[SC_SYN_TIMEOUT], 1);
-	CHECK_EQ_U(other->closed[SC_RST_SERVER], 1); /* the mid-stream 443 */
+	CHECK_EQ_U(other->closed[CR_REFUSED][0], 2);
+	CHECK_EQ_U(other->closed[CR_SYN_TIMEOUT][0], 1);
+	CHECK_EQ_U(other->closed[CR_RST][SIDE_SERVER], 1); /* the mid-stream 443 */
 	CHECK_EQ_U(other->opened, 0);
 	TEST_END();
 
@@ -286,18 +291,26 @@ main(void)
 		rec.alerts_firing = 1;
 		n = format_stats(FMT_JSON, &rec, buf, sizeof buf);
 		CHECK(n > 0 && buf[n - 1] == '\n');
-		CHECK(starts_with(buf, "{\"ts\":\"2023-11-14T22:13:20.000000Z\",\"event\":\"STATS\","
-		    "\"uptime\":60,\"packets\":1234,"));
-		CHECK(strstr(buf, "\"closed\":13,\"closed_fin\":5,\"closed_rst_client\":1,"
-		    "\"closed_rst_server\":2,\"closed_refused\":4,\"closed_syn_timeout\":1,") != NULL);
+		CHECK(starts_with(buf,
+		                  "{\"ts\":\"2023-11-14T22:13:20.000000Z\",\"event\":\"STATS\","
+		                  "\"uptime\":60,\"packets\":1234,"));
+		CHECK(
+		    strstr(
+		        buf,
+		        "\"closed\":13,\"closed_fin\":5,\"closed_rst_client\":1,"
+		        "\"closed_rst_server\":2,\"closed_refused\":4,\"closed_syn_timeout\":1,") !=
+		    NULL);
 		CHECK(strstr(buf, "\"handshakes\":2,\"handshake_avg\":0.001500,") != NULL);
 		CHECK(strstr(buf, "\"time_wait\":5,\"close_wait\":3,") != NULL);
 		CHECK(strstr(buf, "\"alerts_firing\":1}\n") != NULL);
 		n = format_stats(FMT_KV, &rec, buf, sizeof buf);
-		CHECK(n > 0 && starts_with(buf, "ts=2023-11-14T22:13:20.000000Z event=STATS uptime=60 "));
+		CHECK(n > 0 &&
+		      starts_with(buf, "ts=2023-11-14T22:13:20.000000Z event=STATS uptime=60 "));
 		CHECK(strchr(buf, '"') == NULL);
 		n = format_stats(FMT_TEXT, &rec, buf, sizeof buf);
-		CHECK_EQ_S(buf, "2023-11-14T22:13:20.000000Z stats: 1234 packets (0 dropped by the kernel, "
+		CHECK_EQ_S(
+		    buf,
+		    "2023-11-14T22:13:20.000000Z stats: 1234 packets (0 dropped by the kernel, "
 		    "0 by the interface); 0 connections tracked; 9 opened, 13 closed (8 abnormal); "
 		    "3 CLOSE_WAIT, 5 TIME_WAIT; 0 output drops, 0 suppressed; 1 alert firing\n");
 		/* Never truncated: too small a buffer gives nothing. */
