@@ -16,6 +16,7 @@
 
 #include "../lib/alert.h"
 #include "../lib/format.h"
+#include "../lib/report.h"
 #include "../lib/stats.h"
 #include "../lib/tracker.h"
 #include "capture.h"

@@ -481,7 +481,7 @@ main_alert_cb(const struct alert_report *r, void *arg)
 	struct main_state *m = arg;
 
 	if (m->outputs != NULL)
-		outputs_alert(m->outputs, r);
+		outputs_report(m->outputs, REPORT_ALERT_OF(r));
 }
 
 /* Packet time drives the alert windows too, so that a replay alerts as live capture did. */
@@ -649,7 +649,7 @@ main_stats_record(struct main_state *m)
 		return;
 	main_insight(m, &in, 1);
 	insight_record(&in, &r);
-	outputs_stats_record(m->outputs, &r);
+	outputs_report(m->outputs, REPORT_STATS_OF(&r));
 }
 
 /* The metrics file, if configured; a failure is said once, and its end too. */

@@ -80,7 +80,6 @@ struct out_journal *out_journal_open(char *err, size_t errlen);
 /* kv and text are this event's FMT_KV and FMT_TEXT records. */
 void out_journal_event(struct out_journal *j, const struct event *ev, const char *kv,
                        const char *text);
-void out_journal_suppressed(struct out_journal *j, const struct suppressed *s);
 /*
  * Any other record: MESSAGE, MESSAGE_ID id, PRIORITY, and the TCPSTATE_*
  * fields of its key=value form kv.

@@ -166,19 +166,6 @@ out_journal_event(struct out_journal *j, const struct event *ev, const char *kv,
 }
 
 void
-out_journal_suppressed(struct out_journal *j, const struct suppressed *s)
-{
-	char msg[OUT_RECORD_MAX], kv[OUT_RECORD_MAX];
-	size_t mlen;
-
-	mlen = format_suppressed_message(s, msg, sizeof(msg));
-	format_suppressed(FMT_KV, s, kv, sizeof(kv));
-	jb_begin(j, msg, mlen, REPORT_ID_SUPPRESSED, 4);
-	jb_kv_fields(j, kv);
-	out_queue_put(j->q, 0, j->buf, j->full ? OUT_QUEUE_MAX + 1 : j->len);
-}
-
-void
 out_journal_record(struct out_journal *j, const char *id, int priority, const char *msg,
                    size_t mlen, const char *kv)
 {

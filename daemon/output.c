@@ -155,98 +155,50 @@ outputs_deliver(struct outputs *o, int k, const struct event *ev)
 	}
 }
 
-static void
-outputs_deliver_summary(struct outputs *o, int k, const struct suppressed *sup)
-{
-	struct sink *s = &o->sink[k];
-	char rec[OUT_RECORD_MAX];
-	size_t len = 0;
-
-	if (k != OUT_JOURNAL && (len = format_suppressed(s->format, sup, rec, sizeof(rec))) == 0) {
-		s->st.dropped++;
-		return;
-	}
-	switch (k) {
-	case OUT_JOURNAL:
-		out_journal_suppressed(o->journal, sup);
-		break;
-	case OUT_SYSLOG:
-		out_syslog_record(o->syslog, 4, rec, len);
-		break;
-	case OUT_FILE:
-		out_file_record(o->file, rec, len);
-		break;
-	case SINK_STDOUT:
-		out_file_record(o->out, rec, len);
-		break;
-	}
-}
-
 /*
- * A record that is not an event to every output that is on, past masks and
- * rate limits: kv and json are its key=value and JSON forms, text its text
- * line and msg its journal MESSAGE. A form that could not be made (0) is a
- * drop for the outputs that needed it.
+ * A report to the sinks that are on (only to sink `only`, if not -1), past
+ * masks and rate limits. Each form is made once: json, kv and text for the
+ * outputs of that format, the message for the journal's MESSAGE. A form that
+ * could not be made (0) is a drop for the outputs that needed it.
  */
 static void
-outputs_report(struct outputs *o, const char *id, int priority, const char *json, size_t jlen,
-               const char *kv, size_t kvlen, const char *text, size_t tlen, const char *msg,
-               size_t mlen)
+outputs_report_to(struct outputs *o, const struct report *r, int only)
 {
+	char form[FMT_NFORMATS + 1][OUT_REPORT_MAX];
+	size_t len[FMT_NFORMATS + 1];
+	int f, k, priority = report_priority(r);
 	struct sink *s;
-	const char *rec;
-	size_t len;
-	int k;
 
+	for (f = 0; f <= REPORT_MESSAGE; f++)
+		len[f] = report_format(f, r, form[f], sizeof(form[f]));
 	for (k = 0; k < NSINKS; k++) {
 		s = &o->sink[k];
-		if (!s->on)
+		if (!s->on || (only >= 0 && k != only))
 			continue;
 		if (k == OUT_JOURNAL) {
-			if (kvlen == 0 || mlen == 0)
+			if (len[FMT_KV] == 0 || len[REPORT_MESSAGE] == 0)
 				s->st.dropped++;
 			else
-				out_journal_record(o->journal, id, priority, msg, mlen, kv);
+				out_journal_record(o->journal, report_kinds[r->kind].message_id, priority,
+				    form[REPORT_MESSAGE], len[REPORT_MESSAGE], form[FMT_KV]);
 			continue;
 		}
-		rec = s->format == FMT_JSON ? json : s->format == FMT_KV ? kv : text;
-		len = s->format == FMT_JSON ? jlen : s->format == FMT_KV ? kvlen : tlen;
-		if (len == 0) {
+		f = s->format == FMT_JSON || s->format == FMT_KV ? (int)s->format : FMT_TEXT;
+		if (len[f] == 0) {
 			s->st.dropped++;
 			continue;
 		}
 		if (k == OUT_SYSLOG)
-			out_syslog_record(o->syslog, priority, rec, len);
+			out_syslog_record(o->syslog, priority, form[f], len[f]);
 		else
-			out_file_record(k == OUT_FILE ? o->file : o->out, rec, len);
+			out_file_record(k == OUT_FILE ? o->file : o->out, form[f], len[f]);
 	}
 }
 
 void
-outputs_alert(struct outputs *o, const struct alert_report *r)
+outputs_report(struct outputs *o, const struct report *r)
 {
-	char json[OUT_REPORT_MAX], kv[OUT_REPORT_MAX], text[OUT_REPORT_MAX], msg[OUT_REPORT_MAX];
-	size_t jlen, kvlen, tlen, mlen;
-
-	jlen = format_alert(FMT_JSON, r, json, sizeof(json));
-	kvlen = format_alert(FMT_KV, r, kv, sizeof(kv));
-	tlen = format_alert(FMT_TEXT, r, text, sizeof(text));
-	mlen = format_alert_message(r, msg, sizeof(msg));
-	outputs_report(o, REPORT_ID_ALERT, r->firing ? 4 : 5, json, jlen, kv, kvlen, text, tlen,
-	               msg, mlen);
-}
-
-void
-outputs_stats_record(struct outputs *o, const struct stats_record *r)
-{
-	char json[OUT_REPORT_MAX], kv[OUT_REPORT_MAX], text[OUT_REPORT_MAX], msg[OUT_REPORT_MAX];
-	size_t jlen, kvlen, tlen, mlen;
-
-	jlen = format_stats(FMT_JSON, r, json, sizeof(json));
-	kvlen = format_stats(FMT_KV, r, kv, sizeof(kv));
-	tlen = format_stats(FMT_TEXT, r, text, sizeof(text));
-	mlen = format_stats_message(r, msg, sizeof(msg));
-	outputs_report(o, REPORT_ID_STATS, 6, json, jlen, kv, kvlen, text, tlen, msg, mlen);
+	outputs_report_to(o, r, -1);
 }
 
 /* Close every window that ended by now, emitting the summaries. */
@@ -269,7 +221,7 @@ outputs_roll(struct outputs *o, int force)
 				r->interval_s = 1;
 		}
 		if (rate_roll(r, force ? UINT64_MAX : o->now_us, &sup))
-			outputs_deliver_summary(o, k, &sup);
+			outputs_report_to(o, REPORT_SUPPRESSED_OF(&sup), k);
 	}
 }
 

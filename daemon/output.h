@@ -15,6 +15,7 @@
 #include "../lib/alert.h"
 #include "../lib/event.h"
 #include "../lib/format.h"
+#include "../lib/report.h"
 #include "conf.h"
 
 struct output_stats {
@@ -46,15 +47,13 @@ int outputs_start(struct outputs *o, char *err, size_t errlen);
 void outputs_event(struct outputs *o, const struct event *ev);
 
 /*
- * An ALERT record (a rule fired or recovered) to every output, whatever its
- * events list and its rate limit: alerts are few by design (one per change of
- * a rule's condition) and an operator asked for each one. In the journal:
- * PRIORITY 4 (warning) when it fires, 5 (notice) when it recovers.
+ * An ALERT or STATS record to every output, whatever its events list and its
+ * rate limit: alerts are few by design (one per change of a rule's
+ * condition) and an operator asked for each one, and STATS comes once an
+ * interval. Its PRIORITY is report_priority()'s: an ALERT 4 (warning) when it
+ * fires, 5 (notice) when it recovers; STATS 6 (info).
  */
-void outputs_alert(struct outputs *o, const struct alert_report *r);
-
-/* A STATS record (the counters) to every output, like an ALERT; PRIORITY 6 (info). */
-void outputs_stats_record(struct outputs *o, const struct stats_record *r);
+void outputs_report(struct outputs *o, const struct report *r);
 
 /* Housekeeping: close rate-limit windows (emitting summaries), retry suspended files. */
 void outputs_tick(struct outputs *o, uint64_t now_us);

@@ -31,17 +31,7 @@
 #include <stdio.h>
 #include <string.h>
 
-/* TCP flag bits as on the wire (the same values as lib/segment.h). */
-#ifndef TH_FIN
-#define TH_FIN 0x01
-#define TH_SYN 0x02
-#define TH_RST 0x04
-#define TH_PSH 0x08
-#define TH_ACK 0x10
-#define TH_URG 0x20
-#define TH_ECE 0x40
-#define TH_CWR 0x80
-#endif
+#include "segment.h" /* TH_*: the TCP flag bits as on the wire */
 
 /* pcap link types (https://www.tcpdump.org/linktypes.html). */
 #define PCAPW_LINK_NULL 0

@@ -14,6 +14,7 @@
 #include "alert.h"
 #include "event.h"
 #include "format.h"
+#include "report.h"
 
 #define SEC 1000000ULL
 #define T0 (1700000000ULL * SEC)
@@ -382,18 +383,18 @@ test_formats(void)
 	rep.peer[1].count = 5;
 
 	TEST_BEGIN("alert_record_formats");
-	n = format_alert(FMT_JSON, &rep, buf, sizeof buf);
+	n = report_format(FMT_JSON, REPORT_ALERT_OF(&rep), buf, sizeof buf);
 	CHECK(n > 0);
 	CHECK_EQ_S(
 	    buf,
 	    "{\"ts\":\"2023-11-14T22:13:20.000000Z\",\"event\":\"ALERT\",\"alert\":\"pg-refused\","
 	    "\"state\":\"firing\",\"kind\":\"refused\",\"port\":5432,\"count\":25,\"threshold\":20,"
 	    "\"window\":60,\"peers\":{\"192.0.2.7\":12,\"2001:db8::1\":5}}\n");
-	format_alert(FMT_KV, &rep, buf, sizeof buf);
+	report_format(FMT_KV, REPORT_ALERT_OF(&rep), buf, sizeof buf);
 	CHECK_EQ_S(buf, "ts=2023-11-14T22:13:20.000000Z event=ALERT alert=pg-refused state=firing "
 	                "kind=refused port=5432 count=25 threshold=20 window=60 "
 	                "peers=192.0.2.7(12),2001:db8::1(5)\n");
-	format_alert(FMT_TEXT, &rep, buf, sizeof buf);
+	report_format(FMT_TEXT, REPORT_ALERT_OF(&rep), buf, sizeof buf);
 	CHECK_EQ_S(
 	    buf,
 	    "2023-11-14T22:13:20.000000Z alert pg-refused firing: 25 refused connections "
@@ -402,17 +403,17 @@ test_formats(void)
 	rep.count = 3;
 	rep.held_us = 75 * SEC;
 	r.port = 0;
-	format_alert(FMT_JSON, &rep, buf, sizeof buf);
+	report_format(FMT_JSON, REPORT_ALERT_OF(&rep), buf, sizeof buf);
 	CHECK_EQ_S(
 	    buf,
 	    "{\"ts\":\"2023-11-14T22:13:20.000000Z\",\"event\":\"ALERT\",\"alert\":\"pg-refused\","
 	    "\"state\":\"recovered\",\"kind\":\"refused\",\"count\":3,\"threshold\":20,\"window\":"
 	    "60,"
 	    "\"duration\":75.000000}\n");
-	format_alert_message(&rep, buf, sizeof buf);
+	report_format(REPORT_MESSAGE, REPORT_ALERT_OF(&rep), buf, sizeof buf);
 	CHECK_EQ_S(buf, "alert pg-refused recovered: 3 refused connections to any port in 60 s "
 	                "(recovery level 20, after 75 s)");
-	CHECK_EQ_U(format_alert(FMT_JSON, &rep, buf, 40), 0);
+	CHECK_EQ_U(report_format(FMT_JSON, REPORT_ALERT_OF(&rep), buf, 40), 0);
 	TEST_END();
 }
 

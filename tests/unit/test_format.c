@@ -8,6 +8,7 @@
 
 #include "event.h"
 #include "format.h"
+#include "report.h"
 #include "../testhelp.h"
 
 #define TS0 1718961975123456ULL     /* 2024-06-21T09:26:15.123456Z */
@@ -135,9 +136,6 @@ test_names(void)
 }
 
 #define HEAD_J "{\"ts\":\"2024-06-21T09:26:15.123456Z\",\"event\":"
-#define ADDR_J                                                                                     \
-	"\"flow\":\"C1YtudU73D5k\",\"by\":\"%s\",\"client_ip\":\"192.168.42.108\","                \
-	"\"client_port\":45714,\"server_ip\":\"192.168.42.109\",\"server_port\":8000,"
 #define HEAD_K "ts=2024-06-21T09:26:15.123456Z event="
 #define HEAD_T "2024-06-21T09:26:15.123456Z C1YtudU73D5k "
 
@@ -207,96 +205,83 @@ test_syn_ack(void)
 	           "server_state=SYN_RCVD\n");
 }
 
+/* "time_wait_json": a test's name from an event type's and a suffix. */
+static void
+case_name(char *buf, size_t cap, const char *type, const char *suffix)
+{
+	char *c;
+
+	snprintf(buf, cap, "%s%s", type, suffix);
+	for (c = buf; *c != '\0'; c++)
+		*c = (char)(*c >= 'A' && *c <= 'Z' ? *c - 'A' + 'a' : *c);
+}
+
+/*
+ * The events between SYN_ACK and CLOSED carry the same fields: the type, who
+ * acted and both states. One row each, with its names written out and its
+ * text line; the JSON and key=value lines follow from the row.
+ */
 static void
 test_middle_events(void)
 {
+	static const struct {
+		enum event_type type;
+		enum side by;
+		enum tcp_state client_was, client, server_was, server;
+		const char *name, *by_name, *client_name, *server_name;
+		const char *text; /* after HEAD_T */
+	} rows[] = {
+		{ TEV_ESTABLISHED, SIDE_CLIENT, ST_SYN_SENT, ST_ESTABLISHED, ST_SYN_RCVD, ST_SYN_RCVD,
+		  "ESTABLISHED", "client", "ESTABLISHED", "SYN_RCVD",
+		  "ESTABLISHED 192.168.42.108:45714 > 192.168.42.109:8000  "
+		  "client SYN_SENT->ESTABLISHED  server SYN_RCVD\n" },
+		{ TEV_FIN, SIDE_SERVER, ST_ESTABLISHED, ST_ESTABLISHED, ST_ESTABLISHED, ST_FIN_WAIT_1,
+		  "FIN", "server", "ESTABLISHED", "FIN_WAIT_1",
+		  "FIN         192.168.42.108:45714 < 192.168.42.109:8000  "
+		  "client ESTABLISHED  server ESTABLISHED->FIN_WAIT_1\n" },
+		{ TEV_RST, SIDE_CLIENT, ST_ESTABLISHED, ST_CLOSED, ST_ESTABLISHED, ST_CLOSED, "RST",
+		  "client", "CLOSED", "CLOSED",
+		  "RST         192.168.42.108:45714 > 192.168.42.109:8000  "
+		  "client ESTABLISHED->CLOSED  server ESTABLISHED->CLOSED\n" },
+		/* the server's FIN moved the client */
+		{ TEV_TIME_WAIT, SIDE_SERVER, ST_FIN_WAIT_2, ST_TIME_WAIT, ST_LAST_ACK, ST_LAST_ACK,
+		  "TIME_WAIT", "server", "TIME_WAIT", "LAST_ACK",
+		  "TIME_WAIT   192.168.42.108:45714 < 192.168.42.109:8000  "
+		  "client FIN_WAIT_2->TIME_WAIT  server LAST_ACK\n" },
+		{ TEV_STATE, SIDE_CLIENT, ST_TIME_WAIT, ST_TIME_WAIT, ST_LAST_ACK, ST_CLOSED, "STATE",
+		  "client", "TIME_WAIT", "CLOSED",
+		  "STATE       192.168.42.108:45714 > 192.168.42.109:8000  "
+		  "client TIME_WAIT  server LAST_ACK->CLOSED\n" },
+	};
+	char name[64], want[512];
 	struct event ev;
+	size_t i;
 
-	ev = base_event(TEV_ESTABLISHED);
-	ev.client_state_was = ST_SYN_SENT;
-	ev.server_state_was = ev.server_state = ST_SYN_RCVD;
-	check_event("established_json", FMT_JSON, &ev,
-	            HEAD_J "\"ESTABLISHED\",\"flow\":\"C1YtudU73D5k\",\"by\":\"client\","
-	                   "\"client_ip\":\"192.168.42.108\",\"client_port\":45714,"
-	                   "\"server_ip\":\"192.168.42.109\",\"server_port\":8000,"
-	                   "\"client_state\":\"ESTABLISHED\",\"server_state\":\"SYN_RCVD\"}\n");
-	check_event("established_kv", FMT_KV, &ev,
-	            HEAD_K "ESTABLISHED flow=C1YtudU73D5k by=client client_ip=192.168.42.108 "
-	                   "client_port=45714 server_ip=192.168.42.109 server_port=8000 "
-	                   "client_state=ESTABLISHED server_state=SYN_RCVD\n");
-	check_event("established_text", FMT_TEXT, &ev,
-	            HEAD_T "ESTABLISHED 192.168.42.108:45714 > 192.168.42.109:8000  "
-	                   "client SYN_SENT->ESTABLISHED  server SYN_RCVD\n");
-
-	ev = base_event(TEV_FIN);
-	ev.by = SIDE_SERVER;
-	ev.server_state = ST_FIN_WAIT_1;
-	check_event("fin_json", FMT_JSON, &ev,
-	            HEAD_J "\"FIN\",\"flow\":\"C1YtudU73D5k\",\"by\":\"server\","
-	                   "\"client_ip\":\"192.168.42.108\",\"client_port\":45714,"
-	                   "\"server_ip\":\"192.168.42.109\",\"server_port\":8000,"
-	                   "\"client_state\":\"ESTABLISHED\",\"server_state\":\"FIN_WAIT_1\"}\n");
-	check_event("fin_kv", FMT_KV, &ev,
-	            HEAD_K
-	            "FIN flow=C1YtudU73D5k by=server client_ip=192.168.42.108 client_port=45714 "
-	            "server_ip=192.168.42.109 server_port=8000 client_state=ESTABLISHED "
-	            "server_state=FIN_WAIT_1\n");
-	check_event("fin_text", FMT_TEXT, &ev,
-	            HEAD_T "FIN         192.168.42.108:45714 < 192.168.42.109:8000  "
-	                   "client ESTABLISHED  server ESTABLISHED->FIN_WAIT_1\n");
-
-	ev = base_event(TEV_RST);
-	ev.client_state = ST_CLOSED;
-	ev.server_state = ST_CLOSED;
-	check_event("rst_json", FMT_JSON, &ev,
-	            HEAD_J "\"RST\",\"flow\":\"C1YtudU73D5k\",\"by\":\"client\","
-	                   "\"client_ip\":\"192.168.42.108\",\"client_port\":45714,"
-	                   "\"server_ip\":\"192.168.42.109\",\"server_port\":8000,"
-	                   "\"client_state\":\"CLOSED\",\"server_state\":\"CLOSED\"}\n");
-	check_event(
-	    "rst_kv", FMT_KV, &ev,
-	    HEAD_K
-	    "RST flow=C1YtudU73D5k by=client client_ip=192.168.42.108 client_port=45714 "
-	    "server_ip=192.168.42.109 server_port=8000 client_state=CLOSED server_state=CLOSED\n");
-	check_event("rst_text", FMT_TEXT, &ev,
-	            HEAD_T "RST         192.168.42.108:45714 > 192.168.42.109:8000  "
-	                   "client ESTABLISHED->CLOSED  server ESTABLISHED->CLOSED\n");
-
-	ev = base_event(TEV_TIME_WAIT);
-	ev.client_state_was = ST_FIN_WAIT_2;
-	ev.client_state = ST_TIME_WAIT;
-	ev.server_state_was = ev.server_state = ST_LAST_ACK;
-	ev.by = SIDE_SERVER; /* the server's FIN moved the client */
-	check_event("time_wait_json", FMT_JSON, &ev,
-	            HEAD_J "\"TIME_WAIT\",\"flow\":\"C1YtudU73D5k\",\"by\":\"server\","
-	                   "\"client_ip\":\"192.168.42.108\",\"client_port\":45714,"
-	                   "\"server_ip\":\"192.168.42.109\",\"server_port\":8000,"
-	                   "\"client_state\":\"TIME_WAIT\",\"server_state\":\"LAST_ACK\"}\n");
-	check_event("time_wait_kv", FMT_KV, &ev,
-	            HEAD_K "TIME_WAIT flow=C1YtudU73D5k by=server client_ip=192.168.42.108 "
-	                   "client_port=45714 server_ip=192.168.42.109 server_port=8000 "
-	                   "client_state=TIME_WAIT server_state=LAST_ACK\n");
-	check_event("time_wait_text", FMT_TEXT, &ev,
-	            HEAD_T "TIME_WAIT   192.168.42.108:45714 < 192.168.42.109:8000  "
-	                   "client FIN_WAIT_2->TIME_WAIT  server LAST_ACK\n");
-
-	ev = base_event(TEV_STATE);
-	ev.client_state_was = ev.client_state = ST_TIME_WAIT;
-	ev.server_state_was = ST_LAST_ACK;
-	ev.server_state = ST_CLOSED;
-	check_event("state_json", FMT_JSON, &ev,
-	            HEAD_J "\"STATE\",\"flow\":\"C1YtudU73D5k\",\"by\":\"client\","
-	                   "\"client_ip\":\"192.168.42.108\",\"client_port\":45714,"
-	                   "\"server_ip\":\"192.168.42.109\",\"server_port\":8000,"
-	                   "\"client_state\":\"TIME_WAIT\",\"server_state\":\"CLOSED\"}\n");
-	check_event("state_kv", FMT_KV, &ev,
-	            HEAD_K
-	            "STATE flow=C1YtudU73D5k by=client client_ip=192.168.42.108 client_port=45714 "
-	            "server_ip=192.168.42.109 server_port=8000 client_state=TIME_WAIT "
-	            "server_state=CLOSED\n");
-	check_event("state_text", FMT_TEXT, &ev,
-	            HEAD_T "STATE       192.168.42.108:45714 > 192.168.42.109:8000  "
-	                   "client TIME_WAIT  server LAST_ACK->CLOSED\n");
+	for (i = 0; i < sizeof(rows) / sizeof(rows[0]); i++) {
+		ev = base_event(rows[i].type);
+		ev.by = rows[i].by;
+		ev.client_state_was = rows[i].client_was;
+		ev.client_state = rows[i].client;
+		ev.server_state_was = rows[i].server_was;
+		ev.server_state = rows[i].server;
+		case_name(name, sizeof(name), rows[i].name, "_json");
+		snprintf(want, sizeof(want),
+		    HEAD_J "\"%s\",\"flow\":\"C1YtudU73D5k\",\"by\":\"%s\","
+		           "\"client_ip\":\"192.168.42.108\",\"client_port\":45714,"
+		           "\"server_ip\":\"192.168.42.109\",\"server_port\":8000,"
+		           "\"client_state\":\"%s\",\"server_state\":\"%s\"}\n",
+		    rows[i].name, rows[i].by_name, rows[i].client_name, rows[i].server_name);
+		check_event(name, FMT_JSON, &ev, want);
+		case_name(name, sizeof(name), rows[i].name, "_kv");
+		snprintf(want, sizeof(want),
+		    HEAD_K "%s flow=C1YtudU73D5k by=%s client_ip=192.168.42.108 client_port=45714 "
+		           "server_ip=192.168.42.109 server_port=8000 client_state=%s server_state=%s\n",
+		    rows[i].name, rows[i].by_name, rows[i].client_name, rows[i].server_name);
+		check_event(name, FMT_KV, &ev, want);
+		case_name(name, sizeof(name), rows[i].name, "_text");
+		snprintf(want, sizeof(want), HEAD_T "%s", rows[i].text);
+		check_event(name, FMT_TEXT, &ev, want);
+	}
 }
 
 static void
@@ -924,30 +909,30 @@ test_suppressed(void)
 	s.by_type[TEV_RST] = 1500;
 	s.by_type[TEV_CLOSED] = 32;
 	TEST_BEGIN("suppressed");
-	n = format_suppressed(FMT_JSON, &s, buf, sizeof(buf));
+	n = report_format(FMT_JSON, REPORT_SUPPRESSED_OF(&s), buf, sizeof(buf));
 	CHECK_EQ_S(buf,
 	           "{\"ts\":\"2024-06-21T09:26:15.123456Z\",\"event\":\"SUPPRESSED\","
 	           "\"suppressed\":1532,\"window\":10,\"types\":{\"RST\":1500,\"CLOSED\":32}}\n");
 	CHECK_EQ_U(n, strlen(buf));
 	for (cap = 0; cap <= n; cap++) {
-		if (format_suppressed(FMT_JSON, &s, buf, cap) != 0)
+		if (report_format(FMT_JSON, REPORT_SUPPRESSED_OF(&s), buf, cap) != 0)
 			caps_ok = 0;
 	}
 	CHECK(caps_ok);
-	format_suppressed(FMT_KV, &s, buf, sizeof(buf));
+	report_format(FMT_KV, REPORT_SUPPRESSED_OF(&s), buf, sizeof(buf));
 	CHECK_EQ_S(buf, "ts=2024-06-21T09:26:15.123456Z event=SUPPRESSED suppressed=1532 window=10 "
 	                "types=RST:1500,CLOSED:32\n");
-	format_suppressed(FMT_TEXT, &s, buf, sizeof(buf));
+	report_format(FMT_TEXT, REPORT_SUPPRESSED_OF(&s), buf, sizeof(buf));
 	CHECK_EQ_S(buf, "2024-06-21T09:26:15.123456Z suppressed 1532 events in 10 s "
 	                "(RST 1500, CLOSED 32)\n");
-	CHECK_EQ_U(format_suppressed_message(&s, buf, sizeof(buf)),
+	CHECK_EQ_U(report_format(REPORT_MESSAGE, REPORT_SUPPRESSED_OF(&s), buf, sizeof(buf)),
 	           strlen("suppressed 1532 events in 10 s (RST 1500, CLOSED 32)"));
 	CHECK_EQ_S(buf, "suppressed 1532 events in 10 s (RST 1500, CLOSED 32)");
 	memset(&s.by_type, 0, sizeof(s.by_type));
 	s.total = 1;
 	s.by_type[TEV_SYN] = 1;
 	s.window_s = 60;
-	format_suppressed_message(&s, buf, sizeof(buf));
+	report_format(REPORT_MESSAGE, REPORT_SUPPRESSED_OF(&s), buf, sizeof(buf));
 	CHECK_EQ_S(buf, "suppressed 1 event in 60 s (SYN 1)");
 	TEST_END();
 }

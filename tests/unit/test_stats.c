@@ -12,6 +12,7 @@
 #include "../testhelp.h"
 #include "event.h"
 #include "format.h"
+#include "report.h"
 #include "stats.h"
 #include "tracker.h"
 
@@ -289,7 +290,7 @@ main(void)
 		rec.endpoints[ST_CLOSE_WAIT] = 3;
 		rec.endpoints[ST_TIME_WAIT] = 5;
 		rec.alerts_firing = 1;
-		n = format_stats(FMT_JSON, &rec, buf, sizeof buf);
+		n = report_format(FMT_JSON, REPORT_STATS_OF(&rec), buf, sizeof buf);
 		CHECK(n > 0 && buf[n - 1] == '\n');
 		CHECK(starts_with(buf,
 		                  "{\"ts\":\"2023-11-14T22:13:20.000000Z\",\"event\":\"STATS\","
@@ -303,18 +304,18 @@ main(void)
 		CHECK(strstr(buf, "\"handshakes\":2,\"handshake_avg\":0.001500,") != NULL);
 		CHECK(strstr(buf, "\"time_wait\":5,\"close_wait\":3,") != NULL);
 		CHECK(strstr(buf, "\"alerts_firing\":1}\n") != NULL);
-		n = format_stats(FMT_KV, &rec, buf, sizeof buf);
+		n = report_format(FMT_KV, REPORT_STATS_OF(&rec), buf, sizeof buf);
 		CHECK(n > 0 &&
 		      starts_with(buf, "ts=2023-11-14T22:13:20.000000Z event=STATS uptime=60 "));
 		CHECK(strchr(buf, '"') == NULL);
-		n = format_stats(FMT_TEXT, &rec, buf, sizeof buf);
+		n = report_format(FMT_TEXT, REPORT_STATS_OF(&rec), buf, sizeof buf);
 		CHECK_EQ_S(
 		    buf,
 		    "2023-11-14T22:13:20.000000Z stats: 1234 packets (0 dropped by the kernel, "
 		    "0 by the interface); 0 connections tracked; 9 opened, 13 closed (8 abnormal); "
 		    "3 CLOSE_WAIT, 5 TIME_WAIT; 0 output drops, 0 suppressed; 1 alert firing\n");
 		/* Never truncated: too small a buffer gives nothing. */
-		CHECK_EQ_U(format_stats(FMT_JSON, &rec, buf, 100), 0);
+		CHECK_EQ_U(report_format(FMT_JSON, REPORT_STATS_OF(&rec), buf, 100), 0);
 		CHECK_EQ_U(buf[0], 0);
 	}
 	TEST_END();

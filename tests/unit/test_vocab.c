@@ -4,7 +4,7 @@
  * documented: tcpstated(8) names every state, event type, close reason,
  * STATS key and metrics label, tcpstated.conf(5) every event type and alert
  * kind a config may name, and systemd/tcpstated.catalog has exactly the
- * MESSAGE_IDs the journal output sends. A row added without its
+ * MESSAGE_IDs the journal output sends (event_types[], report_kinds[]). A row added without its
  * documentation fails here. Run from the top of the tree (tests/run.sh does).
  */
 #include <stdio.h>
@@ -13,7 +13,7 @@
 
 #include "../../lib/alert.h"
 #include "../../lib/event.h"
-#include "../../lib/format.h"
+#include "../../lib/report.h"
 #include "../../lib/stats.h"
 #include "../testhelp.h"
 
@@ -71,7 +71,7 @@ has_word(const char *text, const char *prefix, const char *word)
 #define MAN5 "man/tcpstated.conf.5"
 #define CATALOG "systemd/tcpstated.catalog"
 
-/* The MESSAGE_IDs the daemon sends: one per event type but internal ones, and its reports. */
+/* The MESSAGE_IDs the daemon sends: its event types' and its reports'. */
 static size_t
 message_ids(const char **ids, size_t cap)
 {
@@ -81,11 +81,8 @@ message_ids(const char **ids, size_t cap)
 	for (t = 0; t < TEV_NTYPES && n < cap; t++)
 		if (event_types[t].message_id != NULL)
 			ids[n++] = event_types[t].message_id;
-	if (n + 3 <= cap) {
-		ids[n++] = REPORT_ID_SUPPRESSED;
-		ids[n++] = REPORT_ID_STATS;
-		ids[n++] = REPORT_ID_ALERT;
-	}
+	for (t = 0; t < REPORT_NKINDS && n < cap; t++)
+		ids[n++] = report_kinds[t].message_id;
 	return n;
 }
 
@@ -93,7 +90,7 @@ int
 main(void)
 {
 	char *man8 = slurp(MAN8), *man5 = slurp(MAN5), *catalog = slurp(CATALOG);
-	const char *ids[TEV_NTYPES + 3], *p;
+	const char *ids[TEV_NTYPES + REPORT_NKINDS], *p;
 	struct alert_kind k;
 	size_t nids, i;
 	int t, r, side;
