@@ -13,15 +13,6 @@
 #define TCPSTATED_VERSION "unknown"
 #endif
 
-static const char *const insight_out_names[INSIGHT_NOUTS] = { "journal", "syslog", "file",
-	"stdout" };
-
-const char *
-insight_output_name(int k)
-{
-	return k >= 0 && k < INSIGHT_NOUTS ? insight_out_names[k] : "?";
-}
-
 uint64_t
 insight_alerts_firing(const struct insight *in)
 {
@@ -171,7 +162,7 @@ insight_text(const struct insight *in, struct evbuffer *out)
 	for (k = 0; k < INSIGHT_NOUTS; k++)
 		if (in->out_on[k])
 			evbuffer_add_printf(out, "output %s: %" PRIu64 " written, %" PRIu64
-			    " dropped, %" PRIu64 " suppressed\n", insight_out_names[k],
+			    " dropped, %" PRIu64 " suppressed\n", outputs_name(k),
 			    in->out[k].written, in->out[k].dropped, in->out[k].suppressed);
 	for (i = 0; in->alerts != NULL && i < alerts_count(in->alerts); i++) {
 		rule = alerts_rule(in->alerts, i);

@@ -42,9 +42,6 @@ struct insight {
 	uint64_t events;                /* delivered to the outputs */
 };
 
-/* "journal", "syslog", "file", "stdout". */
-const char *insight_output_name(int k);
-
 /* The STATS record of these counters. */
 void insight_record(const struct insight *in, struct stats_record *r);
 

@@ -565,8 +565,6 @@ main_output_drops(const struct main_state *m)
 	return n;
 }
 
-static const char *const main_out_names[OUT_NKINDS] = { "journal", "syslog", "file" };
-
 /*
  * Everything the STATS record, STATUS, the metrics and --stats show. With
  * endpoints, the table is walked for the states of its endpoints, at most
@@ -732,7 +730,7 @@ main_log_counters(struct main_state *m, int final)
 		os = outputs_stats(m->outputs, (enum out_kind)k);
 		log_info("output %s: %" PRIu64 " written, %" PRIu64 " filtered, %" PRIu64
 			 " suppressed, %" PRIu64 " dropped, %" PRIu64 " rotations",
-		    main_out_names[k], os->written, os->filtered, os->suppressed, os->dropped,
+		    outputs_name(k), os->written, os->filtered, os->suppressed, os->dropped,
 		    os->rotations);
 	}
 }

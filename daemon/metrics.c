@@ -141,20 +141,20 @@ metrics_render(const struct insight *in, struct evbuffer *out)
 	for (k = 0; k < INSIGHT_NOUTS; k++)
 		if (in->out_on[k])
 			evbuffer_add_printf(out, "tcpstated_output_records_total{output=\"%s\"} %" PRIu64 "\n",
-			    insight_output_name(k), in->out[k].written);
+			    outputs_name(k), in->out[k].written);
 	metrics_family(out, "tcpstated_output_dropped_total", "counter",
 	    "Records an output could not deliver (disk full, journald away, a full queue).");
 	for (k = 0; k < INSIGHT_NOUTS; k++)
 		if (in->out_on[k])
 			evbuffer_add_printf(out, "tcpstated_output_dropped_total{output=\"%s\"} %" PRIu64 "\n",
-			    insight_output_name(k), in->out[k].dropped);
+			    outputs_name(k), in->out[k].dropped);
 	metrics_family(out, "tcpstated_events_suppressed_total", "counter",
 	    "Events an output left out over its rate limit (summarised as SUPPRESSED records).");
 	for (k = 0; k < INSIGHT_NOUTS; k++)
 		if (in->out_on[k])
 			evbuffer_add_printf(out,
 			    "tcpstated_events_suppressed_total{output=\"%s\"} %" PRIu64 "\n",
-			    insight_output_name(k), in->out[k].suppressed);
+			    outputs_name(k), in->out[k].suppressed);
 	if (in->alerts == NULL || alerts_count(in->alerts) == 0)
 		return;
 	metrics_family(out, "tcpstated_alert_firing", "gauge",

@@ -2,16 +2,19 @@
  * out.h - the sinks behind output.h, private to the output modules.
  *
  * output.c owns what every output shares: event masks, rate limits and the
- * filtered/suppressed counters. A sink only delivers whole records and counts
- * what it wrote, dropped and rotated:
- *   out_queue.c    a bounded queue and one sender thread per receiver that
- *                  calls the logging library, so that a slow or absent
- *                  receiver never blocks capture (used by the journal and
- *                  syslog sinks)
+ * filtered/suppressed counters; out_rec.c each record's forms, each made at
+ * most once. A sink is one const struct sink_ops in its own
+ * file; it only delivers whole records and counts what it wrote, dropped
+ * and rotated:
  *   out_journal.c  journal entries through sd_journal_sendv(3)
  *   out_syslog.c   syslog(3) messages
  *   out_file.c     the log file (buffered, rotated, suspended on errors) and
  *                  standard output
+ *   out_queue.c    a bounded queue and one sender thread per receiver that
+ *                  calls the logging library, so that a slow or absent
+ *                  receiver never blocks capture (used by the journal and
+ *                  syslog sinks)
+ * A new output is a file with its sink_ops and a line in output.c's table.
  */
 #ifndef TCPSTATED_OUT_H
 #define TCPSTATED_OUT_H
@@ -21,14 +24,74 @@
 
 #include "../lib/event.h"
 #include "../lib/format.h"
+#include "../lib/report.h"
 #include "output.h"
 
-/* An event record in any format fits: format.h's bound (format_event() writes straight into it). */
-#define OUT_RECORD_MAX FORMAT_EVENT_MAX
-/* Largest ALERT or STATS record (a STATS record is about 1000 bytes in JSON). */
+/* Largest record of any form: an event's is at most FORMAT_EVENT_MAX, a STATS record about 1000
+ * bytes. */
 #define OUT_REPORT_MAX 2048
 /* Largest queued record (a journal entry's fields, or a syslog ident and body). */
 #define OUT_QUEUE_MAX 2048
+
+/*
+ * One record on its way to the sinks, an event or one of the daemon's
+ * reports, with what the journal and syslog need to know of it. Each form
+ * is made at most once, when the first sink asks for it.
+ */
+struct out_rec {
+	const struct event *ev;   /* an event, or NULL */
+	const struct report *rep; /* else a report */
+	const char *id;           /* journal MESSAGE_ID; NULL: none */
+	int priority;             /* syslog level: journal PRIORITY, syslog severity */
+	int have[FMT_NFORMATS + 1];
+	size_t len[FMT_NFORMATS + 1];
+	char form[FMT_NFORMATS + 1][OUT_REPORT_MAX];
+};
+
+/* Set r to carry ev, or else rep: nothing made yet. */
+void out_rec_init(struct out_rec *r, const struct event *ev, const struct report *rep);
+/* The record in format f; NULL when it cannot be made (the sink counts a drop). */
+const char *out_rec_form(struct out_rec *r, enum format f, size_t *len);
+/* Its one-line message: a report's sentence, or an event's text line without ts and newline. */
+const char *out_rec_message(struct out_rec *r, size_t *len);
+
+/*
+ * What output.c does with a sink. s is what open returned; st the sink's
+ * counters in output.c, which it may count into or add to.
+ */
+struct sink_ops {
+	const char *name; /* "journal": as the config, the counters and the diagnostics say it */
+	/* Open for oc (NULL for standard output); NULL with a one-line reason in err. */
+	void *(*open)(const struct out_config *oc, struct output_stats *st, char *err,
+	              size_t errlen);
+	/* Can the open sink take oc on a reload, or must it be opened anew? NULL: it can. */
+	int (*takes)(const void *s, const struct out_config *oc);
+	/* Take oc's settings on a reload. NULL: nothing to take. */
+	void (*configure)(void *s, const struct out_config *oc);
+	/* Deliver r, in format f where the sink has a choice; -1 when a form it needs cannot be
+	 * made. */
+	int (*record)(void *s, enum format f, struct out_rec *r);
+	/* Housekeeping, about once a second: retries, counts, "sending works again". */
+	void (*tick)(void *s, uint64_t now_us, struct output_stats *st);
+	/* Write out what is buffered. NULL: nothing is. */
+	void (*flush)(void *s);
+	/* SIGHUP, SIGUSR1: after an external logrotate. NULL: nothing to do. */
+	void (*reopen)(void *s);
+	/* Add to st what was counted apart since the last call. NULL: it counts straight into st.
+	 */
+	void (*stats)(void *s, struct output_stats *st);
+	/* Start a sender thread, after the privileges are dropped. NULL: none. */
+	int (*start)(void *s, char *err, size_t errlen);
+	/* Deliver what it can, add the last counts to st, free. */
+	void (*close)(void *s, struct output_stats *st);
+	/* Where it writes, for the diagnostics. NULL: nowhere to name. */
+	const char *(*path)(const void *s);
+};
+
+extern const struct sink_ops out_journal_ops; /* out_journal.c */
+extern const struct sink_ops out_syslog_ops;  /* out_syslog.c */
+extern const struct sink_ops out_file_ops;    /* out_file.c */
+extern const struct sink_ops out_stdout_ops;  /* out_file.c: -o */
 
 /* --- out_queue.c ---------------------------------------------------------- */
 
@@ -71,69 +134,5 @@ void out_queue_tick(struct out_queue *q, struct output_stats *st);
  * then).
  */
 int out_queue_close(struct out_queue *q, struct output_stats *st);
-
-/* --- out_journal.c -------------------------------------------------------- */
-
-struct out_journal;
-
-struct out_journal *out_journal_open(char *err, size_t errlen);
-/* kv and text are this event's FMT_KV and FMT_TEXT records. */
-void out_journal_event(struct out_journal *j, const struct event *ev, const char *kv,
-                       const char *text);
-/*
- * Any other record: MESSAGE, MESSAGE_ID id, PRIORITY, and the TCPSTATE_*
- * fields of its key=value form kv.
- */
-void out_journal_record(struct out_journal *j, const char *id, int priority, const char *msg,
-                        size_t mlen, const char *kv);
-void out_journal_tick(struct out_journal *j, struct output_stats *st);
-void out_journal_stats(struct out_journal *j, struct output_stats *st);
-void out_journal_close(struct out_journal *j, struct output_stats *st);
-/* Start its sender thread: see out_queue_open(). */
-int out_journal_start(struct out_journal *j, char *err, size_t errlen);
-
-/* --- out_syslog.c --------------------------------------------------------- */
-
-/* "cee" in the config: the JSON record behind an "@cee: " cookie. */
-#define OUT_SYSLOG_CEE FMT_JSON
-
-struct out_syslog;
-
-struct out_syslog *out_syslog_open(const struct out_config *oc, char *err, size_t errlen);
-/* Take facility, ident and format from oc; records already queued keep theirs. */
-void out_syslog_configure(struct out_syslog *s, const struct out_config *oc);
-/* record is this event in the output's format (FMT_KV or FMT_JSON). */
-void out_syslog_record(struct out_syslog *s, int priority, const char *record, size_t len);
-void out_syslog_tick(struct out_syslog *s, struct output_stats *st);
-void out_syslog_stats(struct out_syslog *s, struct output_stats *st);
-/* Also closelog(3): no syslog state of ours outlives the output. */
-void out_syslog_close(struct out_syslog *s, struct output_stats *st);
-/* Start its sender thread: see out_queue_open(). */
-int out_syslog_start(struct out_syslog *s, char *err, size_t errlen);
-
-/* --- out_file.c ----------------------------------------------------------- */
-
-struct out_file;
-
-/*
- * Open the log file of oc (created with oc->mode, appended to, never through a
- * symbolic link). Counters go to *st. Returns NULL with a reason in err.
- */
-struct out_file *out_file_open(const struct out_config *oc, struct output_stats *st, char *err,
-                               size_t errlen);
-/* Standard output (-o): no rotation; a closed pipe stops it for good. */
-struct out_file *out_file_stdout(struct output_stats *st);
-/* Take rotation size, keep and mode from oc (the path is fixed per out_file). */
-void out_file_configure(struct out_file *f, const struct out_config *oc);
-/* Buffer one whole record (ending in '\n'); writes when the buffer is full. */
-void out_file_record(struct out_file *f, const char *rec, size_t len);
-/* Write out the buffer (a suspended file waits for out_file_tick). */
-void out_file_flush(struct out_file *f);
-/* Flush, and at most once a second retry a suspended file. */
-void out_file_tick(struct out_file *f, uint64_t now_us);
-/* Close and open the path again (after an external rotation). */
-void out_file_reopen(struct out_file *f);
-const char *out_file_path(const struct out_file *f);
-void out_file_close(struct out_file *f);
 
 #endif

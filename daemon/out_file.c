@@ -64,6 +64,9 @@ struct out_file {
 	struct output_stats *st;
 };
 
+static void out_file_configure(struct out_file *f, const struct out_config *oc);
+static void out_file_flush(struct out_file *f);
+
 /*
  * Where the last whole line of the file at fd ends, read through rfd, another
  * descriptor of the same file: *end itself if the file ends with a newline.
@@ -178,7 +181,7 @@ out_file_alloc(struct output_stats *st)
 	return f;
 }
 
-struct out_file *
+static struct out_file *
 out_file_open(const struct out_config *oc, struct output_stats *st, char *err, size_t errlen)
 {
 	struct out_file *f;
@@ -202,7 +205,7 @@ out_file_open(const struct out_config *oc, struct output_stats *st, char *err, s
 	return f;
 }
 
-struct out_file *
+static struct out_file *
 out_file_stdout(struct output_stats *st)
 {
 	struct out_file *f;
@@ -216,7 +219,7 @@ out_file_stdout(struct output_stats *st)
 	return f;
 }
 
-void
+static void
 out_file_configure(struct out_file *f, const struct out_config *oc)
 {
 	f->max_size = oc->max_size_bytes;
@@ -224,7 +227,7 @@ out_file_configure(struct out_file *f, const struct out_config *oc)
 	f->mode = oc->mode;
 }
 
-const char *
+static const char *
 out_file_path(const struct out_file *f)
 {
 	return f->path;
@@ -322,7 +325,7 @@ out_file_kill_stream(struct out_file *f, int e)
 	f->nrec = 0;
 }
 
-void
+static void
 out_file_flush(struct out_file *f)
 {
 	char why[4200];
@@ -399,7 +402,7 @@ fail:
 	f->rotate_wait = 1;
 }
 
-void
+static void
 out_file_record(struct out_file *f, const char *rec, size_t len)
 {
 	if (f->dead || len > OUT_FILE_BUF) {
@@ -425,7 +428,7 @@ out_file_record(struct out_file *f, const char *rec, size_t len)
 		out_file_flush(f);
 }
 
-void
+static void
 out_file_tick(struct out_file *f, uint64_t now_us)
 {
 	f->rotate_wait = 0;
@@ -441,7 +444,7 @@ out_file_tick(struct out_file *f, uint64_t now_us)
 	out_file_flush(f);
 }
 
-void
+static void
 out_file_reopen(struct out_file *f)
 {
 	char err[4200];
@@ -462,7 +465,7 @@ out_file_reopen(struct out_file *f)
 		out_file_retry(f); /* an operator asked: try at once */
 }
 
-void
+static void
 out_file_close(struct out_file *f)
 {
 	if (f->suspended && f->fd != -1 && out_file_write(f) == 0)
@@ -478,3 +481,113 @@ out_file_close(struct out_file *f)
 	free(f->buf);
 	free(f);
 }
+
+/* --- as sinks ------------------------------------------------------------ */
+
+/*
+ * Open the log file of oc (created with oc->mode, appended to, never through a
+ * symbolic link). Counters go to *st.
+ */
+static void *
+out_file_sink_open(const struct out_config *oc, struct output_stats *st, char *err, size_t errlen)
+{
+	struct out_file *f;
+	char why[4300];
+
+	if ((f = out_file_open(oc, st, why, sizeof(why))) == NULL)
+		snprintf(err, errlen, "file output: %s", why);
+	return f;
+}
+
+/* Standard output (-o): no rotation; a closed pipe stops it for good. */
+static void *
+out_stdout_sink_open(const struct out_config *oc, struct output_stats *st, char *err, size_t errlen)
+{
+	struct out_file *f;
+
+	if ((f = out_file_stdout(st)) == NULL)
+		snprintf(err, errlen, "standard output: out of memory");
+	return f;
+}
+
+/* The path is fixed per out_file: a new one is a new sink. */
+static int
+out_file_sink_takes(const void *s, const struct out_config *oc)
+{
+	return strcmp(out_file_path(s), oc->path) == 0;
+}
+
+/* Take rotation size, keep and mode from oc. */
+static void
+out_file_sink_configure(void *s, const struct out_config *oc)
+{
+	out_file_configure(s, oc);
+}
+
+/* Buffer one whole record (ending in '\n'); writes when the buffer is full. */
+static int
+out_file_sink_record(void *s, enum format f, struct out_rec *r)
+{
+	const char *rec;
+	size_t len;
+
+	if ((rec = out_rec_form(r, f, &len)) == NULL)
+		return -1;
+	out_file_record(s, rec, len);
+	return 0;
+}
+
+/* Flush, and at most once a second retry a suspended file. */
+static void
+out_file_sink_tick(void *s, uint64_t now_us, struct output_stats *st)
+{
+	out_file_tick(s, now_us);
+}
+
+static void
+out_file_sink_flush(void *s)
+{
+	out_file_flush(s);
+}
+
+/* Close and open the path again (after an external rotation); standard output only flushes. */
+static void
+out_file_sink_reopen(void *s)
+{
+	out_file_reopen(s);
+}
+
+static void
+out_file_sink_close(void *s, struct output_stats *st)
+{
+	out_file_close(s);
+}
+
+static const char *
+out_file_sink_path(const void *s)
+{
+	return out_file_path(s);
+}
+
+const struct sink_ops out_file_ops = {
+    .name = "file",
+    .open = out_file_sink_open,
+    .takes = out_file_sink_takes,
+    .configure = out_file_sink_configure,
+    .record = out_file_sink_record,
+    .tick = out_file_sink_tick,
+    .flush = out_file_sink_flush,
+    .reopen = out_file_sink_reopen,
+    .close = out_file_sink_close,
+    .path = out_file_sink_path,
+};
+
+const struct sink_ops out_stdout_ops = {
+    .name = "stdout",
+    .open = out_stdout_sink_open,
+    .record = out_file_sink_record,
+    .tick = out_file_sink_tick,
+    .flush = out_file_sink_flush,
+    .reopen = out_file_sink_reopen,
+    .close = out_file_sink_close,
+};

@@ -134,8 +134,8 @@ out_journal_send_cb(int tag, char *rec, size_t len)
 	return r < 0 ? -r : 0;
 }
 
-struct out_journal *
-out_journal_open(char *err, size_t errlen)
+static void *
+out_journal_open(const struct out_config *oc, struct output_stats *st, char *err, size_t errlen)
 {
 	struct out_journal *j;
 
@@ -152,49 +152,63 @@ out_journal_open(char *err, size_t errlen)
 	return j;
 }
 
-void
-out_journal_event(struct out_journal *j, const struct event *ev, const char *kv, const char *text)
+/* MESSAGE, MESSAGE_ID, PRIORITY, and the TCPSTATE_* fields of the key=value form. */
+static int
+out_journal_record(void *s, enum format f, struct out_rec *r)
 {
-	const char *msg = strchr(text, ' '); /* past the timestamp */
-	const char *id = (unsigned)ev->type < TEV_NTYPES ? event_types[ev->type].message_id : NULL;
+	struct out_journal *j = s;
+	const char *kv, *msg;
+	size_t len, mlen;
 
-	msg = msg != NULL ? msg + 1 : text;
-	jb_begin(j, msg, strcspn(msg, "\n"), id, event_priority(ev));
+	if ((kv = out_rec_form(r, FMT_KV, &len)) == NULL ||
+	    (msg = out_rec_message(r, &mlen)) == NULL)
+		return -1;
+	jb_begin(j, msg, mlen, r->id, r->priority);
 	jb_kv_fields(j, kv);
 	/* Too big cannot happen with our records; if it did, the queue counts the drop. */
 	out_queue_put(j->q, 0, j->buf, j->full ? OUT_QUEUE_MAX + 1 : j->len);
+	return 0;
 }
 
-void
-out_journal_record(struct out_journal *j, const char *id, int priority, const char *msg,
-                   size_t mlen, const char *kv)
+static void
+out_journal_tick(void *s, uint64_t now_us, struct output_stats *st)
 {
-	jb_begin(j, msg, mlen, id, priority);
-	jb_kv_fields(j, kv);
-	out_queue_put(j->q, 0, j->buf, j->full ? OUT_QUEUE_MAX + 1 : j->len);
-}
+	struct out_journal *j = s;
 
-void
-out_journal_tick(struct out_journal *j, struct output_stats *st)
-{
 	out_queue_tick(j->q, st);
 }
 
-void
-out_journal_stats(struct out_journal *j, struct output_stats *st)
+static void
+out_journal_stats(void *s, struct output_stats *st)
 {
+	struct out_journal *j = s;
+
 	out_queue_stats(j->q, st);
 }
 
-void
-out_journal_close(struct out_journal *j, struct output_stats *st)
+static void
+out_journal_close(void *s, struct output_stats *st)
 {
+	struct out_journal *j = s;
+
 	out_queue_close(j->q, st); /* a thread left behind uses nothing of j */
 	free(j);
 }
 
-int
-out_journal_start(struct out_journal *j, char *err, size_t errlen)
+static int
+out_journal_start(void *s, char *err, size_t errlen)
 {
+	struct out_journal *j = s;
+
 	return out_queue_start(j->q, err, errlen);
 }
+
+const struct sink_ops out_journal_ops = {
+    .name = "journal",
+    .open = out_journal_open,
+    .record = out_journal_record,
+    .tick = out_journal_tick,
+    .stats = out_journal_stats,
+    .start = out_journal_start,
+    .close = out_journal_close,
+};

@@ -25,6 +25,8 @@
 
 #include "out.h"
 
+/* "cee" in the config: the JSON record behind an "@cee: " cookie. */
+#define OUT_SYSLOG_CEE FMT_JSON
 #define OUT_SYSLOG_SLOTS 1024
 #define OUT_SYSLOG_IDENT_MAX 64
 
@@ -55,8 +57,19 @@ out_syslog_send_cb(int priority, char *rec, size_t len)
 	return 0;
 }
 
-struct out_syslog *
-out_syslog_open(const struct out_config *oc, char *err, size_t errlen)
+/* Take facility, ident and format from oc; records already queued keep theirs. */
+static void
+out_syslog_configure(void *p, const struct out_config *oc)
+{
+	struct out_syslog *s = p;
+
+	s->facility = oc->facility & LOG_FACMASK;
+	s->format = oc->format == OUT_SYSLOG_CEE ? OUT_SYSLOG_CEE : FMT_KV;
+	snprintf(s->ident, sizeof(s->ident), "%s", oc->ident[0] != '\0' ? oc->ident : "tcpstated");
+}
+
+static void *
+out_syslog_open(const struct out_config *oc, struct output_stats *st, char *err, size_t errlen)
 {
 	struct out_syslog *s;
 
@@ -74,43 +87,49 @@ out_syslog_open(const struct out_config *oc, char *err, size_t errlen)
 	return s;
 }
 
-void
-out_syslog_configure(struct out_syslog *s, const struct out_config *oc)
+/* The record in the output's format (FMT_KV or FMT_JSON), with its ident and level. */
+static int
+out_syslog_record(void *p, enum format f, struct out_rec *r)
 {
-	s->facility = oc->facility & LOG_FACMASK;
-	s->format = oc->format == OUT_SYSLOG_CEE ? OUT_SYSLOG_CEE : FMT_KV;
-	snprintf(s->ident, sizeof(s->ident), "%s", oc->ident[0] != '\0' ? oc->ident : "tcpstated");
-}
-
-void
-out_syslog_record(struct out_syslog *s, int priority, const char *record, size_t len)
-{
+	struct out_syslog *s = p;
+	const char *record;
+	size_t len;
 	int n;
 
+	if ((record = out_rec_form(r, f, &len)) == NULL)
+		return -1;
 	if (len > 0 && record[len - 1] == '\n')
 		len--;
 	n = snprintf(s->buf, sizeof(s->buf), "%s%c%s%.*s", s->ident, '\0',
 	             s->format == OUT_SYSLOG_CEE ? "@cee: " : "", (int)len, record);
 	/* Longer than any record we make: the queue counts it as dropped. */
-	out_queue_put(s->q, s->facility | (priority & LOG_PRIMASK), s->buf,
+	out_queue_put(s->q, s->facility | (r->priority & LOG_PRIMASK), s->buf,
 	              n < 0 || (size_t)n >= sizeof(s->buf) ? OUT_QUEUE_MAX + 1 : (size_t)n);
+	return 0;
 }
 
-void
-out_syslog_tick(struct out_syslog *s, struct output_stats *st)
+static void
+out_syslog_tick(void *p, uint64_t now_us, struct output_stats *st)
 {
+	struct out_syslog *s = p;
+
 	out_queue_tick(s->q, st);
 }
 
-void
-out_syslog_stats(struct out_syslog *s, struct output_stats *st)
+static void
+out_syslog_stats(void *p, struct output_stats *st)
 {
+	struct out_syslog *s = p;
+
 	out_queue_stats(s->q, st);
 }
 
-void
-out_syslog_close(struct out_syslog *s, struct output_stats *st)
+/* Also closelog(3): no syslog state of ours outlives the output. */
+static void
+out_syslog_close(void *p, struct output_stats *st)
 {
+	struct out_syslog *s = p;
+
 	/* A thread left behind may still be in syslog(3): then the connection stays. */
 	if (out_queue_close(s->q, st) == 0) {
 		closelog();
@@ -119,8 +138,21 @@ out_syslog_close(struct out_syslog *s, struct output_stats *st)
 	free(s);
 }
 
-int
-out_syslog_start(struct out_syslog *s, char *err, size_t errlen)
+static int
+out_syslog_start(void *p, char *err, size_t errlen)
 {
+	struct out_syslog *s = p;
+
 	return out_queue_start(s->q, err, errlen);
 }
+
+const struct sink_ops out_syslog_ops = {
+    .name = "syslog",
+    .open = out_syslog_open,
+    .configure = out_syslog_configure,
+    .record = out_syslog_record,
+    .tick = out_syslog_tick,
+    .stats = out_syslog_stats,
+    .start = out_syslog_start,
+    .close = out_syslog_close,
+};

@@ -1,9 +1,10 @@
 /*
  * output.c - the set of outputs: journal, syslog, the log file and standard
- * output. It decides which output gets which event (event masks), how many
- * (rate limits, with one summary record per window that exceeded its limit),
- * formats each event at most once per format, and keeps the counters. The
- * sinks in out_*.c do the writing.
+ * output, each a sink (out.h) behind one const struct sink_ops. It decides
+ * which output gets which event (event masks), how many (rate limits, with
+ * one summary record per window that exceeded its limit), makes each form of
+ * a record at most once, and keeps the counters. The sinks in out_*.c do the
+ * writing; everything here is a loop over them.
  *
  * Rate-limit windows run on one clock: the later of the newest event
  * timestamp and the newest outputs_tick() time. A window opens with the first
@@ -23,6 +24,14 @@
 #define NSINKS (OUT_NKINDS + 1)
 #define TEV_MASK_ALL (TEV_BIT(TEV_NTYPES) - 1)
 
+/* Every sink, in the order of enum out_kind (its config), then standard output (-o). */
+static const struct sink_ops *const outputs_sinks[NSINKS] = {
+    [OUT_JOURNAL] = &out_journal_ops,
+    [OUT_SYSLOG] = &out_syslog_ops,
+    [OUT_FILE] = &out_file_ops,
+    [SINK_STDOUT] = &out_stdout_ops,
+};
+
 struct rate {
 	uint32_t limit; /* records per window; 0 = unlimited */
 	uint32_t interval_s;
@@ -33,7 +42,8 @@ struct rate {
 };
 
 struct sink {
-	int on;
+	const struct sink_ops *ops;
+	void *s; /* what ops->open returned; NULL: off */
 	uint32_t mask;
 	enum format format;
 	struct rate rate;
@@ -42,16 +52,9 @@ struct sink {
 
 struct outputs {
 	struct sink *sink; /* NSINKS; a pointer so that outputs_stats() may refresh it */
-	struct out_journal *journal;
-	struct out_syslog *syslog;
-	int started; /* outputs_start() was called: new senders start at once */
-	struct out_file *file;
-	struct out_file *out; /* standard output */
+	int started;       /* outputs_start() was called: new senders start at once */
 	uint64_t now_us;
-	/* The current event's records, each format made at most once. */
-	int have[FMT_NFORMATS];
-	size_t len[FMT_NFORMATS];
-	char rec[FMT_NFORMATS][OUT_RECORD_MAX];
+	struct out_rec rec; /* the current event */
 };
 
 /* Close the window if now is past its end; 1 and *s when it suppressed something. */
@@ -98,101 +101,33 @@ rate_admit(struct rate *r, uint64_t now_us, enum event_type t)
 
 /* Masks, limits and format of one configured output; the window in progress is kept. */
 static void
-sink_configure(struct sink *s, const struct out_config *oc, int on)
+sink_configure(struct sink *s, const struct out_config *oc)
 {
-	s->on = on;
 	s->mask = oc->event_mask;
 	s->format = oc->format;
 	s->rate.limit = oc->rate_limit;
 	s->rate.interval_s = oc->rate_interval_s > 0 ? oc->rate_interval_s : 1;
 }
 
-/* This event in format f, or NULL if it cannot be formatted. */
-static const char *
-outputs_record(struct outputs *o, const struct event *ev, enum format f, size_t *len)
+/* To one sink; a form it needs that cannot be made (a bad address family) is a drop. */
+static void
+sink_deliver(struct sink *s, struct out_rec *r)
 {
-	if ((unsigned)f >= FMT_NFORMATS)
-		return NULL;
-	if (!o->have[f]) {
-		o->len[f] = format_event(f, ev, o->rec[f], sizeof(o->rec[f]));
-		o->have[f] = 1;
-	}
-	*len = o->len[f];
-	return o->len[f] > 0 ? o->rec[f] : NULL;
+	if (s->ops->record(s->s, s->format, r) == -1)
+		s->st.dropped++;
 }
 
+/* A report to sink `only`, or to every sink that is on (-1), past masks and rate limits. */
 static void
-outputs_deliver(struct outputs *o, int k, const struct event *ev)
+outputs_report_to(struct outputs *o, const struct report *rep, int only)
 {
-	struct sink *s = &o->sink[k];
-	const char *rec, *text;
-	size_t len, tlen;
+	struct out_rec r;
+	int k;
 
-	if (k == OUT_JOURNAL) {
-		rec = outputs_record(o, ev, FMT_KV, &len);
-		text = outputs_record(o, ev, FMT_TEXT, &tlen);
-	} else {
-		rec = outputs_record(o, ev, s->format, &len);
-		text = rec;
-	}
-	if (rec == NULL || text == NULL) {
-		s->st.dropped++; /* an event no format can show (a bad address family) */
-		return;
-	}
-	switch (k) {
-	case OUT_JOURNAL:
-		out_journal_event(o->journal, ev, rec, text);
-		break;
-	case OUT_SYSLOG:
-		out_syslog_record(o->syslog, event_priority(ev), rec, len);
-		break;
-	case OUT_FILE:
-		out_file_record(o->file, rec, len);
-		break;
-	case SINK_STDOUT:
-		out_file_record(o->out, rec, len);
-		break;
-	}
-}
-
-/*
- * A report to the sinks that are on (only to sink `only`, if not -1), past
- * masks and rate limits. Each form is made once: json, kv and text for the
- * outputs of that format, the message for the journal's MESSAGE. A form that
- * could not be made (0) is a drop for the outputs that needed it.
- */
-static void
-outputs_report_to(struct outputs *o, const struct report *r, int only)
-{
-	char form[FMT_NFORMATS + 1][OUT_REPORT_MAX];
-	size_t len[FMT_NFORMATS + 1];
-	int f, k, priority = report_priority(r);
-	struct sink *s;
-
-	for (f = 0; f <= REPORT_MESSAGE; f++)
-		len[f] = report_format(f, r, form[f], sizeof(form[f]));
-	for (k = 0; k < NSINKS; k++) {
-		s = &o->sink[k];
-		if (!s->on || (only >= 0 && k != only))
-			continue;
-		if (k == OUT_JOURNAL) {
-			if (len[FMT_KV] == 0 || len[REPORT_MESSAGE] == 0)
-				s->st.dropped++;
-			else
-				out_journal_record(o->journal, report_kinds[r->kind].message_id, priority,
-				    form[REPORT_MESSAGE], len[REPORT_MESSAGE], form[FMT_KV]);
-			continue;
-		}
-		f = s->format == FMT_JSON || s->format == FMT_KV ? (int)s->format : FMT_TEXT;
-		if (len[f] == 0) {
-			s->st.dropped++;
-			continue;
-		}
-		if (k == OUT_SYSLOG)
-			out_syslog_record(o->syslog, priority, form[f], len[f]);
-		else
-			out_file_record(k == OUT_FILE ? o->file : o->out, form[f], len[f]);
-	}
+	out_rec_init(&r, NULL, rep);
+	for (k = 0; k < NSINKS; k++)
+		if (o->sink[k].s != NULL && (only < 0 || k == only))
+			sink_deliver(&o->sink[k], &r);
 }
 
 void
@@ -210,7 +145,7 @@ outputs_roll(struct outputs *o, int force)
 	int k;
 
 	for (k = 0; k < NSINKS; k++) {
-		if (!o->sink[k].on)
+		if (o->sink[k].s == NULL)
 			continue;
 		r = &o->sink[k].rate;
 		if (force && r->open && r->sup.total > 0 &&
@@ -228,14 +163,14 @@ outputs_roll(struct outputs *o, int force)
 static void
 outputs_free(struct outputs *o)
 {
-	if (o->journal != NULL)
-		out_journal_close(o->journal, &o->sink[OUT_JOURNAL].st);
-	if (o->syslog != NULL)
-		out_syslog_close(o->syslog, &o->sink[OUT_SYSLOG].st);
-	if (o->file != NULL)
-		out_file_close(o->file);
-	if (o->out != NULL)
-		out_file_close(o->out);
+	struct sink *s;
+	int k;
+
+	for (k = 0; k < NSINKS; k++) {
+		s = &o->sink[k];
+		if (s->s != NULL)
+			s->ops->close(s->s, &s->st);
+	}
 	free(o->sink);
 	free(o);
 }
@@ -243,9 +178,8 @@ outputs_free(struct outputs *o)
 struct outputs *
 outputs_open(const struct config *cfg, int stdout_fmt, char *err, size_t errlen)
 {
-	const struct out_config *oc;
 	struct outputs *o;
-	char why[4300];
+	struct sink *s;
 	int k;
 
 	if (stdout_fmt >= FMT_NFORMATS) {
@@ -258,38 +192,21 @@ outputs_open(const struct config *cfg, int stdout_fmt, char *err, size_t errlen)
 		snprintf(err, errlen, "outputs: out of memory");
 		return NULL;
 	}
-	for (k = 0; k < OUT_NKINDS; k++)
-		sink_configure(&o->sink[k], &cfg->out[k], 0);
-
-	oc = &cfg->out[OUT_JOURNAL];
-	if (oc->enabled) {
-		if ((o->journal = out_journal_open(err, errlen)) == NULL)
+	for (k = 0; k < NSINKS; k++)
+		o->sink[k].ops = outputs_sinks[k];
+	for (k = 0; k < OUT_NKINDS; k++) {
+		s = &o->sink[k];
+		sink_configure(s, &cfg->out[k]);
+		if (cfg->out[k].enabled &&
+		    (s->s = s->ops->open(&cfg->out[k], &s->st, err, errlen)) == NULL)
 			goto fail;
-		o->sink[OUT_JOURNAL].on = 1;
-	}
-	oc = &cfg->out[OUT_SYSLOG];
-	if (oc->enabled) {
-		if ((o->syslog = out_syslog_open(oc, err, errlen)) == NULL)
-			goto fail;
-		o->sink[OUT_SYSLOG].on = 1;
-	}
-	oc = &cfg->out[OUT_FILE];
-	if (oc->enabled) {
-		if ((o->file = out_file_open(oc, &o->sink[OUT_FILE].st, why, sizeof(why))) ==
-		    NULL) {
-			snprintf(err, errlen, "file output: %s", why);
-			goto fail;
-		}
-		o->sink[OUT_FILE].on = 1;
 	}
 	if (stdout_fmt >= 0) {
-		if ((o->out = out_file_stdout(&o->sink[SINK_STDOUT].st)) == NULL) {
-			snprintf(err, errlen, "standard output: out of memory");
+		s = &o->sink[SINK_STDOUT];
+		if ((s->s = s->ops->open(NULL, &s->st, err, errlen)) == NULL)
 			goto fail;
-		}
-		o->sink[SINK_STDOUT].on = 1;
-		o->sink[SINK_STDOUT].mask = TEV_MASK_ALL;
-		o->sink[SINK_STDOUT].format = (enum format)stdout_fmt;
+		s->mask = TEV_MASK_ALL;
+		s->format = (enum format)stdout_fmt;
 	}
 	return o;
 
@@ -304,13 +221,13 @@ outputs_event(struct outputs *o, const struct event *ev)
 	struct sink *s;
 	int k;
 
-	memset(o->have, 0, sizeof(o->have));
+	out_rec_init(&o->rec, ev, NULL);
 	if (ev->ts_us > o->now_us)
 		o->now_us = ev->ts_us;
 	outputs_roll(o, 0);
 	for (k = 0; k < NSINKS; k++) {
 		s = &o->sink[k];
-		if (!s->on)
+		if (s->s == NULL)
 			continue;
 		if ((unsigned)ev->type >= TEV_NTYPES || !(s->mask & TEV_BIT(ev->type))) {
 			s->st.filtered++;
@@ -320,127 +237,128 @@ outputs_event(struct outputs *o, const struct event *ev)
 			s->st.suppressed++;
 			continue;
 		}
-		outputs_deliver(o, k, ev);
+		sink_deliver(s, &o->rec);
 	}
 }
 
 void
 outputs_tick(struct outputs *o, uint64_t now_us)
 {
+	struct sink *s;
+	int k;
+
 	if (now_us > o->now_us)
 		o->now_us = now_us;
 	outputs_roll(o, 0);
-	if (o->journal != NULL)
-		out_journal_tick(o->journal, &o->sink[OUT_JOURNAL].st);
-	if (o->syslog != NULL)
-		out_syslog_tick(o->syslog, &o->sink[OUT_SYSLOG].st);
-	if (o->file != NULL)
-		out_file_tick(o->file, now_us);
-	if (o->out != NULL)
-		out_file_tick(o->out, now_us);
+	for (k = 0; k < NSINKS; k++) {
+		s = &o->sink[k];
+		if (s->s != NULL)
+			s->ops->tick(s->s, now_us, &s->st);
+	}
 }
 
 void
 outputs_flush(struct outputs *o)
 {
-	if (o->file != NULL)
-		out_file_flush(o->file);
-	if (o->out != NULL)
-		out_file_flush(o->out);
+	struct sink *s;
+	int k;
+
+	for (k = 0; k < NSINKS; k++) {
+		s = &o->sink[k];
+		if (s->s != NULL && s->ops->flush != NULL)
+			s->ops->flush(s->s);
+	}
 }
 
 void
 outputs_reopen(struct outputs *o)
 {
-	if (o->file != NULL)
-		out_file_reopen(o->file);
-	if (o->out != NULL)
-		out_file_flush(o->out);
+	struct sink *s;
+	int k;
+
+	for (k = 0; k < NSINKS; k++) {
+		s = &o->sink[k];
+		if (s->s != NULL && s->ops->reopen != NULL)
+			s->ops->reopen(s->s);
+	}
 }
 
 int
 outputs_start(struct outputs *o, char *err, size_t errlen)
 {
-	if (o->journal != NULL && out_journal_start(o->journal, err, errlen) == -1)
-		return -1;
-	if (o->syslog != NULL && out_syslog_start(o->syslog, err, errlen) == -1)
-		return -1;
+	struct sink *s;
+	int k;
+
+	for (k = 0; k < NSINKS; k++) {
+		s = &o->sink[k];
+		if (s->s != NULL && s->ops->start != NULL && s->ops->start(s->s, err, errlen) == -1)
+			return -1;
+	}
 	o->started = 1;
 	return 0;
 }
 
 /*
- * Everything that can fail is done first (open a newly enabled journal or
- * syslog sender, open a new log file path); only when all worked is anything
- * changed, so a failed reconfiguration leaves the outputs as they were.
+ * Everything that can fail is done first (open a newly enabled output, or one
+ * that cannot take its new settings, such as a log file with a new path, and
+ * start its sender); only when all worked is anything changed, so a failed
+ * reconfiguration leaves the outputs as they were.
  */
 int
 outputs_reconfigure(struct outputs *o, const struct config *cfg, char *err, size_t errlen)
 {
-	const struct out_config *jc = &cfg->out[OUT_JOURNAL], *sc = &cfg->out[OUT_SYSLOG];
-	const struct out_config *fc = &cfg->out[OUT_FILE];
-	struct out_journal *nj = NULL;
-	struct out_syslog *ns = NULL;
-	struct out_file *nf = NULL;
-	char why[4300];
+	const struct out_config *oc;
+	void *fresh[OUT_NKINDS] = {NULL};
+	struct sink *s;
+	size_t len;
+	int k;
 
-	if (jc->enabled && o->journal == NULL && (nj = out_journal_open(err, errlen)) == NULL)
-		goto fail;
-	if (sc->enabled && o->syslog == NULL && (ns = out_syslog_open(sc, err, errlen)) == NULL)
-		goto fail;
-	if (o->started && ((nj != NULL && out_journal_start(nj, err, errlen) == -1) ||
-	                   (ns != NULL && out_syslog_start(ns, err, errlen) == -1)))
-		goto fail;
-	if (fc->enabled && (o->file == NULL || strcmp(out_file_path(o->file), fc->path) != 0)) {
-		nf = out_file_open(fc, &o->sink[OUT_FILE].st, why, sizeof(why));
-		if (nf == NULL) {
-			if (o->file != NULL)
-				snprintf(err, errlen, "file output: %s; still writing %s", why,
-				         out_file_path(o->file));
-			else
-				snprintf(err, errlen, "file output: %s", why);
+	for (k = 0; k < OUT_NKINDS; k++) {
+		s = &o->sink[k];
+		oc = &cfg->out[k];
+		if (!oc->enabled ||
+		    (s->s != NULL && (s->ops->takes == NULL || s->ops->takes(s->s, oc))))
+			continue;
+		if ((fresh[k] = s->ops->open(oc, &s->st, err, errlen)) == NULL) {
+			if (s->s != NULL && s->ops->path != NULL) {
+				len = strlen(err);
+				snprintf(err + len, errlen - len, "; still writing %s",
+				         s->ops->path(s->s));
+			}
 			goto fail;
 		}
+		if (o->started && s->ops->start != NULL &&
+		    s->ops->start(fresh[k], err, errlen) == -1)
+			goto fail;
 	}
 
-	if (!jc->enabled && o->journal != NULL) {
-		out_journal_close(o->journal, &o->sink[OUT_JOURNAL].st);
-		o->journal = NULL;
+	for (k = 0; k < OUT_NKINDS; k++) {
+		s = &o->sink[k];
+		oc = &cfg->out[k];
+		if ((!oc->enabled || fresh[k] != NULL) && s->s != NULL) {
+			s->ops->close(s->s, &s->st); /* a file flushes into its old path */
+			s->s = NULL;
+		}
+		if (fresh[k] != NULL) {
+			s->s = fresh[k];
+			if (s->ops->path != NULL)
+				log_info("%s output: now writing %s", s->ops->name,
+				         s->ops->path(s->s));
+		}
+		if (s->s != NULL && s->ops->configure != NULL) {
+			if (oc->format != s->format && s->ops->flush != NULL)
+				s->ops->flush(
+				    s->s); /* no line of the old format after one of the new */
+			s->ops->configure(s->s, oc);
+		}
+		sink_configure(s, oc);
 	}
-	if (nj != NULL)
-		o->journal = nj;
-	if (!sc->enabled && o->syslog != NULL) {
-		out_syslog_close(o->syslog, &o->sink[OUT_SYSLOG].st);
-		o->syslog = NULL;
-	}
-	if (ns != NULL)
-		o->syslog = ns;
-	if (o->syslog != NULL)
-		out_syslog_configure(o->syslog, sc);
-	if ((!fc->enabled || nf != NULL) && o->file != NULL) {
-		out_file_close(o->file); /* flushes into the old path */
-		o->file = NULL;
-	}
-	if (nf != NULL) {
-		log_info("file output: now writing %s", out_file_path(nf));
-		o->file = nf;
-	}
-	if (o->file != NULL) {
-		if (fc->format != o->sink[OUT_FILE].format)
-			out_file_flush(
-			    o->file); /* no line of the old format after one of the new */
-		out_file_configure(o->file, fc);
-	}
-	sink_configure(&o->sink[OUT_JOURNAL], jc, o->journal != NULL);
-	sink_configure(&o->sink[OUT_SYSLOG], sc, o->syslog != NULL);
-	sink_configure(&o->sink[OUT_FILE], fc, o->file != NULL);
 	return 0;
 
 fail:
-	if (nj != NULL)
-		out_journal_close(nj, &o->sink[OUT_JOURNAL].st);
-	if (ns != NULL)
-		out_syslog_close(ns, &o->sink[OUT_SYSLOG].st);
+	for (k = 0; k < OUT_NKINDS; k++)
+		if (fresh[k] != NULL)
+			o->sink[k].ops->close(fresh[k], &o->sink[k].st);
 	return -1;
 }
 
@@ -448,13 +366,21 @@ fail:
 const struct output_stats *
 outputs_stats(const struct outputs *o, enum out_kind k)
 {
+	struct sink *s;
+
 	if ((unsigned)k > OUT_NKINDS)
 		return NULL;
-	if (k == OUT_JOURNAL && o->journal != NULL)
-		out_journal_stats(o->journal, &o->sink[OUT_JOURNAL].st);
-	if (k == OUT_SYSLOG && o->syslog != NULL)
-		out_syslog_stats(o->syslog, &o->sink[OUT_SYSLOG].st);
-	return &o->sink[k].st;
+	s = &o->sink[k];
+	if (s->s != NULL && s->ops->stats != NULL)
+		s->ops->stats(s->s, &s->st);
+	return &s->st;
+}
+
+/* "journal", "syslog", "file", "stdout": the name of sink k (OUT_NKINDS: standard output). */
+const char *
+outputs_name(int k)
+{
+	return k >= 0 && k < NSINKS ? outputs_sinks[k]->name : "?";
 }
 
 /* Summaries of windows still open, everything buffered written, every sink closed. */

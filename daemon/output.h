@@ -72,6 +72,9 @@ int outputs_reconfigure(struct outputs *o, const struct config *cfg, char *err, 
 
 const struct output_stats *outputs_stats(const struct outputs *o, enum out_kind k);
 
+/* "journal", "syslog", "file", "stdout": output k's name (OUT_NKINDS: standard output, -o). */
+const char *outputs_name(int k);
+
 void outputs_close(struct outputs *o);
 
 #endif

@@ -42,7 +42,6 @@
 #include "event.h"
 #include "format.h"
 
-static const char *const kind_names[OUT_NKINDS + 1] = {"journal", "syslog", "file", "stdout"};
 
 struct drive {
 	struct config cfg;
@@ -68,7 +67,7 @@ kind_from_name(const char *name)
 	int k;
 
 	for (k = 0; k <= OUT_NKINDS; k++) {
-		if (strcmp(name, kind_names[k]) == 0)
+		if (strcmp(name, outputs_name(k)) == 0)
 			return k;
 	}
 	return -1;
@@ -290,7 +289,7 @@ print_stats(struct drive *d)
 		fprintf(stderr,
 		        "stats %s written=%llu filtered=%llu suppressed=%llu dropped=%llu "
 		        "rotations=%llu\n",
-		        kind_names[k], (unsigned long long)st->written,
+		        outputs_name(k), (unsigned long long)st->written,
 		        (unsigned long long)st->filtered, (unsigned long long)st->suppressed,
 		        (unsigned long long)st->dropped, (unsigned long long)st->rotations);
 	}
