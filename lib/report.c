@@ -52,16 +52,22 @@ r_key(struct rec *r, const char *key)
 	r_key2(r, key, "");
 }
 
+/* The quote around a string value: JSON has one, key=value none. */
+static void
+r_quote(struct rec *r)
+{
+	if (r->f == FMT_JSON)
+		w_char(&r->w, '"');
+}
+
 /* A name from one of our tables: never needs escaping. */
 static void
 r_name(struct rec *r, const char *key, const char *val)
 {
 	r_key(r, key);
-	if (r->f == FMT_JSON)
-		w_char(&r->w, '"');
+	r_quote(r);
 	w_str(&r->w, val);
-	if (r->f == FMT_JSON)
-		w_char(&r->w, '"');
+	r_quote(r);
 }
 
 static void
@@ -75,11 +81,9 @@ static void
 r_ts(struct rec *r, uint64_t ts_us)
 {
 	r_key(r, "ts");
-	if (r->f == FMT_JSON)
-		w_char(&r->w, '"');
+	r_quote(r);
 	w_ts(&r->w, ts_us);
-	if (r->f == FMT_JSON)
-		w_char(&r->w, '"');
+	r_quote(r);
 }
 
 static size_t
@@ -132,8 +136,7 @@ suppressed_fields(struct rec *r, const struct report *rp)
 			continue;
 		if (n++ > 0)
 			w_char(&r->w, ',');
-		if (r->f == FMT_JSON)
-			w_char(&r->w, '"');
+		r_quote(r);
 		w_str(&r->w, event_type_name((enum event_type)t));
 		w_str(&r->w, r->f == FMT_JSON ? "\":" : ":");
 		w_u64(&r->w, s->by_type[t]);
@@ -276,11 +279,9 @@ alert_fields(struct rec *r, const struct report *rp)
 	size_t i;
 
 	r_key(r, "alert");
-	if (r->f == FMT_JSON)
-		w_char(&r->w, '"');
+	r_quote(r);
 	w_alert_name(&r->w, a->rule->name);
-	if (r->f == FMT_JSON)
-		w_char(&r->w, '"');
+	r_quote(r);
 	r_name(r, "state", a->firing ? "firing" : "recovered");
 	r_name(r, "kind", alert_kind_name(a->rule->kind));
 	if (a->rule->port != 0)
@@ -295,8 +296,7 @@ alert_fields(struct rec *r, const struct report *rp)
 		for (i = 0; i < a->npeers; i++) {
 			if (i > 0)
 				w_char(&r->w, ',');
-			if (r->f == FMT_JSON)
-				w_char(&r->w, '"');
+			r_quote(r);
 			w_ip(&r->w, a->peer[i].family, a->peer[i].ip);
 			if (r->f == FMT_JSON) {
 				w_str(&r->w, "\":");
