@@ -145,6 +145,14 @@ suppressed_fields(struct rec *r, const struct report *rp)
 		w_char(&r->w, '}');
 }
 
+/* A number and the words after it. */
+static void
+w_count(struct wbuf *w, uint64_t n, const char *words)
+{
+	w_u64(w, n);
+	w_str(w, words);
+}
+
 /* "1234 packets (0 dropped by the kernel, 0 by the interface); ..." */
 static void
 stats_sentence(struct wbuf *w, const struct report *rp)
@@ -152,28 +160,17 @@ stats_sentence(struct wbuf *w, const struct report *rp)
 	const struct stats_record *r = rp->u.stats;
 	uint64_t closed = stats_closed(r->closed, 0);
 
-	w_u64(w, r->packets);
-	w_str(w, " packets (");
-	w_u64(w, r->kernel_drops);
-	w_str(w, " dropped by the kernel, ");
-	w_u64(w, r->interface_drops);
-	w_str(w, " by the interface); ");
-	w_u64(w, r->connections);
-	w_str(w, " connections tracked; ");
-	w_u64(w, r->opened);
-	w_str(w, " opened, ");
-	w_u64(w, closed);
-	w_str(w, " closed (");
-	w_u64(w, stats_closed(r->closed, 1));
-	w_str(w, " abnormal); ");
-	w_u64(w, r->endpoints[ST_CLOSE_WAIT]);
-	w_str(w, " CLOSE_WAIT, ");
-	w_u64(w, r->endpoints[ST_TIME_WAIT]);
-	w_str(w, " TIME_WAIT; ");
-	w_u64(w, r->output_dropped);
-	w_str(w, " output drops, ");
-	w_u64(w, r->suppressed);
-	w_str(w, " suppressed; ");
+	w_count(w, r->packets, " packets (");
+	w_count(w, r->kernel_drops, " dropped by the kernel, ");
+	w_count(w, r->interface_drops, " by the interface); ");
+	w_count(w, r->connections, " connections tracked; ");
+	w_count(w, r->opened, " opened, ");
+	w_count(w, closed, " closed (");
+	w_count(w, stats_closed(r->closed, 1), " abnormal); ");
+	w_count(w, r->endpoints[ST_CLOSE_WAIT], " CLOSE_WAIT, ");
+	w_count(w, r->endpoints[ST_TIME_WAIT], " TIME_WAIT; ");
+	w_count(w, r->output_dropped, " output drops, ");
+	w_count(w, r->suppressed, " suppressed; ");
 	w_u64(w, r->alerts_firing);
 	w_str(w, r->alerts_firing == 1 ? " alert firing" : " alerts firing");
 }
