@@ -32,21 +32,9 @@
 #define CAPTURE_DRAIN_ROUNDS 16
 #define CAPTURE_FILE_BUFFER (1024 * 1024) /* stdio buffer for reading a file */
 
-/* What a handle is opened with; a change of any of it needs a new handle. */
-struct capture_params {
-	char interface[64];
-	char filter[1024];
-	uint16_t ports[CONF_MAX_PORTS];
-	size_t nports;
-	uint32_t snaplen;
-	uint32_t buffer_size_kb;
-	int promiscuous;
-	int immediate;
-};
-
 struct capture {
 	struct event_base *base;
-	struct capture_params par;
+	struct capture_config cfg; /* what the handle is (or will be) opened with */
 	pcap_t *p; /* NULL while down */
 	int dlt;
 	struct event *ev_read;
@@ -79,22 +67,19 @@ static void capture_watch_cb(evutil_socket_t fd, short what, void *arg);
 #define CAPTURE_WATCH_S 1           /* how often the captured interface's presence is checked */
 #define CAPTURE_AGAIN_MIN_US 100000 /* the soonest a read libpcap asks for is honoured */
 
-static void
-capture_params_from(struct capture_params *par, const struct config *cfg)
+/* Would a handle opened with a differ from one opened with b? */
+static int
+capture_config_same(const struct capture_config *a, const struct capture_config *b)
 {
-	memset(par, 0, sizeof(*par));
-	snprintf(par->interface, sizeof(par->interface), "%s", cfg->interface);
-	snprintf(par->filter, sizeof(par->filter), "%s", cfg->filter);
-	memcpy(par->ports, cfg->ports, sizeof(par->ports));
-	par->nports = cfg->nports;
-	par->snaplen = cfg->snaplen;
-	par->buffer_size_kb = cfg->buffer_size_kb;
-	par->promiscuous = cfg->promiscuous;
-	par->immediate = cfg->immediate;
+	return strcmp(a->interface, b->interface) == 0 && strcmp(a->filter, b->filter) == 0 &&
+	       a->nports == b->nports &&
+	       memcmp(a->ports, b->ports, a->nports * sizeof(a->ports[0])) == 0 &&
+	       a->snaplen == b->snaplen && a->buffer_size_kb == b->buffer_size_kb &&
+	       a->promiscuous == b->promiscuous && a->immediate == b->immediate;
 }
 
 int
-capture_filter_build(const struct config *cfg, int dlt, char *buf, size_t cap)
+capture_filter_build(const struct capture_config *cfg, int dlt, char *buf, size_t cap)
 {
 	char tcp[1024];
 	size_t i, len;
@@ -224,32 +209,31 @@ capture_frame_cb(u_char *user, const struct pcap_pkthdr *h, const u_char *bytes)
 }
 
 /*
- * Open, configure and activate a live handle for par. On success *dltp and
+ * Open, configure and activate a live handle for cfg. On success *dltp and
  * expr hold the link type and the filter installed.
  */
 static pcap_t *
-capture_activate(const struct capture_params *par, int *dltp, char *expr, size_t exprlen, char *err,
+capture_activate(const struct capture_config *cfg, int *dltp, char *expr, size_t exprlen, char *err,
                  size_t errlen)
 {
 	char ebuf[PCAP_ERRBUF_SIZE];
 	const char *why, *status;
-	struct config tmp;
 	pcap_t *p;
 	int rc, dlt;
 
-	p = pcap_create(par->interface, ebuf);
+	p = pcap_create(cfg->interface, ebuf);
 	if (p == NULL) {
-		snprintf(err, errlen, "capture on %s: %s", par->interface, ebuf);
+		snprintf(err, errlen, "capture on %s: %s", cfg->interface, ebuf);
 		return NULL;
 	}
-	if (pcap_set_snaplen(p, (int)par->snaplen) != 0 ||
-	    pcap_set_buffer_size(p, (int)(par->buffer_size_kb > 2097151
+	if (pcap_set_snaplen(p, (int)cfg->snaplen) != 0 ||
+	    pcap_set_buffer_size(p, (int)(cfg->buffer_size_kb > 2097151
 	                                      ? 2147483647
-	                                      : par->buffer_size_kb * 1024)) != 0 ||
-	    pcap_set_promisc(p, par->promiscuous) != 0 ||
-	    pcap_set_immediate_mode(p, par->immediate) != 0 ||
+	                                      : cfg->buffer_size_kb * 1024)) != 0 ||
+	    pcap_set_promisc(p, cfg->promiscuous) != 0 ||
+	    pcap_set_immediate_mode(p, cfg->immediate) != 0 ||
 	    pcap_set_timeout(p, CAPTURE_TIMEOUT_MS) != 0) {
-		snprintf(err, errlen, "capture on %s: cannot set options", par->interface);
+		snprintf(err, errlen, "capture on %s: cannot set options", cfg->interface);
 		pcap_close(p);
 		return NULL;
 	}
@@ -261,9 +245,9 @@ capture_activate(const struct capture_params *par, int *dltp, char *expr, size_t
 		if (*why == '\0')
 			why = status;
 		if (rc == PCAP_ERROR || strcmp(why, status) == 0)
-			snprintf(err, errlen, "capture on %s: %s", par->interface, why);
+			snprintf(err, errlen, "capture on %s: %s", cfg->interface, why);
 		else
-			snprintf(err, errlen, "capture on %s: %s (%s)", par->interface, status,
+			snprintf(err, errlen, "capture on %s: %s (%s)", cfg->interface, status,
 			         why);
 		if (rc == PCAP_ERROR_PERM_DENIED)
 			snprintf(err + strlen(err), errlen - strlen(err),
@@ -272,20 +256,16 @@ capture_activate(const struct capture_params *par, int *dltp, char *expr, size_t
 		return NULL;
 	}
 	if (rc > 0)
-		log_warnx("capture on %s: %s%s%s", par->interface, pcap_statustostr(rc),
+		log_warnx("capture on %s: %s%s%s", cfg->interface, pcap_statustostr(rc),
 		          *pcap_geterr(p) != '\0' ? ": " : "", pcap_geterr(p));
 	dlt = pcap_datalink(p);
 	if (!decode_link_supported(dlt)) {
-		capture_link_error(par->interface, dlt, err, errlen);
+		capture_link_error(cfg->interface, dlt, err, errlen);
 		pcap_close(p);
 		return NULL;
 	}
-	memset(&tmp, 0, sizeof(tmp));
-	memcpy(tmp.filter, par->filter, sizeof(tmp.filter));
-	memcpy(tmp.ports, par->ports, sizeof(tmp.ports));
-	tmp.nports = par->nports;
-	if (capture_filter_build(&tmp, dlt, expr, exprlen) == -1) {
-		snprintf(err, errlen, "capture on %s: filter too long", par->interface);
+	if (capture_filter_build(cfg, dlt, expr, exprlen) == -1) {
+		snprintf(err, errlen, "capture on %s: filter too long", cfg->interface);
 		pcap_close(p);
 		return NULL;
 	}
@@ -294,12 +274,12 @@ capture_activate(const struct capture_params *par, int *dltp, char *expr, size_t
 		return NULL;
 	}
 	if (pcap_setnonblock(p, 1, ebuf) == -1) {
-		snprintf(err, errlen, "capture on %s: %s", par->interface, ebuf);
+		snprintf(err, errlen, "capture on %s: %s", cfg->interface, ebuf);
 		pcap_close(p);
 		return NULL;
 	}
 	if (pcap_get_selectable_fd(p) == -1) {
-		snprintf(err, errlen, "capture on %s: no selectable descriptor", par->interface);
+		snprintf(err, errlen, "capture on %s: no selectable descriptor", cfg->interface);
 		pcap_close(p);
 		return NULL;
 	}
@@ -332,7 +312,7 @@ capture_attach(struct capture *c, pcap_t *p, int dlt, char *err, size_t errlen)
 	ev =
 	    event_new(c->base, pcap_get_selectable_fd(p), EV_READ | EV_PERSIST, capture_read_cb, c);
 	if (ev == NULL || event_add(ev, NULL) == -1) {
-		snprintf(err, errlen, "capture on %s: cannot add the read event", c->par.interface);
+		snprintf(err, errlen, "capture on %s: cannot add the read event", c->cfg.interface);
 		if (ev != NULL)
 			event_free(ev);
 		return -1;
@@ -340,7 +320,7 @@ capture_attach(struct capture *c, pcap_t *p, int dlt, char *err, size_t errlen)
 	c->p = p;
 	c->dlt = dlt;
 	c->ev_read = ev;
-	c->ifindex = strcmp(c->par.interface, "any") == 0 ? 0 : if_nametoindex(c->par.interface);
+	c->ifindex = strcmp(c->cfg.interface, "any") == 0 ? 0 : if_nametoindex(c->cfg.interface);
 	c->last_recv = c->last_drop = c->last_ifdrop = 0;
 	return 0;
 }
@@ -372,7 +352,7 @@ capture_schedule_retry(struct capture *c)
 static void
 capture_fail(struct capture *c, const char *why)
 {
-	log_warnx("capture on %s failed: %s; retrying in %u s", c->par.interface, why, c->retry_s);
+	log_warnx("capture on %s failed: %s; retrying in %u s", c->cfg.interface, why, c->retry_s);
 	capture_detach(c);
 	c->down_since = time(NULL);
 	c->attempts = 0;
@@ -388,7 +368,7 @@ capture_retry_cb(evutil_socket_t fd, short what, void *arg)
 	int dlt;
 
 	c->attempts++;
-	p = capture_activate(&c->par, &dlt, expr, sizeof(expr), err, sizeof(err));
+	p = capture_activate(&c->cfg, &dlt, expr, sizeof(expr), err, sizeof(err));
 	if (p == NULL || capture_attach(c, p, dlt, err, sizeof(err)) == -1) {
 		if (p != NULL)
 			pcap_close(p);
@@ -400,7 +380,7 @@ capture_retry_cb(evutil_socket_t fd, short what, void *arg)
 		return;
 	}
 	memcpy(c->expr, expr, sizeof(c->expr));
-	log_info("capture on %s resumed after %ld s (%d attempts)", c->par.interface,
+	log_info("capture on %s resumed after %ld s (%d attempts)", c->cfg.interface,
 	         (long)(time(NULL) - c->down_since), c->attempts);
 	/*
 	 * The delay is not reset here: an interface that comes up and fails at
@@ -459,7 +439,7 @@ capture_free(struct capture *c)
 }
 
 struct capture *
-capture_open(struct event_base *base, const struct config *cfg, capture_segments_cb *cb, void *arg,
+capture_open(struct event_base *base, const struct capture_config *cfg, capture_segments_cb *cb, void *arg,
              struct decode_stats *ds, char *err, size_t errlen)
 {
 	struct capture *c;
@@ -476,7 +456,7 @@ capture_open(struct event_base *base, const struct config *cfg, capture_segments
 	c->arg = arg;
 	c->ds = ds;
 	c->retry_s = CAPTURE_RETRY_MIN_S;
-	capture_params_from(&c->par, cfg);
+	c->cfg = *cfg;
 	c->ev_retry = evtimer_new(base, capture_retry_cb, c);
 	c->ev_watch = event_new(base, -1, EV_PERSIST, capture_watch_cb, c);
 	c->ev_again = evtimer_new(base, capture_read_cb, c);
@@ -486,7 +466,7 @@ capture_open(struct event_base *base, const struct config *cfg, capture_segments
 		capture_free(c);
 		return NULL;
 	}
-	p = capture_activate(&c->par, &dlt, c->expr, sizeof(c->expr), err, errlen);
+	p = capture_activate(&c->cfg, &dlt, c->expr, sizeof(c->expr), err, errlen);
 	if (p == NULL || capture_attach(c, p, dlt, err, errlen) == -1) {
 		if (p != NULL)
 			pcap_close(p);
@@ -512,7 +492,7 @@ capture_watch_cb(evutil_socket_t fd, short what, void *arg)
 
 	if (c->p == NULL || c->ifindex == 0)
 		return;
-	idx = if_nametoindex(c->par.interface);
+	idx = if_nametoindex(c->cfg.interface);
 	if (idx == 0)
 		capture_fail(c, "the interface disappeared");
 	else if (idx != c->ifindex)
@@ -520,26 +500,25 @@ capture_watch_cb(evutil_socket_t fd, short what, void *arg)
 }
 
 int
-capture_reconfigure(struct capture *c, const struct config *cfg, char *err, size_t errlen)
+capture_reconfigure(struct capture *c, const struct capture_config *cfg, char *err,
+                    size_t errlen)
 {
-	struct capture_params par;
 	char expr[sizeof(c->expr)];
 	pcap_t *p;
 	int dlt;
 
-	capture_params_from(&par, cfg);
-	if (memcmp(&par, &c->par, sizeof(par)) == 0)
+	if (capture_config_same(cfg, &c->cfg))
 		return 0;
 	if (c->p == NULL) {
 		/* Down and retrying: the next attempt uses the new settings. */
-		c->par = par;
+		c->cfg = *cfg;
 		return 1;
 	}
-	p = capture_activate(&par, &dlt, expr, sizeof(expr), err, errlen);
+	p = capture_activate(cfg, &dlt, expr, sizeof(expr), err, errlen);
 	if (p == NULL)
 		return -1;
 	capture_detach(c);
-	c->par = par;
+	c->cfg = *cfg;
 	if (capture_attach(c, p, dlt, err, errlen) == -1) {
 		pcap_close(p);
 		c->down_since = time(NULL);
@@ -595,7 +574,7 @@ capture_close(struct capture *c)
 }
 
 struct capture *
-capture_open_file(const char *path, const struct config *cfg, capture_segments_cb *cb, void *arg,
+capture_open_file(const char *path, const struct capture_config *cfg, capture_segments_cb *cb, void *arg,
                   struct decode_stats *ds, char *err, size_t errlen)
 {
 	char ebuf[PCAP_ERRBUF_SIZE];
@@ -637,8 +616,8 @@ capture_open_file(const char *path, const struct config *cfg, capture_segments_c
 		pcap_close(p);
 		return NULL;
 	}
-	capture_params_from(&c->par, cfg);
-	snprintf(c->par.interface, sizeof(c->par.interface), "file");
+	c->cfg = *cfg;
+	snprintf(c->cfg.interface, sizeof(c->cfg.interface), "file");
 	if (cfg->filter[0] != '\0' || cfg->nports > 0) {
 		if (capture_filter_build(cfg, dlt, c->expr, sizeof(c->expr)) == -1) {
 			snprintf(err, errlen, "%s: filter too long", path);

@@ -14,7 +14,24 @@
 
 #include "../lib/decode.h"
 #include "../lib/segment.h"
-#include "conf.h"
+
+#define CAPTURE_MAX_PORTS 64
+
+/*
+ * The capture settings (the config file's capture group, -i, -p and -F on
+ * top). capture.c owns them: a handle is opened with exactly these, and a
+ * change of any of them needs a new handle.
+ */
+struct capture_config {
+	char interface[64];
+	uint16_t ports[CAPTURE_MAX_PORTS];
+	size_t nports;    /* 0 = every TCP port */
+	char filter[1024]; /* raw pcap-filter(7) expression; overrides ports */
+	uint32_t snaplen;
+	uint32_t buffer_size_kb;
+	int promiscuous;
+	int immediate;
+};
 
 struct event_base;
 
@@ -39,7 +56,7 @@ struct capture;
  * Decoded segments go to cb; every frame is counted in *ds. Returns NULL with
  * a one-line reason in err when the interface or the filter is unusable.
  */
-struct capture *capture_open(struct event_base *base, const struct config *cfg,
+struct capture *capture_open(struct event_base *base, const struct capture_config *cfg,
                              capture_segments_cb *cb, void *arg, struct decode_stats *ds, char *err,
                              size_t errlen);
 
@@ -49,7 +66,8 @@ struct capture *capture_open(struct event_base *base, const struct config *cfg,
  * that fails (returns -1, reason in err). Returns 1 if reopened, 0 if nothing
  * needed to change.
  */
-int capture_reconfigure(struct capture *c, const struct config *cfg, char *err, size_t errlen);
+int capture_reconfigure(struct capture *c, const struct capture_config *cfg, char *err,
+                        size_t errlen);
 
 /*
  * Read what is already captured (at most a few thousand frames) without
@@ -70,7 +88,7 @@ void capture_close(struct capture *c);
  * else TCP on cfg's ports (any port when none) that also matches 802.1Q and
  * QinQ tagged frames on Ethernet. Returns -1 if it does not fit in cap.
  */
-int capture_filter_build(const struct config *cfg, int dlt, char *buf, size_t cap);
+int capture_filter_build(const struct capture_config *cfg, int dlt, char *buf, size_t cap);
 
 /* Compile expr for Ethernet to check it; -1 with pcap's reason in err if bad. */
 int capture_filter_check(const char *expr, char *err, size_t errlen);
@@ -80,7 +98,7 @@ int capture_filter_check(const char *expr, char *err, size_t errlen);
  * cfg has one). Returns NULL with a one-line reason in err when the file
  * cannot be opened or has a link type decode does not know.
  */
-struct capture *capture_open_file(const char *path, const struct config *cfg,
+struct capture *capture_open_file(const char *path, const struct capture_config *cfg,
                                   capture_segments_cb *cb, void *arg, struct decode_stats *ds,
                                   char *err, size_t errlen);
 

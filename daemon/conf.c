@@ -69,11 +69,11 @@ enum key_kind {
 	K_MB,         /* uint64_t bytes; the file says MiB in min..max */
 	K_STR,        /* char[max + 1], at least min characters */
 	K_EVENTS,     /* uint32_t mask of TEV_BIT()s */
-	K_PORTS,      /* struct config ports/nports */
+	K_PORTS,      /* the struct capture_config at base: ports/nports */
 	K_NAMED,      /* int (or an enum): one of the names in names */
 	K_MODE,       /* uint32_t, an octal string such as "0640" */
-	K_FILTER,     /* char[1024], must compile as a pcap filter */
-	K_USER,       /* char[64], must name an existing user */
+	K_FILTER,     /* char[max + 1], must compile as a pcap filter */
+	K_USER,       /* char[max + 1], must name an existing user */
 	K_U32_OFF,    /* uint32_t: 0 (off) or min..max */
 	K_PATH,       /* char[max + 1]: "" (off) or an absolute file name */
 	K_PORT,       /* uint16_t in min..max */
@@ -85,14 +85,20 @@ enum key_kind {
 /*
  * One allowed key. The value lives at (base + off) where base is where the
  * enclosing group's values live; a group's off moves the base for its
- * members, so the same member table serves several groups.
+ * members. def is the default of the numeric kinds (K_MB in MiB, K_EVENTS a
+ * mask), defstr that of the string kinds and K_NAMED; nodef says the key has
+ * none (it is required, or derived from another).
  */
 struct key {
 	const char *name;
 	enum key_kind kind;
 	size_t off;
 	uint64_t min, max;
-	const void *arg; /* K_GROUP: its members, a struct key[]; K_NAMED: a struct conf_names */
+	const void *arg; /* K_GROUP, K_ALERTS: the members, a struct key[]; K_NAMED: a struct conf_names */
+	uint64_t def;
+	const char *defstr;
+	int nodef;
+	const char *doc; /* one line, for conf_keys() */
 };
 
 /* The words a K_NAMED key accepts, the value each stands for, and how the error names them. */
@@ -136,156 +142,368 @@ static const struct conf_names conf_syslog_format = { "format", "kv or cee",
 	conf_syslog_format_values, NELEM(conf_syslog_format_values) };
 
 #define CFG(m) offsetof(struct config, m)
+#define CAP(m) offsetof(struct capture_config, m)
+#define TRK(m) offsetof(struct tracker_config, m)
+#define DMN(m) offsetof(struct daemon_config, m)
+#define MET(m) offsetof(struct metrics_config, m)
 #define OUT(m) offsetof(struct out_config, m)
 #define OUTBASE(k) (offsetof(struct config, out) + (k) * sizeof(struct out_config))
 #define RULE(m) offsetof(struct alert_rule, m)
-#define CONF_ALERT_WINDOW_S 60 /* an alert rule's window when it does not say */
+#define SIZE(t, m) (sizeof(((struct t *)0)->m) - 1) /* the characters a string member holds */
+#define NOLIMIT 1000000000
+#define YEAR_S 31536000
 
+/*
+ * The key table, as tmux's options-table.c: every key of the file with its
+ * kind, range, default and one line of documentation. conf_defaults() and
+ * conf_load() read it, conf_keys() shows it, and t_conf_table.sh holds the
+ * commented conf/tcpstated.conf and tcpstated.conf(5) to it.
+ */
 static const struct key conf_capture_keys[] = {
-	{ "interface", K_STR, CFG(interface), 1, 15, NULL }, /* IFNAMSIZ - 1 */
-	{ "ports", K_PORTS, 0, 1, 65535, NULL },
-	{ "filter", K_FILTER, CFG(filter), 0, sizeof(((struct config *)0)->filter) - 1, NULL },
-	{ "snaplen", K_U32, CFG(snaplen), 64, 262144, NULL },
-	{ "buffer_size_kb", K_U32, CFG(buffer_size_kb), 64, 4194304, NULL },
-	{ "promiscuous", K_BOOL, CFG(promiscuous), 0, 1, NULL },
-	{ "immediate", K_BOOL, CFG(immediate), 0, 1, NULL },
-	{ NULL, 0, 0, 0, 0, NULL }
+	{ .name = "interface", .kind = K_STR, .off = CAP(interface), .min = 1, .max = 15,
+	  .defstr = "any", .doc = "the interface to capture on, \"any\" for every one (-i)" },
+	{ .name = "ports", .kind = K_PORTS, .min = 1, .max = 65535,
+	  .doc = "the TCP ports to capture, [ ] for every port (-p)" },
+	{ .name = "filter", .kind = K_FILTER, .off = CAP(filter), .max = SIZE(capture_config, filter),
+	  .defstr = "", .doc = "a pcap-filter(7) expression used instead of ports (-F)" },
+	{ .name = "snaplen", .kind = K_U32, .off = CAP(snaplen), .min = 64, .max = 262144,
+	  .def = 160, .doc = "bytes captured per packet: the headers are enough" },
+	{ .name = "buffer_size_kb", .kind = K_U32, .off = CAP(buffer_size_kb), .min = 64,
+	  .max = 4194304, .def = 8192, .doc = "the kernel capture buffer in KiB" },
+	{ .name = "promiscuous", .kind = K_BOOL, .off = CAP(promiscuous), .max = 1,
+	  .doc = "also see traffic not addressed to this host (a mirror port)" },
+	{ .name = "immediate", .kind = K_BOOL, .off = CAP(immediate), .max = 1,
+	  .doc = "hand each packet over at once instead of in batches of up to 100 ms" },
+	{ .name = NULL }
 };
 
 static const struct key conf_timeout_keys[] = {
-	{ "syn", K_U32, CFG(tracking.timeout_syn_s), 1, 31536000, NULL },
-	{ "established", K_U32, CFG(tracking.timeout_established_s), 1, 31536000, NULL },
-	{ "closing", K_U32, CFG(tracking.timeout_closing_s), 1, 31536000, NULL },
-	{ "time_wait", K_U32, CFG(tracking.timeout_time_wait_s), 1, 31536000, NULL },
-	{ NULL, 0, 0, 0, 0, NULL }
+	{ .name = "syn", .kind = K_U32, .off = TRK(timeout_syn_s), .min = 1, .max = YEAR_S,
+	  .def = TRACKER_TIMEOUT_SYN_S, .doc = "seconds before an unfinished handshake is syn_timeout" },
+	{ .name = "established", .kind = K_U32, .off = TRK(timeout_established_s), .min = 1,
+	  .max = YEAR_S, .def = TRACKER_TIMEOUT_ESTABLISHED_S,
+	  .doc = "seconds of silence before an established connection is idle_timeout" },
+	{ .name = "closing", .kind = K_U32, .off = TRK(timeout_closing_s), .min = 1, .max = YEAR_S,
+	  .def = TRACKER_TIMEOUT_CLOSING_S,
+	  .doc = "seconds before a close that does not complete is closing_timeout" },
+	{ .name = "time_wait", .kind = K_U32, .off = TRK(timeout_time_wait_s), .min = 1,
+	  .max = YEAR_S, .def = TRACKER_TIMEOUT_TIME_WAIT_S,
+	  .doc = "seconds a TIME_WAIT endpoint is remembered" },
+	{ .name = NULL }
 };
 
 static const struct key conf_tracking_keys[] = {
-	{ "max_flows", K_U32, CFG(tracking.max_flows), 16, 67108864, NULL },
-	{ "update_interval", K_U32_OFF, CFG(tracking.update_interval_s), 10, 31536000, NULL },
-	{ "timeouts", K_GROUP, 0, 0, 0, conf_timeout_keys },
-	{ NULL, 0, 0, 0, 0, NULL }
+	{ .name = "max_flows", .kind = K_U32, .off = TRK(max_flows), .min = 16, .max = 67108864,
+	  .def = TRACKER_MAX_FLOWS_DEFAULT,
+	  .doc = "connections tracked at once, allocated at start (228 bytes each)" },
+	{ .name = "update_interval", .kind = K_U32_OFF, .off = TRK(update_interval_s), .min = 10,
+	  .max = YEAR_S, .def = 3600,
+	  .doc = "seconds between two UPDATE records of a connection still open" },
+	{ .name = "timeouts", .kind = K_GROUP, .arg = conf_timeout_keys },
+	{ .name = NULL }
 };
 
 static const struct key conf_daemon_keys[] = {
-	{ "user", K_USER, CFG(user), 0, sizeof(((struct config *)0)->user) - 1, NULL },
-	{ "close_on_shutdown", K_BOOL, CFG(close_on_shutdown), 0, 1, NULL },
-	{ "stats_interval", K_U32, CFG(stats_interval_s), 0, 31536000, NULL },
-	{ "control", K_BOOL, CFG(control), 0, 1, NULL },
-	{ NULL, 0, 0, 0, 0, NULL }
+	{ .name = "user", .kind = K_USER, .off = DMN(user), .max = SIZE(daemon_config, user),
+	  .defstr = "", .doc = "the user to switch to after opening everything, \"\" to stay" },
+	{ .name = "close_on_shutdown", .kind = K_BOOL, .off = DMN(close_on_shutdown), .max = 1,
+	  .def = 1, .doc = "at stop, report every open connection as CLOSED shutdown" },
+	{ .name = "stats_interval", .kind = K_U32, .off = DMN(stats_interval_s), .max = YEAR_S,
+	  .def = 300, .doc = "seconds between two STATS records and counter lines, 0 = off" },
+	{ .name = "control", .kind = K_BOOL, .off = DMN(control), .max = 1, .def = 1,
+	  .doc = "serve tcpstated --flows and --stats on the control socket" },
+	{ .name = NULL }
 };
 
 static const struct key conf_metrics_keys[] = {
-	{ "path", K_PATH, CFG(metrics_path), 0, sizeof(((struct config *)0)->metrics_path) - 1, NULL },
-	{ "interval", K_U32, CFG(metrics_interval_s), 1, 86400, NULL },
-	{ NULL, 0, 0, 0, 0, NULL }
+	{ .name = "path", .kind = K_PATH, .off = MET(path), .max = SIZE(metrics_config, path),
+	  .defstr = "", .doc = "the Prometheus textfile, \"\" = off" },
+	{ .name = "interval", .kind = K_U32, .off = MET(interval_s), .min = 1, .max = 86400,
+	  .def = 15, .doc = "seconds between two writes of the metrics file" },
+	{ .name = NULL }
 };
 
 /* One alert rule; the values live in a struct alert_rule. */
 static const struct key conf_alert_keys[] = {
-	{ "name", K_ALERT_NAME, RULE(name), 1, ALERT_NAME_MAX, NULL },
-	{ "kind", K_ALERT_KIND, RULE(kind), 0, 0, NULL },
-	{ "port", K_PORT, RULE(port), 1, 65535, NULL },
-	{ "threshold", K_U32, RULE(threshold), 0, 1000000000, NULL },
-	{ "window", K_U32, RULE(window_s), 1, ALERT_WINDOW_MAX, NULL },
-	{ "recover", K_U32, RULE(recover), 0, 1000000000, NULL },
-	{ NULL, 0, 0, 0, 0, NULL }
+	{ .name = "name", .kind = K_ALERT_NAME, .off = RULE(name), .min = 1, .max = ALERT_NAME_MAX,
+	  .nodef = 1, .doc = "the rule's name in its ALERT records (required)" },
+	{ .name = "kind", .kind = K_ALERT_KIND, .off = RULE(kind), .nodef = 1,
+	  .doc = "the kind of close the rule counts (required)" },
+	{ .name = "port", .kind = K_PORT, .off = RULE(port), .min = 1, .max = 65535, .nodef = 1,
+	  .doc = "the server port counted; every port when not given" },
+	{ .name = "threshold", .kind = K_U32, .off = RULE(threshold), .max = NOLIMIT, .nodef = 1,
+	  .doc = "closes within the window that fire the alert (required)" },
+	{ .name = "window", .kind = K_U32, .off = RULE(window_s), .min = 1, .max = ALERT_WINDOW_MAX,
+	  .def = 60, .doc = "seconds over which the closes are counted" },
+	{ .name = "recover", .kind = K_U32, .off = RULE(recover), .max = NOLIMIT, .nodef = 1,
+	  .doc = "the count at or below which it recovers; the threshold when not given" },
+	{ .name = NULL }
 };
 
-/* Keys every output has. */
-#define OUT_COMMON_KEYS                                                    \
-	{ "enabled", K_BOOL, OUT(enabled), 0, 1, NULL },                   \
-	{ "events", K_EVENTS, OUT(event_mask), 0, 0, NULL },               \
-	{ "rate_limit", K_U32, OUT(rate_limit), 0, 10000000, NULL },       \
-	{ "rate_interval", K_U32, OUT(rate_interval_s), 1, 86400, NULL }
+/* Keys every output has, with that output's defaults. */
+#define OUT_COMMON_KEYS(on, mask, limit)                                                       \
+	{ .name = "enabled", .kind = K_BOOL, .off = OUT(enabled), .max = 1, .def = (on),         \
+	  .doc = "whether this output is written" },                                             \
+	{ .name = "events", .kind = K_EVENTS, .off = OUT(event_mask), .def = (mask),             \
+	  .doc = "the event types it gets, among the top-level events" },                        \
+	{ .name = "rate_limit", .kind = K_U32, .off = OUT(rate_limit), .max = 10000000,          \
+	  .def = (limit), .doc = "records per rate_interval, 0 = no limit" },                    \
+	{ .name = "rate_interval", .kind = K_U32, .off = OUT(rate_interval_s), .min = 1,         \
+	  .max = 86400, .def = 10, .doc = "the seconds rate_limit counts over" }
+
+#define OUT_ABNORMAL_EVENTS (TEV_BIT(TEV_RST) | TEV_BIT(TEV_CLOSED))
 
 static const struct key conf_journal_keys[] = {
-	OUT_COMMON_KEYS,
-	{ NULL, 0, 0, 0, 0, NULL }
+	OUT_COMMON_KEYS(1, OUT_ABNORMAL_EVENTS, 1000),
+	{ .name = NULL }
 };
 
 static const struct key conf_syslog_keys[] = {
-	OUT_COMMON_KEYS,
-	{ "facility", K_NAMED, OUT(facility), 0, 0, &conf_facility },
-	{ "ident", K_STR, OUT(ident), 1, sizeof(((struct out_config *)0)->ident) - 1, NULL },
-	{ "format", K_NAMED, OUT(format), 0, 0, &conf_syslog_format },
-	{ NULL, 0, 0, 0, 0, NULL }
+	OUT_COMMON_KEYS(0, OUT_ABNORMAL_EVENTS, 1000),
+	{ .name = "facility", .kind = K_NAMED, .off = OUT(facility), .arg = &conf_facility,
+	  .defstr = "daemon", .doc = "the syslog facility" },
+	{ .name = "ident", .kind = K_STR, .off = OUT(ident), .min = 1, .max = SIZE(out_config, ident),
+	  .defstr = "tcpstated", .doc = "the program name of each message" },
+	{ .name = "format", .kind = K_NAMED, .off = OUT(format), .arg = &conf_syslog_format,
+	  .defstr = "kv", .doc = "the message body: key=value or @cee: JSON" },
+	{ .name = NULL }
 };
 
 static const struct key conf_file_keys[] = {
-	OUT_COMMON_KEYS,
-	{ "path", K_STR, OUT(path), 1, sizeof(((struct out_config *)0)->path) - 1, NULL },
-	{ "format", K_NAMED, OUT(format), 0, 0, &conf_file_format },
-	{ "max_size_mb", K_MB, OUT(max_size_bytes), 0, 1048576, NULL },
-	{ "keep", K_U32, OUT(keep), 0, 1000, NULL },
-	{ "mode", K_MODE, OUT(mode), 0, 0777, NULL },
-	{ NULL, 0, 0, 0, 0, NULL }
+	OUT_COMMON_KEYS(1, TEV_MASK_DEFAULT, 0),
+	{ .name = "path", .kind = K_STR, .off = OUT(path), .min = 1, .max = SIZE(out_config, path),
+	  .defstr = "/var/log/tcpstated/events.json", .doc = "the log file" },
+	{ .name = "format", .kind = K_NAMED, .off = OUT(format), .arg = &conf_file_format,
+	  .defstr = "json", .doc = "JSON Lines or text lines" },
+	{ .name = "max_size_mb", .kind = K_MB, .off = OUT(max_size_bytes), .max = 1048576,
+	  .def = 100, .doc = "rotate when the file would grow past this many MiB, 0 = never" },
+	{ .name = "keep", .kind = K_U32, .off = OUT(keep), .max = 1000, .def = 5,
+	  .doc = "rotated files kept" },
+	{ .name = "mode", .kind = K_MODE, .off = OUT(mode), .max = 0777, .def = 0640,
+	  .doc = "the permissions of a new file" },
+	{ .name = NULL }
 };
 
 static const struct key conf_outputs_keys[] = {
-	{ "journal", K_GROUP, OUTBASE(OUT_JOURNAL), 0, 0, conf_journal_keys },
-	{ "syslog", K_GROUP, OUTBASE(OUT_SYSLOG), 0, 0, conf_syslog_keys },
-	{ "file", K_GROUP, OUTBASE(OUT_FILE), 0, 0, conf_file_keys },
-	{ NULL, 0, 0, 0, 0, NULL }
+	{ .name = "journal", .kind = K_GROUP, .off = OUTBASE(OUT_JOURNAL), .arg = conf_journal_keys },
+	{ .name = "syslog", .kind = K_GROUP, .off = OUTBASE(OUT_SYSLOG), .arg = conf_syslog_keys },
+	{ .name = "file", .kind = K_GROUP, .off = OUTBASE(OUT_FILE), .arg = conf_file_keys },
+	{ .name = NULL }
 };
 
 static const struct key conf_top_keys[] = {
-	{ "events", K_EVENTS, CFG(tracking.event_mask), 0, 0, NULL },
-	{ "capture", K_GROUP, 0, 0, 0, conf_capture_keys },
-	{ "tracking", K_GROUP, 0, 0, 0, conf_tracking_keys },
-	{ "daemon", K_GROUP, 0, 0, 0, conf_daemon_keys },
-	{ "outputs", K_GROUP, 0, 0, 0, conf_outputs_keys },
-	{ "metrics", K_GROUP, 0, 0, 0, conf_metrics_keys },
-	{ "alerts", K_ALERTS, 0, 0, 0, NULL },
-	{ NULL, 0, 0, 0, 0, NULL }
+	{ .name = "events", .kind = K_EVENTS, .off = CFG(tracking.event_mask),
+	  .def = TEV_MASK_DEFAULT, .doc = "the event types the tracker reports at all" },
+	{ .name = "capture", .kind = K_GROUP, .off = CFG(capture), .arg = conf_capture_keys },
+	{ .name = "tracking", .kind = K_GROUP, .off = CFG(tracking), .arg = conf_tracking_keys },
+	{ .name = "daemon", .kind = K_GROUP, .off = CFG(daemon), .arg = conf_daemon_keys },
+	{ .name = "outputs", .kind = K_GROUP, .arg = conf_outputs_keys },
+	{ .name = "metrics", .kind = K_GROUP, .off = CFG(metrics), .arg = conf_metrics_keys },
+	{ .name = "alerts", .kind = K_ALERTS, .arg = conf_alert_keys,
+	  .doc = "alert rules, each a group of the keys alerts.*" },
+	{ .name = NULL }
 };
 
+static void conf_default_walk(const struct key *tab, char *base);
+
+/* Store k's default at dst; a key without one (nodef, ports, rules) keeps the zero. */
+static void
+conf_default(const struct key *k, char *dst)
+{
+	const struct conf_names *names;
+	size_t i;
+
+	if (k->nodef)
+		return;
+	switch (k->kind) {
+	case K_GROUP:
+		conf_default_walk(k->arg, dst);
+		break;
+	case K_BOOL:
+		*(int *)(void *)dst = (int)k->def;
+		break;
+	case K_U32:
+	case K_U32_OFF:
+	case K_EVENTS:
+	case K_MODE:
+		*(uint32_t *)(void *)dst = (uint32_t)k->def;
+		break;
+	case K_MB:
+		*(uint64_t *)(void *)dst = k->def * 1024 * 1024;
+		break;
+	case K_PORT:
+		*(uint16_t *)(void *)dst = (uint16_t)k->def;
+		break;
+	case K_STR:
+	case K_USER:
+	case K_PATH:
+	case K_FILTER:
+	case K_ALERT_NAME:
+		snprintf(dst, (size_t)k->max + 1, "%s", k->defstr != NULL ? k->defstr : "");
+		break;
+	case K_NAMED:
+		names = k->arg;
+		for (i = 0; i < names->n; i++)
+			if (strcmp(k->defstr, names->v[i].name) == 0)
+				*(int *)(void *)dst = names->v[i].value;
+		break;
+	case K_PORTS:
+	case K_ALERT_KIND:
+	case K_ALERTS:
+		break;
+	}
+}
+
+static void
+conf_default_walk(const struct key *tab, char *base)
+{
+	const struct key *k;
+
+	for (k = tab; k->name != NULL; k++)
+		conf_default(k, base + k->off);
+}
 
 void
 conf_defaults(struct config *c)
 {
-	struct out_config *o;
-	int k;
-
 	memset(c, 0, sizeof(*c));
-	strcpy(c->interface, "any");
-	c->snaplen = 160;
-	c->buffer_size_kb = 8192;
-	tracker_config_default(&c->tracking);
-	c->tracking.max_flows = TRACKER_MAX_FLOWS_DEFAULT;
-	c->tracking.timeout_syn_s = TRACKER_TIMEOUT_SYN_S;
-	c->tracking.timeout_established_s = TRACKER_TIMEOUT_ESTABLISHED_S;
-	c->tracking.timeout_closing_s = TRACKER_TIMEOUT_CLOSING_S;
-	c->tracking.timeout_time_wait_s = TRACKER_TIMEOUT_TIME_WAIT_S;
-	c->tracking.event_mask = TEV_MASK_DEFAULT;
-	c->tracking.update_interval_s = CONF_UPDATE_INTERVAL_S;
-	c->close_on_shutdown = 1;
-	c->stats_interval_s = 300;
-	c->control = 1;
-	c->metrics_interval_s = CONF_METRICS_INTERVAL_S;
-
-	for (k = 0; k < OUT_NKINDS; k++) {
-		o = &c->out[k];
-		o->event_mask = TEV_BIT(TEV_RST) | TEV_BIT(TEV_CLOSED);
-		o->rate_limit = 1000;
-		o->rate_interval_s = 10;
-		o->format = FMT_TEXT;
-		o->mode = 0640;
-		o->facility = LOG_DAEMON;
-		strcpy(o->ident, "tcpstated");
-	}
-	c->out[OUT_JOURNAL].enabled = 1;
-	c->out[OUT_SYSLOG].format = FMT_KV;
-	o = &c->out[OUT_FILE];
-	o->enabled = 1;
-	o->event_mask = TEV_MASK_DEFAULT;
-	o->rate_limit = 0;
-	o->format = FMT_JSON;
-	strcpy(o->path, "/var/log/tcpstated/events.json");
-	o->max_size_bytes = 100ULL * 1024 * 1024;
-	o->keep = 5;
+	conf_default_walk(conf_top_keys, (char *)c);
 }
 
+/* k's default as the file writes it ("" when it has none). */
+static void
+conf_default_text(const struct key *k, char *buf, size_t cap)
+{
+	size_t len;
+	int t;
+
+	buf[0] = '\0';
+	if (k->nodef)
+		return;
+	switch (k->kind) {
+	case K_GROUP:
+	case K_ALERT_KIND:
+		break;
+	case K_BOOL:
+		snprintf(buf, cap, "%s", k->def ? "true" : "false");
+		break;
+	case K_U32:
+	case K_U32_OFF:
+	case K_MB:
+	case K_PORT:
+		snprintf(buf, cap, "%" PRIu64, k->def);
+		break;
+	case K_MODE:
+		snprintf(buf, cap, "\"%04" PRIo64 "\"", k->def);
+		break;
+	case K_STR:
+	case K_USER:
+	case K_PATH:
+	case K_FILTER:
+	case K_ALERT_NAME:
+	case K_NAMED:
+		snprintf(buf, cap, "\"%s\"", k->defstr != NULL ? k->defstr : "");
+		break;
+	case K_EVENTS:
+		len = (size_t)snprintf(buf, cap, "[");
+		for (t = 0; t < TEV_NTYPES && len < cap; t++)
+			if (k->def & TEV_BIT(t))
+				len += (size_t)snprintf(buf + len, cap - len, "%s \"%s\"",
+				    len > 1 ? "," : "", event_type_name((enum event_type)t));
+		if (len < cap)
+			snprintf(buf + len, cap - len, " ]");
+		break;
+	case K_PORTS:
+		snprintf(buf, cap, "[ ]");
+		break;
+	case K_ALERTS:
+		snprintf(buf, cap, "( )");
+		break;
+	}
+}
+
+/* k's range of values, as the errors and tcpstated.conf(5) give it. */
+static void
+conf_range_text(const struct key *k, char *buf, size_t cap)
+{
+	switch (k->kind) {
+	case K_GROUP:
+		buf[0] = '\0';
+		break;
+	case K_BOOL:
+		snprintf(buf, cap, "true or false");
+		break;
+	case K_U32:
+	case K_MB:
+	case K_PORT:
+		snprintf(buf, cap, "%" PRIu64 "..%" PRIu64, k->min, k->max);
+		break;
+	case K_U32_OFF:
+		snprintf(buf, cap, "0 (off) or %" PRIu64 "..%" PRIu64, k->min, k->max);
+		break;
+	case K_STR:
+	case K_ALERT_NAME:
+		snprintf(buf, cap, "%" PRIu64 "..%" PRIu64 " characters", k->min, k->max);
+		break;
+	case K_FILTER:
+		snprintf(buf, cap, "at most %" PRIu64 " characters", k->max);
+		break;
+	case K_USER:
+		snprintf(buf, cap, "an existing user, or \"\"");
+		break;
+	case K_PATH:
+		snprintf(buf, cap, "an absolute path, or \"\"");
+		break;
+	case K_NAMED:
+		snprintf(buf, cap, "%s", ((const struct conf_names *)k->arg)->hint);
+		break;
+	case K_EVENTS:
+		snprintf(buf, cap, "event types");
+		break;
+	case K_PORTS:
+		snprintf(buf, cap, "at most %d ports, each %" PRIu64 "..%" PRIu64, CAPTURE_MAX_PORTS,
+		    k->min, k->max);
+		break;
+	case K_MODE:
+		snprintf(buf, cap, "an octal string up to \"%04" PRIo64 "\"", k->max);
+		break;
+	case K_ALERT_KIND:
+		snprintf(buf, cap, "a kind of close");
+		break;
+	case K_ALERTS:
+		snprintf(buf, cap, "at most %d rules", ALERT_MAX_RULES);
+		break;
+	}
+}
+
+static void
+conf_keys_walk(const struct key *tab, const char *prefix, conf_key_cb *fn, void *arg)
+{
+	char name[128], def[512], range[128];
+	const struct key *k;
+
+	for (k = tab; k->name != NULL; k++) {
+		snprintf(name, sizeof(name), "%s%s", prefix, k->name);
+		if (k->kind == K_GROUP) {
+			snprintf(name, sizeof(name), "%s%s.", prefix, k->name);
+			conf_keys_walk(k->arg, name, fn, arg);
+			continue;
+		}
+		conf_default_text(k, def, sizeof(def));
+		conf_range_text(k, range, sizeof(range));
+		fn(name, def, range, k->doc, arg);
+		if (k->kind == K_ALERTS) {
+			snprintf(name, sizeof(name), "%s%s.", prefix, k->name);
+			conf_keys_walk(k->arg, name, fn, arg);
+		}
+	}
+}
+
+void
+conf_keys(conf_key_cb *fn, void *arg)
+{
+	conf_keys_walk(conf_top_keys, "", fn, arg);
+}
 /* Bytes s takes once control characters are written as \xNN. */
 static size_t
 conf_escaped_len(const char *s)
@@ -797,10 +1015,10 @@ conf_events(struct conf_load *cl, const config_setting_t *s, const char *prefix,
 
 static void
 conf_ports(struct conf_load *cl, const config_setting_t *s, const char *prefix,
-    struct config *c, const struct key *k)
+    struct capture_config *c, const struct key *k)
 {
 	const config_setting_t *e;
-	uint16_t ports[CONF_MAX_PORTS];
+	uint16_t ports[CAPTURE_MAX_PORTS];
 	size_t n = 0, j;
 	int i, t, len, bad = 0;
 	long long v;
@@ -812,8 +1030,8 @@ conf_ports(struct conf_load *cl, const config_setting_t *s, const char *prefix,
 		return;
 	}
 	len = config_setting_length(s);
-	if (len > CONF_MAX_PORTS) {
-		SETERR(s, "%d ports, at most %d (use filter for more)", len, CONF_MAX_PORTS);
+	if (len > CAPTURE_MAX_PORTS) {
+		SETERR(s, "%d ports, at most %d (use filter for more)", len, CAPTURE_MAX_PORTS);
 		return;
 	}
 	for (i = 0; i < len; i++) {
@@ -907,7 +1125,7 @@ conf_alerts(struct conf_load *cl, const config_setting_t *s, const char *prefix,
 	for (i = 0; i < n; i++) {
 		e = config_setting_get_elem(s, (unsigned)i);
 		memset(&rules[i], 0, sizeof(rules[i]));
-		rules[i].window_s = CONF_ALERT_WINDOW_S;
+		conf_default_walk(conf_alert_keys, (char *)&rules[i]);
 		if (config_setting_type(e) != CONFIG_TYPE_GROUP) {
 			conf_error(cl, conf_file_of(cl, e), config_setting_source_line(e),
 			    "%salerts[%d]: expected a group { name = ...; kind = ...; threshold = ...; }, "
@@ -998,7 +1216,7 @@ conf_value(struct conf_load *cl, const config_setting_t *s, const char *prefix,
 		conf_events(cl, s, prefix, (uint32_t *)(void *)dst);
 		break;
 	case K_PORTS:
-		conf_ports(cl, s, prefix, c, k);
+		conf_ports(cl, s, prefix, (struct capture_config *)(void *)dst, k);
 		break;
 	case K_NAMED:
 		if (conf_get_string(cl, s, prefix, &v) == -1)

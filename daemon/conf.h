@@ -12,11 +12,9 @@
 #include "../lib/alert.h"
 #include "../lib/format.h"
 #include "../lib/tracker.h"
+#include "capture.h"
 
 #define CONF_PATH_DEFAULT "/etc/tcpstated/tcpstated.conf"
-#define CONF_MAX_PORTS 64
-#define CONF_UPDATE_INTERVAL_S 3600 /* tracking.update_interval: an UPDATE an hour */
-#define CONF_METRICS_INTERVAL_S 15
 
 enum out_kind { OUT_JOURNAL = 0, OUT_SYSLOG, OUT_FILE, OUT_NKINDS };
 
@@ -37,34 +35,37 @@ struct out_config {
 	char ident[64];
 };
 
-struct config {
-	char path[4096];          /* the file this came from ("" if none) */
-	/* capture */
-	char interface[64];
-	uint16_t ports[CONF_MAX_PORTS];
-	size_t nports;            /* 0 = every TCP port */
-	char filter[1024];        /* raw pcap-filter(7) expression; overrides ports */
-	uint32_t snaplen;
-	uint32_t buffer_size_kb;
-	int promiscuous;
-	int immediate;
-	/* tracking */
-	struct tracker_config tracking;
-	/* daemon */
-	char user[64];            /* drop to this user after opening everything; "" = stay */
-	int close_on_shutdown;    /* emit CLOSED reason=shutdown for open connections at exit */
+/* The daemon group: main's own settings. */
+struct daemon_config {
+	char user[64];             /* drop to this user after opening everything; "" = stay */
+	int close_on_shutdown;     /* emit CLOSED reason=shutdown for open connections at exit */
 	uint32_t stats_interval_s; /* STATS records and the counters line; 0 = off */
-	int control;              /* serve the control socket (--flows, --stats) */
-	struct out_config out[OUT_NKINDS];
-	/* metrics: the Prometheus textfile */
-	char metrics_path[4096];  /* "" = off */
-	uint32_t metrics_interval_s;
-	/* alerts */
+	int control;               /* serve the control socket (--flows, --stats) */
+};
+
+/* The metrics group: main writes the file on a timer with metrics_write(). */
+struct metrics_config {
+	char path[4096];     /* "" = off */
+	uint32_t interval_s; /* between two writes */
+};
+
+/*
+ * The whole configuration, one group per owner (as relayd's struct relay
+ * holds a struct relay_config): a reload compares each group with the one
+ * in force and hands it over whole.
+ */
+struct config {
+	char path[4096];                 /* the file this came from ("" if none) */
+	struct capture_config capture;   /* capture.c's */
+	struct tracker_config tracking;  /* the tracker's; also the top-level events */
+	struct daemon_config daemon;     /* main's */
+	struct out_config out[OUT_NKINDS]; /* each output's */
+	struct metrics_config metrics;   /* the Prometheus textfile */
 	struct alert_rule alerts[ALERT_MAX_RULES];
 	size_t nalerts;
 };
 
-/* Fill *c with the documented defaults. */
+/* Fill *c with the defaults of the key table. */
 void conf_defaults(struct config *c);
 
 /*
@@ -73,5 +74,13 @@ void conf_defaults(struct config *c);
  * *c is only changed on success.
  */
 int conf_load(const char *path, struct config *c, char *err, size_t errlen);
+
+/*
+ * Every key of the file, in the table's order: fn gets its dotted name, its
+ * default as the file writes it, its range and its one-line documentation.
+ */
+typedef void conf_key_cb(const char *name, const char *def, const char *range, const char *doc,
+    void *arg);
+void conf_keys(conf_key_cb *fn, void *arg);
 
 #endif

@@ -75,7 +75,7 @@ struct main_opts {
 	const char *conf;     /* -c */
 	const char *iface;    /* -i */
 	const char *filter;   /* -F */
-	uint16_t ports[CONF_MAX_PORTS];
+	uint16_t ports[CAPTURE_MAX_PORTS];
 	size_t nports;
 	int have_ports;       /* -p */
 	int out;              /* -o: -1, FMT_JSON, FMT_TEXT or MAIN_OUT_LADDER */
@@ -111,7 +111,7 @@ struct main_state {
 	uint64_t last_us;      /* -r: the latest packet */
 	int metrics_failing;   /* the metrics file could not be written; said once */
 	/* The interface and the filter as STATUS= and --stats show them: escaped. */
-	char iface_shown[4 * sizeof(((struct config *)0)->interface)];
+	char iface_shown[4 * sizeof(((struct capture_config *)0)->interface)];
 	char filter_shown[4 * 2048];
 	struct event *ev_tick, *ev_stats, *ev_metrics, *ev_watchdog;
 	struct event *ev_sig[4];
@@ -178,7 +178,7 @@ version(void)
 	    LIBCONFIG_VER_REVISION);
 }
 
-/* -p 80,443: 1..65535 each, at most CONF_MAX_PORTS; a bad list is a usage error. */
+/* -p 80,443: 1..65535 each, at most CAPTURE_MAX_PORTS; a bad list is a usage error. */
 static void
 main_parse_ports(struct main_opts *o, const char *arg)
 {
@@ -200,9 +200,9 @@ main_parse_ports(struct main_opts *o, const char *arg)
 		for (i = 0; i < o->nports && o->ports[i] != v; i++)
 			;
 		if (i == o->nports) {
-			if (o->nports == CONF_MAX_PORTS)
+			if (o->nports == CAPTURE_MAX_PORTS)
 				usage_error("-p: more than %d ports (use -F for more)",
-				    CONF_MAX_PORTS);
+				    CAPTURE_MAX_PORTS);
 			o->ports[o->nports++] = (uint16_t)v;
 		}
 		if (*end == '\0')
@@ -286,9 +286,9 @@ main_options(struct main_opts *o, int argc, char **argv)
 			log_init(1, "tcpstated");
 			break;
 		case 'F':
-			if (strlen(optarg) >= sizeof(((struct config *)0)->filter))
+			if (strlen(optarg) >= sizeof(((struct capture_config *)0)->filter))
 				usage_error("-F: filter longer than %zu characters",
-				    sizeof(((struct config *)0)->filter) - 1);
+				    sizeof(((struct capture_config *)0)->filter) - 1);
 			o->filter = optarg;
 			break;
 		case 'f':
@@ -366,16 +366,16 @@ static void
 main_overrides(const struct main_opts *o, struct config *c)
 {
 	if (o->iface != NULL)
-		snprintf(c->interface, sizeof(c->interface), "%s", o->iface);
+		snprintf(c->capture.interface, sizeof(c->capture.interface), "%s", o->iface);
 	if (o->have_ports) {
-		memcpy(c->ports, o->ports, sizeof(c->ports));
-		c->nports = o->nports;
-		c->filter[0] = '\0'; /* -p is more specific than the file's filter */
+		memcpy(c->capture.ports, o->ports, sizeof(c->capture.ports));
+		c->capture.nports = o->nports;
+		c->capture.filter[0] = '\0'; /* -p is more specific than the file's filter */
 	}
 	if (o->filter != NULL)
-		snprintf(c->filter, sizeof(c->filter), "%s", o->filter);
+		snprintf(c->capture.filter, sizeof(c->capture.filter), "%s", o->filter);
 	if (o->metrics != NULL)
-		snprintf(c->metrics_path, sizeof(c->metrics_path), "%s", o->metrics);
+		snprintf(c->metrics.path, sizeof(c->metrics.path), "%s", o->metrics);
 }
 
 /* One line of -t's report on standard error, escaped as the diagnostics are. */
@@ -521,8 +521,8 @@ main_pin_ports(struct main_state *m)
 {
 	size_t i;
 
-	for (i = 0; i < m->cfg.nports; i++)
-		stats_pin(m->stats, m->cfg.ports[i]);
+	for (i = 0; i < m->cfg.capture.nports; i++)
+		stats_pin(m->stats, m->cfg.capture.ports[i]);
 	for (i = 0; i < m->cfg.nalerts; i++)
 		if (m->cfg.alerts[i].port != 0)
 			stats_pin(m->stats, m->cfg.alerts[i].port);
@@ -580,7 +580,7 @@ main_insight(struct main_state *m, struct insight *in, int endpoints)
 	in->start_us = m->start_us;
 	if (m->opts->rfile == NULL) {
 		/* From outside: a name may hold any byte but "/", ":", "%" and white space. */
-		log_escape(m->iface_shown, sizeof(m->iface_shown), m->cfg.interface);
+		log_escape(m->iface_shown, sizeof(m->iface_shown), m->cfg.capture.interface);
 		log_escape(m->filter_shown, sizeof(m->filter_shown), capture_filter(m->capture));
 		in->interface = m->iface_shown;
 		in->filter = m->filter_shown;
@@ -658,7 +658,7 @@ main_metrics(struct main_state *m)
 	struct insight in;
 	char err[4400];
 
-	if (m->cfg.metrics_path[0] == '\0')
+	if (m->cfg.metrics.path[0] == '\0')
 		return;
 	if ((buf = evbuffer_new()) == NULL) {
 		log_warnx("metrics: out of memory");
@@ -666,13 +666,13 @@ main_metrics(struct main_state *m)
 	}
 	main_insight(m, &in, 1);
 	metrics_render(&in, buf);
-	if (metrics_write(m->cfg.metrics_path, buf, err, sizeof(err)) == -1) {
+	if (metrics_write(m->cfg.metrics.path, buf, err, sizeof(err)) == -1) {
 		if (!m->metrics_failing)
 			log_warnx("metrics: %s; trying again every %u s", err,
-			    m->cfg.metrics_interval_s);
+			    m->cfg.metrics.interval_s);
 		m->metrics_failing = 1;
 	} else if (m->metrics_failing) {
-		log_info("metrics: writing %s again", m->cfg.metrics_path);
+		log_info("metrics: writing %s again", m->cfg.metrics.path);
 		m->metrics_failing = 0;
 	}
 	evbuffer_free(buf);
@@ -747,13 +747,13 @@ main_replay(struct main_state *m)
 	for (k = 0; k < OUT_NKINDS; k++)
 		m->cfg.out[k].enabled = 0; /* -r writes to standard output only */
 	if (m->opts->metrics == NULL)
-		m->cfg.metrics_path[0] = '\0'; /* nor to the live daemon's metrics file */
+		m->cfg.metrics.path[0] = '\0'; /* nor to the live daemon's metrics file */
 	main_insight_open(m);
 	main_tracker_config(m, &tc);
 	m->tracker = tracker_new(&tc, main_event_cb, m, err, sizeof(err));
 	if (m->tracker == NULL)
 		fatalx("%s", err);
-	m->capture = capture_open_file(m->opts->rfile, &m->cfg, main_segments_cb, m, &m->dstats,
+	m->capture = capture_open_file(m->opts->rfile, &m->cfg.capture, main_segments_cb, m, &m->dstats,
 	    err, sizeof(err));
 	if (m->capture == NULL)
 		fatalx("%s", err);
@@ -764,7 +764,7 @@ main_replay(struct main_state *m)
 		fatalx("%s", err);
 	if (m->opts->out == MAIN_OUT_LADDER && (m->ladder = ladder_new(stdout)) == NULL)
 		fatalx("out of memory");
-	if (privs_drop(m->cfg.user, err, sizeof(err)) == -1)
+	if (privs_drop(m->cfg.daemon.user, err, sizeof(err)) == -1)
 		fatalx("cannot drop privileges: %s", err);
 	if (outputs_start(m->outputs, err, sizeof(err)) == -1)
 		fatalx("%s", err);
@@ -820,43 +820,36 @@ main_reload(struct main_state *m)
 		    m->cfg.tracking.max_flows);
 	n->tracking.max_flows = m->cfg.tracking.max_flows;
 	n->tracking.id_seed = m->cfg.tracking.id_seed;
-	if (strcmp(n->user, m->cfg.user) != 0)
+	if (strcmp(n->daemon.user, m->cfg.daemon.user) != 0)
 		log_warnx("daemon.user changed: that takes a restart");
-	snprintf(n->user, sizeof(n->user), "%s", m->cfg.user);
+	snprintf(n->daemon.user, sizeof(n->daemon.user), "%s", m->cfg.daemon.user);
 
 	if (outputs_reconfigure(m->outputs, n, err, MAIN_ERRLEN) == -1) {
 		log_warnx("reload: %s; keeping the running configuration", err);
 		goto out;
 	}
-	r = capture_reconfigure(m->capture, n, err, MAIN_ERRLEN);
+	r = capture_reconfigure(m->capture, &n->capture, err, MAIN_ERRLEN);
 	if (r == -1) {
 		log_warnx("reload: %s; the capture keeps its old settings", err);
-		snprintf(n->interface, sizeof(n->interface), "%s", m->cfg.interface);
-		memcpy(n->ports, m->cfg.ports, sizeof(n->ports));
-		n->nports = m->cfg.nports;
-		memcpy(n->filter, m->cfg.filter, sizeof(n->filter));
-		n->snaplen = m->cfg.snaplen;
-		n->buffer_size_kb = m->cfg.buffer_size_kb;
-		n->promiscuous = m->cfg.promiscuous;
-		n->immediate = m->cfg.immediate;
+		n->capture = m->cfg.capture;
 	} else if (r == 1)
-		log_info("capture reopened on %s with filter \"%s\"", n->interface,
+		log_info("capture reopened on %s with filter \"%s\"", n->capture.interface,
 		    capture_filter(m->capture));
-	if (n->stats_interval_s != m->cfg.stats_interval_s) {
+	if (n->daemon.stats_interval_s != m->cfg.daemon.stats_interval_s) {
 		event_del(m->ev_stats);
-		if (n->stats_interval_s > 0) {
-			struct timeval tv = { (time_t)n->stats_interval_s, 0 };
+		if (n->daemon.stats_interval_s > 0) {
+			struct timeval tv = { (time_t)n->daemon.stats_interval_s, 0 };
 
 			event_add(m->ev_stats, &tv);
 		}
 	}
-	if (n->metrics_interval_s != m->cfg.metrics_interval_s ||
-	    strcmp(n->metrics_path, m->cfg.metrics_path) != 0) {
-		struct timeval tv = { (time_t)n->metrics_interval_s, 0 };
+	if (n->metrics.interval_s != m->cfg.metrics.interval_s ||
+	    strcmp(n->metrics.path, m->cfg.metrics.path) != 0) {
+		struct timeval tv = { (time_t)n->metrics.interval_s, 0 };
 
 		event_del(m->ev_metrics);
 		m->metrics_failing = 0;
-		if (n->metrics_path[0] != '\0')
+		if (n->metrics.path[0] != '\0')
 			event_add(m->ev_metrics, &tv);
 	}
 	if (alerts_reconfigure(m->alerts, n->alerts, n->nalerts) == -1) {
@@ -960,15 +953,14 @@ main_timer(struct main_state *m, uint64_t period_us, event_callback_fn cb)
 	return ev;
 }
 
-/* Live: open everything, drop privileges, run the loop until a stop signal. */
-static void __attribute__((noreturn))
-main_live(struct main_state *m)
+static const int main_sigs[] = { SIGHUP, SIGUSR1, SIGTERM, SIGINT };
+
+/* Live, first: open the capture, the outputs and the control socket, then drop privileges. */
+static void
+main_live_open(struct main_state *m)
 {
-	static const int sigs[] = { SIGHUP, SIGUSR1, SIGTERM, SIGINT };
 	struct tracker_config tc;
 	char err[1024];
-	uint64_t wd;
-	size_t i;
 
 	if (getrandom(&m->cfg.tracking.id_seed, sizeof(m->cfg.tracking.id_seed), GRND_NONBLOCK) !=
 	    (ssize_t)sizeof(m->cfg.tracking.id_seed))
@@ -982,34 +974,34 @@ main_live(struct main_state *m)
 	m->tracker = tracker_new(&tc, main_event_cb, m, err, sizeof(err));
 	if (m->tracker == NULL)
 		fatalx("%s", err);
-	m->capture = capture_open(m->base, &m->cfg, main_segments_cb, m, &m->dstats, err,
+	m->capture = capture_open(m->base, &m->cfg.capture, main_segments_cb, m, &m->dstats, err,
 	    sizeof(err));
 	if (m->capture == NULL)
 		fatalx("%s", err);
-	log_info("capturing on %s with filter \"%s\"", m->cfg.interface,
+	log_info("capturing on %s with filter \"%s\"", m->cfg.capture.interface,
 	    capture_filter(m->capture));
 
 	if (m->cfg.out[OUT_FILE].enabled &&
-	    privs_logdir(m->cfg.out[OUT_FILE].path, m->cfg.user, err, sizeof(err)) == -1)
+	    privs_logdir(m->cfg.out[OUT_FILE].path, m->cfg.daemon.user, err, sizeof(err)) == -1)
 		log_warnx("%s", err); /* the file output will say it cannot write; the rest runs */
 	m->outputs = outputs_open(&m->cfg, m->opts->out == MAIN_OUT_LADDER ? -1 : m->opts->out,
 	    err, sizeof(err));
 	if (m->outputs == NULL)
 		fatalx("%s", err);
 	if (m->cfg.out[OUT_FILE].enabled &&
-	    privs_chown_file(m->cfg.out[OUT_FILE].path, m->cfg.user, err, sizeof(err)) == -1)
+	    privs_chown_file(m->cfg.out[OUT_FILE].path, m->cfg.daemon.user, err, sizeof(err)) == -1)
 		log_warnx("%s", err);
 	if (m->opts->out == MAIN_OUT_LADDER && (m->ladder = ladder_new(stdout)) == NULL)
 		fatalx("out of memory");
 	/* Before the drop: /run/tcpstated may need creating. Without it, the rest runs. */
-	if (m->cfg.control) {
+	if (m->cfg.daemon.control) {
 		char path[108];
 
 		if (m->opts->socket != NULL)
 			snprintf(path, sizeof(path), "%s", m->opts->socket);
 		else if (control_default_path(path, sizeof(path)) == -1)
 			snprintf(path, sizeof(path), "%s/%s", CONTROL_DIR_DEFAULT, CONTROL_NAME);
-		m->control = control_open(m->base, path, m->cfg.user, m->tracker,
+		m->control = control_open(m->base, path, m->cfg.daemon.user, m->tracker,
 		    main_control_insight_cb, m, err, sizeof(err));
 		if (m->control == NULL)
 			log_warnx("control socket: %s; --flows and --stats will not answer", err);
@@ -1017,28 +1009,36 @@ main_live(struct main_state *m)
 			log_info("control socket %s", path);
 	}
 
-	if (privs_drop(m->cfg.user, err, sizeof(err)) == -1)
+	if (privs_drop(m->cfg.daemon.user, err, sizeof(err)) == -1)
 		fatalx("cannot drop privileges: %s", err);
 	if (outputs_start(m->outputs, err, sizeof(err)) == -1)
 		fatalx("%s", err);
-	if (geteuid() != 0 && m->cfg.user[0] != '\0')
-		log_info("running as %s (uid %u) with only CAP_NET_RAW", m->cfg.user,
+	if (geteuid() != 0 && m->cfg.daemon.user[0] != '\0')
+		log_info("running as %s (uid %u) with only CAP_NET_RAW", m->cfg.daemon.user,
 		    (unsigned)geteuid());
 	else if (geteuid() != 0)
 		log_info("running as uid %u with at most CAP_NET_RAW", (unsigned)geteuid());
 	else
 		log_info("running as root with only CAP_NET_RAW (set daemon.user to switch user)");
+}
+
+/* Live, then: the signals and the timers on the loop, READY=1, and the loop until a stop signal. */
+static void
+main_live_run(struct main_state *m)
+{
+	uint64_t wd;
+	size_t i;
 
 	signal(SIGPIPE, SIG_IGN);
-	for (i = 0; i < sizeof(sigs) / sizeof(sigs[0]); i++) {
-		m->ev_sig[i] = evsignal_new(m->base, sigs[i], main_signal_cb, m);
+	for (i = 0; i < sizeof(main_sigs) / sizeof(main_sigs[0]); i++) {
+		m->ev_sig[i] = evsignal_new(m->base, main_sigs[i], main_signal_cb, m);
 		if (m->ev_sig[i] == NULL || event_add(m->ev_sig[i], NULL) == -1)
-			fatalx("cannot handle signal %d", sigs[i]);
+			fatalx("cannot handle signal %d", main_sigs[i]);
 	}
 	m->ev_tick = main_timer(m, MAIN_TICK_S * 1000000u, main_tick_cb);
-	m->ev_stats = main_timer(m, (uint64_t)m->cfg.stats_interval_s * 1000000u, main_stats_cb);
-	m->ev_metrics = main_timer(m, m->cfg.metrics_path[0] != '\0' ?
-	    (uint64_t)m->cfg.metrics_interval_s * 1000000u : 0, main_metrics_cb);
+	m->ev_stats = main_timer(m, (uint64_t)m->cfg.daemon.stats_interval_s * 1000000u, main_stats_cb);
+	m->ev_metrics = main_timer(m, m->cfg.metrics.path[0] != '\0' ?
+	    (uint64_t)m->cfg.metrics.interval_s * 1000000u : 0, main_metrics_cb);
 	wd = notify_watchdog_usec();
 	if (wd > 0) {
 		m->ev_watchdog = main_timer(m, wd / 2, main_watchdog_cb);
@@ -1049,16 +1049,23 @@ main_live(struct main_state *m)
 
 	if (event_base_dispatch(m->base) == -1)
 		log_warnx("event loop failed");
+}
+
+/* Live, last: what was captured before the signal, the last records and counters, then close. */
+static void __attribute__((noreturn))
+main_live_shutdown(struct main_state *m)
+{
+	size_t i;
 
 	notify_stopping();
 	control_close(m->control);
 	m->control = NULL;
 	capture_drain(m->capture); /* what was captured before the signal still counts */
-	if (m->cfg.close_on_shutdown)
+	if (m->cfg.daemon.close_on_shutdown)
 		tracker_flush(m->tracker, main_now_us(), CR_SHUTDOWN);
 	ladder_free(m->ladder);
 	m->ladder = NULL;
-	if (m->cfg.stats_interval_s > 0)
+	if (m->cfg.daemon.stats_interval_s > 0)
 		main_stats_record(m); /* the last counters, as the catalog promises */
 	main_metrics(m);
 	outputs_flush(m->outputs);
@@ -1066,7 +1073,7 @@ main_live(struct main_state *m)
 	outputs_close(m->outputs);
 	m->outputs = NULL;
 	capture_close(m->capture);
-	for (i = 0; i < sizeof(sigs) / sizeof(sigs[0]); i++)
+	for (i = 0; i < sizeof(main_sigs) / sizeof(main_sigs[0]); i++)
 		event_free(m->ev_sig[i]);
 	event_free(m->ev_tick);
 	event_free(m->ev_stats);
@@ -1125,5 +1132,7 @@ main(int argc, char **argv)
 	m.out_mask = m.cfg.tracking.event_mask;
 	if (opts.rfile != NULL)
 		main_replay(&m);
-	main_live(&m);
+	main_live_open(&m);
+	main_live_run(&m);
+	main_live_shutdown(&m);
 }

@@ -71,19 +71,19 @@ fz_check_config(const struct config *c, const struct config *def)
 	int k;
 
 	FZ_ASSERT(strcmp(c->path, fz_path) == 0);
-	fz_check_str(c->interface, sizeof(c->interface), 1);
-	FZ_ASSERT(strlen(c->interface) <= 15);
-	FZ_ASSERT(c->nports <= CONF_MAX_PORTS);
-	for (i = 0; i < c->nports; i++) {
-		FZ_ASSERT(c->ports[i] >= 1);
+	fz_check_str(c->capture.interface, sizeof(c->capture.interface), 1);
+	FZ_ASSERT(strlen(c->capture.interface) <= 15);
+	FZ_ASSERT(c->capture.nports <= CAPTURE_MAX_PORTS);
+	for (i = 0; i < c->capture.nports; i++) {
+		FZ_ASSERT(c->capture.ports[i] >= 1);
 		for (j = 0; j < i; j++)
-			FZ_ASSERT(c->ports[i] != c->ports[j]);
+			FZ_ASSERT(c->capture.ports[i] != c->capture.ports[j]);
 	}
-	fz_check_str(c->filter, sizeof(c->filter), 0);
-	FZ_ASSERT(c->snaplen >= 64 && c->snaplen <= 262144);
-	FZ_ASSERT(c->buffer_size_kb >= 64 && c->buffer_size_kb <= 4194304);
-	FZ_ASSERT(c->promiscuous == 0 || c->promiscuous == 1);
-	FZ_ASSERT(c->immediate == 0 || c->immediate == 1);
+	fz_check_str(c->capture.filter, sizeof(c->capture.filter), 0);
+	FZ_ASSERT(c->capture.snaplen >= 64 && c->capture.snaplen <= 262144);
+	FZ_ASSERT(c->capture.buffer_size_kb >= 64 && c->capture.buffer_size_kb <= 4194304);
+	FZ_ASSERT(c->capture.promiscuous == 0 || c->capture.promiscuous == 1);
+	FZ_ASSERT(c->capture.immediate == 0 || c->capture.immediate == 1);
 	FZ_ASSERT(c->tracking.max_flows >= 16 && c->tracking.max_flows <= 67108864);
 	FZ_ASSERT(c->tracking.timeout_syn_s >= 1 && c->tracking.timeout_syn_s <= 31536000);
 	FZ_ASSERT(c->tracking.timeout_established_s >= 1 &&
@@ -93,9 +93,9 @@ fz_check_config(const struct config *c, const struct config *def)
 	    c->tracking.timeout_time_wait_s <= 31536000);
 	FZ_ASSERT((c->tracking.event_mask & ~(uint32_t)TEV_MASK_DEFAULT) == 0);
 	FZ_ASSERT(c->tracking.id_seed == def->tracking.id_seed);
-	fz_check_str(c->user, sizeof(c->user), 0);
-	FZ_ASSERT(c->close_on_shutdown == 0 || c->close_on_shutdown == 1);
-	FZ_ASSERT(c->stats_interval_s <= 31536000);
+	fz_check_str(c->daemon.user, sizeof(c->daemon.user), 0);
+	FZ_ASSERT(c->daemon.close_on_shutdown == 0 || c->daemon.close_on_shutdown == 1);
+	FZ_ASSERT(c->daemon.stats_interval_s <= 31536000);
 	for (k = 0; k < OUT_NKINDS; k++) {
 		o = &c->out[k];
 		FZ_ASSERT(o->enabled == 0 || o->enabled == 1);
@@ -103,7 +103,7 @@ fz_check_config(const struct config *c, const struct config *def)
 		FZ_ASSERT(o->rate_limit <= 10000000);
 		FZ_ASSERT(o->rate_interval_s >= 1 && o->rate_interval_s <= 86400);
 		fz_check_str(o->path, sizeof(o->path), 0);
-		fz_check_str(o->ident, sizeof(o->ident), 1);
+		fz_check_str(o->ident, sizeof(o->ident), k == OUT_SYSLOG); /* only syslog has one */
 		FZ_ASSERT(o->max_size_bytes % (1024 * 1024) == 0 &&
 		    o->max_size_bytes <= 1048576ULL * 1024 * 1024);
 		FZ_ASSERT(o->keep <= 1000);

@@ -102,13 +102,13 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
 	conf_defaults(&cfg);
 	if (size & 1) {
-		cfg.ports[0] = 80;
-		cfg.ports[1] = 443;
-		cfg.nports = 2;
+		cfg.capture.ports[0] = 80;
+		cfg.capture.ports[1] = 443;
+		cfg.capture.nports = 2;
 	}
 	memset(&ds, 0, sizeof(ds));
 	memset(err, 0, sizeof(err));
-	c = capture_open_file(fz_path, &cfg, fz_segments_cb, NULL, &ds, err, sizeof(err));
+	c = capture_open_file(fz_path, &cfg.capture, fz_segments_cb, NULL, &ds, err, sizeof(err));
 	if (c == NULL) {
 		fz_check_reason(err, sizeof(err));
 		FZ_ASSERT(ds.frames == 0);
