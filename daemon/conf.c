@@ -23,6 +23,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <syslog.h>
 #include <unistd.h>
 
@@ -1360,6 +1361,414 @@ conf_walk(struct conf_load *cl, const config_setting_t *g, const char *prefix,
 	}
 }
 
+/*
+ * libconfig 1.5 says only "syntax error" and stops at the first. When it
+ * refuses a file, conf_syntax() reads it again with the same grammar
+ * (libconfig's grammar.y and scanner.l: settings "name = value" or
+ * "name: value", optionally ended by ';' or ','; scalars, [ arrays of
+ * scalars ], ( lists ) and { groups }) to say what was expected where, with
+ * the line and a caret, and goes on at the next line to find the others.
+ */
+#define CONF_MAX_SYNTAX 20 /* syntax errors reported for one file */
+#define CONF_MAX_NESTING 64
+
+enum conf_tok {
+	CT_EOF, CT_NAME, CT_SCALAR, CT_STRING, CT_EQ, CT_END, CT_COMMA, CT_OPEN, CT_CLOSE,
+	CT_BADSTR, CT_BAD
+};
+
+struct conf_token {
+	enum conf_tok t;
+	const char *p; /* in the text */
+	size_t len;
+	unsigned line;
+	const char *bol; /* where its line begins */
+};
+
+struct conf_lexer {
+	const char *p, *end, *bol;
+	unsigned line;
+};
+
+/* Does [p, p + n) read as one of libconfig's number literals? */
+static int
+conf_is_number(const char *p, size_t n)
+{
+	char buf[64], *e;
+	size_t l = n;
+
+	if (n == 0 || n >= sizeof(buf))
+		return 0;
+	memcpy(buf, p, n);
+	buf[n] = '\0';
+	while (l > 0 && buf[l - 1] == 'L')
+		buf[--l] = '\0';
+	if (n - l > 2 || l == 0)
+		return 0;
+	if (buf[0] == '0' && (buf[1] == 'x' || buf[1] == 'X'))
+		return l > 2 && strspn(buf + 2, "0123456789abcdefABCDEF") == l - 2;
+	if (strspn(buf + (buf[0] == '-' || buf[0] == '+'), "0123456789") ==
+	    l - (buf[0] == '-' || buf[0] == '+'))
+		return l > (size_t)(buf[0] == '-' || buf[0] == '+');
+	if (n != l || strpbrk(buf, "0123456789") == NULL)
+		return 0;
+	errno = 0;
+	(void)strtod(buf, &e);
+	return *e == '\0';
+}
+
+/* The next token; comments, white space and @include lines are skipped. */
+static void
+conf_lex(struct conf_lexer *lx, struct conf_token *tk)
+{
+	const char *p = lx->p, *end = lx->end;
+
+	for (;;) {
+		while (p < end && (*p == ' ' || *p == '\t' || *p == '\r' || *p == '\n' ||
+		    *p == '\f' || *p == '\v')) {
+			if (*p++ == '\n') {
+				lx->line++;
+				lx->bol = p;
+			}
+		}
+		if (p < end && (*p == '#' || *p == '@' || (*p == '/' && p + 1 < end && p[1] == '/'))) {
+			while (p < end && *p != '\n')
+				p++;
+			continue;
+		}
+		if (p + 1 < end && p[0] == '/' && p[1] == '*') {
+			for (p += 2; p < end && !(p[0] == '*' && p + 1 < end && p[1] == '/'); p++)
+				if (*p == '\n') {
+					lx->line++;
+					lx->bol = p + 1;
+				}
+			p = p < end ? p + 2 : end;
+			continue;
+		}
+		break;
+	}
+	tk->p = p;
+	tk->line = lx->line;
+	tk->bol = lx->bol;
+	if (p >= end) {
+		tk->t = CT_EOF;
+		tk->len = 0;
+	} else if (*p == '"') {
+		/* A string may hold a newline, as libconfig's scanner allows. */
+		for (p++; p < end && *p != '"'; p++) {
+			if (*p == '\\' && p + 1 < end)
+				p++;
+			if (*p == '\n') {
+				lx->line++;
+				lx->bol = p + 1;
+			}
+		}
+		tk->t = p < end ? CT_STRING : CT_BADSTR;
+		p += tk->t == CT_STRING;
+	} else if (isalpha((unsigned char)*p) || *p == '*') {
+		while (p < end && (isalnum((unsigned char)*p) || *p == '-' || *p == '_' || *p == '*'))
+			p++;
+		tk->t = ((p - tk->p == 4 && strncasecmp(tk->p, "true", 4) == 0) ||
+		    (p - tk->p == 5 && strncasecmp(tk->p, "false", 5) == 0)) ? CT_SCALAR : CT_NAME;
+	} else if (isdigit((unsigned char)*p) || *p == '-' || *p == '+' || *p == '.') {
+		for (p++; p < end && (isalnum((unsigned char)*p) || *p == '.' ||
+		    ((*p == '-' || *p == '+') && (p[-1] == 'e' || p[-1] == 'E'))); p++)
+			;
+		tk->t = conf_is_number(tk->p, (size_t)(p - tk->p)) ? CT_SCALAR : CT_BAD;
+	} else {
+		tk->t = *p == '=' || *p == ':' ? CT_EQ : *p == ';' ? CT_END : *p == ',' ? CT_COMMA :
+		    strchr("{[(", *p) != NULL ? CT_OPEN : strchr("}])", *p) != NULL ? CT_CLOSE : CT_BAD;
+		p++;
+	}
+	tk->len = (size_t)(p - tk->p);
+	lx->p = p;
+}
+
+/* The token as an error names it: 'x' for punctuation, "name", the end of the file. */
+static void
+conf_token_name(const struct conf_token *tk, char *buf, size_t cap)
+{
+	int n = tk->len > 40 ? 40 : (int)tk->len;
+
+	switch (tk->t) {
+	case CT_EOF:
+		snprintf(buf, cap, "the end of the file");
+		break;
+	case CT_BADSTR:
+		snprintf(buf, cap, "a string without its closing quote");
+		break;
+	case CT_NAME:
+		snprintf(buf, cap, "\"%.*s%s\"", n, tk->p, (size_t)n < tk->len ? "..." : "");
+		break;
+	case CT_SCALAR:
+	case CT_STRING:
+		snprintf(buf, cap, "%.*s%s", n, tk->p, (size_t)n < tk->len ? "..." : "");
+		break;
+	default:
+		snprintf(buf, cap, "'%.*s'", n, tk->p);
+	}
+}
+
+/*
+ * One more line under the last error: the offending line (tabs expanded, so
+ * that the caret lines up) and a caret under the column col (in bytes).
+ */
+static void
+conf_error_context(struct conf_load *cl, const char *bol, const char *end, size_t col)
+{
+	struct conf_errs *e = &cl->errs;
+	char line[512], caret[512];
+	size_t i, n = 0, at = 0;
+
+	for (i = 0; bol + i < end && bol[i] != '\n' && n + 8 < sizeof(line); i++) {
+		if (i == col)
+			at = n;
+		if (bol[i] == '\t')
+			do
+				line[n++] = ' ';
+			while (n % 8 != 0);
+		else if (bol[i] != '\r')
+			line[n++] = bol[i];
+	}
+	if (col >= i)
+		at = n;
+	line[n] = '\0';
+	memset(caret, ' ', at < sizeof(caret) - 2 ? at : sizeof(caret) - 2);
+	caret[at < sizeof(caret) - 2 ? at : sizeof(caret) - 2] = '^';
+	caret[(at < sizeof(caret) - 2 ? at : sizeof(caret) - 2) + 1] = '\0';
+	if (e->full || e->len + 2 * (4 * sizeof(line) + 4) + 64 > e->cap)
+		return;
+	e->len += (size_t)snprintf(e->buf + e->len, e->cap - e->len, "    ");
+	e->len += conf_escape(e->buf + e->len, line);
+	e->len += (size_t)snprintf(e->buf + e->len, e->cap - e->len, "\n    %s\n", caret);
+}
+
+static void __attribute__((format(printf, 6, 7)))
+conf_syntax_error(struct conf_load *cl, const char *file, const char *text, const char *end,
+    const struct conf_token *tk, const char *fmt, ...)
+{
+	const char *p = tk->p, *bol = tk->bol;
+	unsigned line = tk->line;
+	char msg[1024], got[64];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	conf_token_name(tk, got, sizeof(got));
+	if (tk->t == CT_EOF) {
+		/* Point just past the last character, not at an empty last line. */
+		while (p > text && isspace((unsigned char)p[-1]))
+			if (*--p == '\n')
+				line--;
+		for (bol = p; bol > text && bol[-1] != '\n'; bol--)
+			;
+	}
+	conf_error(cl, file, line, "syntax error: %s, got %s", msg, got);
+	conf_error_context(cl, bol, end, (size_t)(p - bol));
+}
+
+/* What a value may be, for the errors. */
+#define CONF_A_VALUE "a value (a number, a string, true, false, [ ], ( ) or { })"
+
+/*
+ * Check text (the whole of file) against libconfig's grammar; report each
+ * error and mark its line in bad[] (lines past nbad are not marked). Returns
+ * the number of errors.
+ */
+static int
+conf_syntax(struct conf_load *cl, const char *file, const char *text, size_t len,
+    unsigned char *bad, size_t nbad)
+{
+	enum { S_SETTING, S_EQ, S_VALUE, S_AFTER } st = S_SETTING;
+	struct {
+		char kind; /* 'T' the file, '{', '[', '(' */
+		unsigned line;
+		size_t plen; /* the length of path outside it */
+		int first;   /* nothing in it yet */
+	} stk[CONF_MAX_NESTING + 1];
+	struct conf_lexer lx = { text, text + len, text, 1 };
+	struct conf_token tk, prev = { CT_EOF, text, 0, 1, text };
+	char path[512], value_of[512], closer;
+	size_t plen = 0, n;
+	int top = 0, errors = 0, err, after = 0;
+	unsigned line;
+
+	stk[0].kind = 'T';
+	stk[0].plen = 0;
+	path[0] = '\0';
+	for (;;) {
+		conf_lex(&lx, &tk);
+		err = 0;
+		closer = stk[top].kind == '{' ? '}' : stk[top].kind == '[' ? ']' : ')';
+		if (st == S_AFTER && (stk[top].kind == 'T' || stk[top].kind == '{')) {
+			if (tk.t == CT_STRING && prev.t == CT_STRING)
+				goto next; /* "a" "b" is one string */
+			st = S_SETTING;
+			after = tk.t != CT_END && tk.t != CT_COMMA;
+			if (after)
+				snprintf(value_of, sizeof(value_of), "%s", path);
+			path[plen = stk[top].plen] = '\0';
+			if (!after)
+				goto next;
+		}
+		switch (st) {
+		case S_SETTING:
+			if (tk.t == CT_NAME) {
+				n = (size_t)snprintf(path + plen, sizeof(path) - plen, "%s%.*s",
+				    plen > 0 ? "." : "", (int)tk.len, tk.p);
+				plen = plen + n < sizeof(path) ? plen + n : sizeof(path) - 1;
+				st = S_EQ;
+			} else if (tk.t == CT_EOF && stk[top].kind == 'T')
+				return errors;
+			else if (tk.t == CT_CLOSE && *tk.p == '}' && stk[top].kind == '{') {
+				top--;
+				st = S_AFTER;
+			} else if (after)
+				err = 1, conf_syntax_error(cl, file, text, lx.end, &tk,
+				    "%s: expected ';' after its value, or the next setting", value_of);
+			else if (stk[top].kind == '{')
+				err = 1, conf_syntax_error(cl, file, text, lx.end, &tk,
+				    "expected a setting name or '}' (the group opened on line %u)",
+				    stk[top].line);
+			else
+				err = 1, conf_syntax_error(cl, file, text, lx.end, &tk,
+				    "expected a setting name");
+			after = 0;
+			break;
+		case S_EQ:
+			if (tk.t == CT_EQ)
+				st = S_VALUE;
+			else
+				err = 1, conf_syntax_error(cl, file, text, lx.end, &tk,
+				    "%s: expected '=' or ':'", path);
+			break;
+		case S_VALUE:
+			if (tk.t == CT_SCALAR || tk.t == CT_STRING) {
+				st = S_AFTER;
+				stk[top].first = 0;
+			} else if (tk.t == CT_OPEN && stk[top].kind != '[' && top < CONF_MAX_NESTING) {
+				stk[top].first = 0;
+				top++;
+				stk[top].kind = *tk.p;
+				stk[top].line = tk.line;
+				stk[top].first = 1;
+				stk[top].plen = plen;
+				st = *tk.p == '{' ? S_SETTING : S_VALUE;
+			} else if (tk.t == CT_CLOSE && *tk.p == closer && stk[top].first &&
+			    stk[top].kind != 'T' && stk[top].kind != '{') {
+				top--; /* [ ] or ( ): empty */
+				st = S_AFTER;
+			} else if (stk[top].kind == '[')
+				err = 1, conf_syntax_error(cl, file, text, lx.end, &tk,
+				    "%s: expected a number, a string, true or false (an array holds "
+				    "only those)", path);
+			else
+				err = 1, conf_syntax_error(cl, file, text, lx.end, &tk,
+				    "%s: expected " CONF_A_VALUE, path);
+			break;
+		case S_AFTER: /* in an array or a list */
+			if (tk.t == CT_STRING && prev.t == CT_STRING)
+				break;
+			if (tk.t == CT_COMMA)
+				st = S_VALUE;
+			else if (tk.t == CT_CLOSE && *tk.p == closer) {
+				top--;
+				st = S_AFTER;
+			} else
+				err = 1, conf_syntax_error(cl, file, text, lx.end, &tk,
+				    "%s: expected ',' or '%c' (the %s opened on line %u)", path, closer,
+				    closer == ']' ? "array" : "list", stk[top].line);
+			break;
+		}
+		if (!err)
+			goto next;
+		if (tk.line - 1 < nbad)
+			bad[tk.line - 1] = 1;
+		if (++errors == CONF_MAX_SYNTAX || tk.t == CT_EOF)
+			return errors;
+		/*
+		 * Go on at the next line, as the start of a setting or of an element;
+		 * what the rest of this line opens or closes still counts.
+		 */
+		line = tk.line;
+		do {
+			if (tk.t == CT_OPEN && top < CONF_MAX_NESTING) {
+				top++;
+				stk[top].kind = *tk.p;
+				stk[top].line = tk.line;
+				stk[top].first = 0;
+				stk[top].plen = plen;
+			} else if (tk.t == CT_CLOSE) {
+				for (n = (size_t)top; n > 0; n--)
+					if ((stk[n].kind == '{' && *tk.p == '}') ||
+					    (stk[n].kind == '[' && *tk.p == ']') ||
+					    (stk[n].kind == '(' && *tk.p == ')'))
+						break;
+				if (n > 0)
+					top = (int)n - 1;
+			}
+			conf_lex(&lx, &tk);
+		} while (tk.t != CT_EOF && tk.line == line);
+		if (tk.t == CT_EOF && top == 0)
+			return errors;
+		lx.p = tk.p;
+		lx.line = tk.line;
+		lx.bol = tk.bol;
+		st = stk[top].kind == 'T' || stk[top].kind == '{' ? S_SETTING : S_VALUE;
+		after = 0;
+		path[plen = stk[top].plen] = '\0';
+		prev.t = CT_EOF;
+		continue;
+next:
+		prev = tk;
+	}
+}
+
+/*
+ * libconfig refused file: say why as conf_syntax() sees it, then (for the
+ * main file, when only lines without brackets were wrong) check the rest of
+ * the settings with those lines blanked out, so that one run shows every
+ * error. Returns the number of syntax errors found; 0 leaves the report to
+ * libconfig's own message.
+ */
+static int
+conf_explain(struct conf_load *cl, const char *file, struct config *c)
+{
+	unsigned char *bad;
+	size_t len, nlines = 1, i, line;
+	config_t cf;
+	char *text;
+	int n, brackets = 0;
+
+	if ((text = conf_slurp(cl, file, &len)) == NULL)
+		return 1; /* it said why */
+	for (i = 0; i < len; i++)
+		nlines += text[i] == '\n';
+	if ((bad = calloc(nlines, 1)) == NULL) {
+		free(text);
+		return 0;
+	}
+	n = conf_syntax(cl, file, text, len, bad, nlines);
+	if (n > 0 && strcmp(file, cl->path) == 0) {
+		for (i = 0, line = 0; i < len; i++) {
+			if (text[i] == '\n')
+				line++;
+			else if (bad[line]) {
+				brackets |= strchr("{}[]()", text[i]) != NULL;
+				text[i] = ' ';
+			}
+		}
+		config_init(&cf);
+		if (!brackets && config_read_string(&cf, text) == CONFIG_TRUE)
+			conf_walk(cl, config_root_setting(&cf), "", conf_top_keys, c, (char *)c);
+		config_destroy(&cf);
+	}
+	free(bad);
+	free(text);
+	return n;
+}
+
 int
 conf_load(const char *path, struct config *c, char *err, size_t errlen)
 {
@@ -1389,7 +1798,7 @@ conf_load(const char *path, struct config *c, char *err, size_t errlen)
 		f = config_error_file(&cf);
 		if (config_error_type(&cf) == CONFIG_ERR_FILE_IO && f == NULL)
 			conf_error(&cl, path, 0, "cannot read: %s", config_error_text(&cf));
-		else
+		else if (conf_explain(&cl, f != NULL ? f : path, n) == 0)
 			conf_error(&cl, f != NULL ? f : path, (unsigned)config_error_line(&cf), "%s",
 			    config_error_text(&cf));
 	} else {

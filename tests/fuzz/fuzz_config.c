@@ -132,6 +132,13 @@ fz_check_errors(const char *err, size_t errlen, int includes)
 	for (; *line != '\0'; line = nl + 1) {
 		nl = strchr(line, '\n');
 		FZ_ASSERT(nl != NULL);
+		if (strncmp(line, "    ", 4) == 0) {
+			/* Under a syntax error: its line, or the caret below it. */
+			for (p = line; p < nl; p++)
+				FZ_ASSERT((unsigned char)*p >= 0x20 && *p != 0x7f &&
+				    "no control character in a context line");
+			continue;
+		}
 		if (strncmp(line, fz_path, plen) == 0 && line[plen] == ':')
 			p = line + plen + 1;
 		else {
