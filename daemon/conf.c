@@ -78,7 +78,7 @@ enum key_kind {
 	K_U32_OFF,    /* uint32_t: 0 (off) or min..max */
 	K_PATH,       /* char[max + 1]: "" (off) or an absolute file name */
 	K_PORT,       /* uint16_t in min..max */
-	K_ALERT_NAME, /* char[ALERT_NAME_MAX + 1] of [A-Za-z0-9_.-], at least min characters */
+	K_TOKEN,      /* char[max + 1] of [A-Za-z0-9_.-], at least min characters */
 	K_ALERT_KIND, /* struct alert_kind */
 	K_ALERTS      /* the list of alert rules: struct config alerts/nalerts */
 };
@@ -226,7 +226,7 @@ static const struct key conf_metrics_keys[] = {
 
 /* One alert rule; the values live in a struct alert_rule. */
 static const struct key conf_alert_keys[] = {
-	{ .name = "name", .kind = K_ALERT_NAME, .off = RULE(name), .min = 1, .max = ALERT_NAME_MAX,
+	{ .name = "name", .kind = K_TOKEN, .off = RULE(name), .min = 1, .max = ALERT_NAME_MAX,
 	  .nodef = 1, .doc = "the rule's name in its ALERT records (required)" },
 	{ .name = "kind", .kind = K_ALERT_KIND, .off = RULE(kind), .nodef = 1,
 	  .doc = "the kind of close the rule counts (required)" },
@@ -263,7 +263,7 @@ static const struct key conf_syslog_keys[] = {
 	OUT_COMMON_KEYS(0, OUT_ABNORMAL_EVENTS, 1000),
 	{ .name = "facility", .kind = K_NAMED, .off = OUT(facility), .arg = &conf_facility,
 	  .defstr = "daemon", .doc = "the syslog facility" },
-	{ .name = "ident", .kind = K_STR, .off = OUT(ident), .min = 1, .max = SIZE(out_config, ident),
+	{ .name = "ident", .kind = K_TOKEN, .off = OUT(ident), .min = 1, .max = SIZE(out_config, ident),
 	  .defstr = "tcpstated", .doc = "the program name of each message" },
 	{ .name = "format", .kind = K_NAMED, .off = OUT(format), .arg = &conf_syslog_format,
 	  .defstr = "kv", .doc = "the message body: key=value or @cee: JSON" },
@@ -339,7 +339,7 @@ conf_default(const struct key *k, char *dst)
 	case K_USER:
 	case K_PATH:
 	case K_FILTER:
-	case K_ALERT_NAME:
+	case K_TOKEN:
 		snprintf(dst, (size_t)k->max + 1, "%s", k->defstr != NULL ? k->defstr : "");
 		break;
 	case K_NAMED:
@@ -371,110 +371,80 @@ conf_defaults(struct config *c)
 	conf_default_walk(conf_top_keys, (char *)c);
 }
 
-/* k's default as the file writes it ("" when it has none). */
+/*
+ * k as conf_keys() shows it: its default as the file writes it ("" when it
+ * has none) and its range of values, as the errors and tcpstated.conf(5)
+ * give it.
+ */
 static void
-conf_default_text(const struct key *k, char *buf, size_t cap)
+conf_describe(const struct key *k, char *def, size_t dcap, char *range, size_t rcap)
 {
 	size_t len;
 	int t;
 
-	buf[0] = '\0';
-	if (k->nodef)
-		return;
+	def[0] = range[0] = '\0';
 	switch (k->kind) {
 	case K_GROUP:
-	case K_ALERT_KIND:
 		break;
 	case K_BOOL:
-		snprintf(buf, cap, "%s", k->def ? "true" : "false");
+		snprintf(def, dcap, "%s", k->def ? "true" : "false");
+		snprintf(range, rcap, "true or false");
 		break;
 	case K_U32:
 	case K_U32_OFF:
 	case K_MB:
 	case K_PORT:
-		snprintf(buf, cap, "%" PRIu64, k->def);
+		snprintf(def, dcap, "%" PRIu64, k->def);
+		snprintf(range, rcap, "%s%" PRIu64 "..%" PRIu64,
+		    k->kind == K_U32_OFF ? "0 (off) or " : "", k->min, k->max);
 		break;
 	case K_MODE:
-		snprintf(buf, cap, "\"%04" PRIo64 "\"", k->def);
+		snprintf(def, dcap, "\"%04" PRIo64 "\"", k->def);
+		snprintf(range, rcap, "an octal string up to \"%04" PRIo64 "\", not world-writable",
+		    k->max);
 		break;
 	case K_STR:
+	case K_TOKEN:
 	case K_USER:
 	case K_PATH:
 	case K_FILTER:
-	case K_ALERT_NAME:
 	case K_NAMED:
-		snprintf(buf, cap, "\"%s\"", k->defstr != NULL ? k->defstr : "");
+		snprintf(def, dcap, "\"%s\"", k->defstr != NULL ? k->defstr : "");
+		if (k->kind == K_NAMED)
+			snprintf(range, rcap, "%s", ((const struct conf_names *)k->arg)->hint);
+		else if (k->kind == K_USER)
+			snprintf(range, rcap, "an existing user, or \"\"");
+		else if (k->kind == K_PATH)
+			snprintf(range, rcap, "an absolute path, or \"\"");
+		else
+			snprintf(range, rcap, "%" PRIu64 "..%" PRIu64 " %s", k->min,
+			    k->max, k->kind == K_TOKEN ? "letters, digits, '_', '-' or '.'" : "characters");
 		break;
 	case K_EVENTS:
-		len = (size_t)snprintf(buf, cap, "[");
-		for (t = 0; t < TEV_NTYPES && len < cap; t++)
+		len = (size_t)snprintf(def, dcap, "[");
+		for (t = 0; t < TEV_NTYPES && len < dcap; t++)
 			if (k->def & TEV_BIT(t))
-				len += (size_t)snprintf(buf + len, cap - len, "%s \"%s\"",
+				len += (size_t)snprintf(def + len, dcap - len, "%s \"%s\"",
 				    len > 1 ? "," : "", event_type_name((enum event_type)t));
-		if (len < cap)
-			snprintf(buf + len, cap - len, " ]");
+		if (len < dcap)
+			snprintf(def + len, dcap - len, " ]");
+		snprintf(range, rcap, "event types");
 		break;
 	case K_PORTS:
-		snprintf(buf, cap, "[ ]");
-		break;
-	case K_ALERTS:
-		snprintf(buf, cap, "( )");
-		break;
-	}
-}
-
-/* k's range of values, as the errors and tcpstated.conf(5) give it. */
-static void
-conf_range_text(const struct key *k, char *buf, size_t cap)
-{
-	switch (k->kind) {
-	case K_GROUP:
-		buf[0] = '\0';
-		break;
-	case K_BOOL:
-		snprintf(buf, cap, "true or false");
-		break;
-	case K_U32:
-	case K_MB:
-	case K_PORT:
-		snprintf(buf, cap, "%" PRIu64 "..%" PRIu64, k->min, k->max);
-		break;
-	case K_U32_OFF:
-		snprintf(buf, cap, "0 (off) or %" PRIu64 "..%" PRIu64, k->min, k->max);
-		break;
-	case K_STR:
-	case K_ALERT_NAME:
-		snprintf(buf, cap, "%" PRIu64 "..%" PRIu64 " characters", k->min, k->max);
-		break;
-	case K_FILTER:
-		snprintf(buf, cap, "at most %" PRIu64 " characters", k->max);
-		break;
-	case K_USER:
-		snprintf(buf, cap, "an existing user, or \"\"");
-		break;
-	case K_PATH:
-		snprintf(buf, cap, "an absolute path, or \"\"");
-		break;
-	case K_NAMED:
-		snprintf(buf, cap, "%s", ((const struct conf_names *)k->arg)->hint);
-		break;
-	case K_EVENTS:
-		snprintf(buf, cap, "event types");
-		break;
-	case K_PORTS:
-		snprintf(buf, cap, "at most %d ports, each %" PRIu64 "..%" PRIu64, CAPTURE_MAX_PORTS,
+		snprintf(def, dcap, "[ ]");
+		snprintf(range, rcap, "at most %d ports, each %" PRIu64 "..%" PRIu64, CAPTURE_MAX_PORTS,
 		    k->min, k->max);
 		break;
-	case K_MODE:
-		snprintf(buf, cap, "an octal string up to \"%04" PRIo64 "\"", k->max);
-		break;
 	case K_ALERT_KIND:
-		snprintf(buf, cap, "a kind of close");
+		snprintf(range, rcap, "a kind of close");
 		break;
 	case K_ALERTS:
-		snprintf(buf, cap, "at most %d rules", ALERT_MAX_RULES);
+		snprintf(def, dcap, "( )");
+		snprintf(range, rcap, "at most %d rules", ALERT_MAX_RULES);
 		break;
 	}
+	if (k->nodef)
+		def[0] = '\0';
 }
 
 static void
@@ -490,8 +460,7 @@ conf_keys_walk(const struct key *tab, const char *prefix, conf_key_cb *fn, void 
 			conf_keys_walk(k->arg, name, fn, arg);
 			continue;
 		}
-		conf_default_text(k, def, sizeof(def));
-		conf_range_text(k, range, sizeof(range));
+		conf_describe(k, def, sizeof(def), range, sizeof(range));
 		fn(name, def, range, k->doc, arg);
 		if (k->kind == K_ALERTS) {
 			snprintf(name, sizeof(name), "%s%s.", prefix, k->name);
@@ -1255,7 +1224,7 @@ conf_value(struct conf_load *cl, const config_setting_t *s, const char *prefix,
 	case K_STR:
 	case K_USER:
 	case K_PATH:
-	case K_ALERT_NAME:
+	case K_TOKEN:
 		if (conf_get_string(cl, s, prefix, &v) == -1)
 			return;
 		len = strlen(v);
@@ -1272,7 +1241,7 @@ conf_value(struct conf_load *cl, const config_setting_t *s, const char *prefix,
 				SETERR(s, "%s", "contains a control character");
 				return;
 			}
-			if (k->kind == K_ALERT_NAME && !isalnum((unsigned char)v[i]) &&
+			if (k->kind == K_TOKEN && !isalnum((unsigned char)v[i]) &&
 			    strchr("_-.", v[i]) == NULL) {
 				SETERR(s, "\"%s\": a name holds only letters, digits, '_', '-' and '.'",
 				    v);
@@ -1319,6 +1288,10 @@ conf_value(struct conf_load *cl, const config_setting_t *s, const char *prefix,
 		if (*v == '\0' || *end != '\0' || errno != 0 || strspn(v, "01234567") != strlen(v) ||
 		    m > k->max) {
 			SETERR(s, "bad mode \"%s\" (an octal string such as \"0640\")", v);
+			return;
+		}
+		if (m & S_IWOTH) {
+			SETERR(s, "mode \"%s\" lets every user write the file (such as \"0640\")", v);
 			return;
 		}
 		*(uint32_t *)(void *)dst = (uint32_t)m;

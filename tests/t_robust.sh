@@ -483,8 +483,9 @@ else
 fi
 
 # Config values with quotes, backslashes and bytes that are not UTF-8 are
-# accepted: the file is written at that path with valid records, and the
-# diagnostics that name such a path are clean.
+# accepted where they may be (a path; syslog.ident holds only [A-Za-z0-9_.-],
+# see conf-bad/forged.conf): the file is written at that path with valid
+# records, and the diagnostics that name such a path are clean.
 mkdir -p "$D/odd"
 odd_conf() { # config-file directory
 	python3 - "$1" "$2" "$VA" <<'PY'
@@ -495,7 +496,7 @@ with open(conf, "wb") as f:
              'daemon: { stats_interval = 0; };\n'
              'outputs: {\n'
              '\tjournal: { enabled = false; };\n'
-             '\tsyslog: { enabled = true; events = [ "CLOSED" ]; ident = "t\\"s\\\\d\\xff%%s"; };\n'
+             '\tsyslog: { enabled = true; events = [ "CLOSED" ]; ident = "t-s.d"; };\n'
              '\tfile: { enabled = true; path = "%s/e\\"v\\\\%%s\\xff.json"; };\n'
              '};\n' % (va, d)).encode())
 PY
