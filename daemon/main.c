@@ -566,6 +566,30 @@ main_output_drops(const struct main_state *m)
 }
 
 /*
+ * What is captured as the operator asked for it, for STATUS= and --stats:
+ * the ports or the filter of the config, not the expression compiled from
+ * them (with its VLAN alternatives, some 150 characters for two ports).
+ */
+static void
+main_capture_shown(const struct capture_config *cc, char *buf, size_t cap)
+{
+	size_t i, len;
+
+	if (cc->filter[0] != '\0') {
+		snprintf(buf, cap, "filter %s", cc->filter);
+		return;
+	}
+	if (cc->nports == 0) {
+		snprintf(buf, cap, "every tcp port");
+		return;
+	}
+	len = (size_t)snprintf(buf, cap, "tcp port");
+	for (i = 0; i < cc->nports && len < cap; i++)
+		len += (size_t)snprintf(buf + len, cap - len, "%s%u", i > 0 ? "," : " ",
+		    cc->ports[i]);
+}
+
+/*
  * Everything the STATS record, STATUS, the metrics and --stats show. With
  * endpoints, the table is walked for the states of its endpoints, at most
  * once per MAIN_ENDPOINTS_EVERY_US (the walk visits every slot).
@@ -573,6 +597,7 @@ main_output_drops(const struct main_state *m)
 static void
 main_insight(struct main_state *m, struct insight *in, int endpoints)
 {
+	char what[sizeof(m->cfg.capture.filter) + 16];
 	int k;
 
 	memset(in, 0, sizeof(*in));
@@ -581,7 +606,8 @@ main_insight(struct main_state *m, struct insight *in, int endpoints)
 	if (m->opts->rfile == NULL) {
 		/* From outside: a name may hold any byte but "/", ":", "%" and white space. */
 		log_escape(m->iface_shown, sizeof(m->iface_shown), m->cfg.capture.interface);
-		log_escape(m->filter_shown, sizeof(m->filter_shown), capture_filter(m->capture));
+		main_capture_shown(&m->cfg.capture, what, sizeof(what));
+		log_escape(m->filter_shown, sizeof(m->filter_shown), what);
 		in->interface = m->iface_shown;
 		in->filter = m->filter_shown;
 		in->capture_up = capture_is_up(m->capture);

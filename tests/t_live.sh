@@ -219,7 +219,9 @@ else
 	fail live_ready_sent "no READY=1; diagnostics: $(head -n 3 "$TMP/diag.err" | tr '\n' '|')"
 	exit 0
 fi
-if grep '^READY=1' "$TMP/notify.log" | head -n 1 | grep -q "STATUS=capturing $VA (.*port 7001"; then
+# The ports as given, not the ~400-character BPF expression compiled from them.
+if grep '^READY=1' "$TMP/notify.log" | head -n 1 |
+    grep -q "STATUS=capturing $VA (tcp port 7001,7002,7003,7004,7005,7006,7007,7010): "; then
 	pass live_status_names_interface_and_filter
 else
 	fail live_status_names_interface_and_filter "$(head -n 1 "$TMP/notify.log")"
