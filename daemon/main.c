@@ -11,12 +11,16 @@
  * ladder view). With --flows or --stats the same binary is a client of a
  * running daemon's control socket instead.
  */
+#define _GNU_SOURCE /* struct ucred (SO_PEERCRED) */
 #include <sys/random.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/un.h>
 
 #include <errno.h>
 #include <event2/buffer.h>
 #include <event2/event.h>
+#include <fcntl.h>
 #include <getopt.h>
 #include <inttypes.h>
 #include <libconfig.h>
@@ -63,8 +67,8 @@
 #define MAIN_ERRLINE 5120 /* one config error line, or -F's (conf.c's lines are shorter) */
 #define MAIN_ENDPOINTS_EVERY_US 1000000u /* the endpoint walk is reused this long */
 
-/* Long options, past every short option's letter. */
-enum { OPT_FLOWS = 256, OPT_STATS, OPT_PORT, OPT_STATE, OPT_METRICS };
+/* Long options without a short one, past every short option's letter. */
+enum { OPT_FLOWS = 256, OPT_METRICS, OPT_OUTPUTS, OPT_PORT, OPT_STATE, OPT_STATS };
 
 /* What the tracker must report for the counters and the alerts, whatever the config says. */
 #define MAIN_INSIGHT_MASK \
@@ -84,6 +88,7 @@ struct main_opts {
 	int debug;            /* -d */
 	const char *socket;   /* -S */
 	const char *metrics;  /* --metrics: overrides metrics.path */
+	int outputs;          /* --outputs: -o or -r also write the configured outputs */
 	int flows;            /* --flows: ask the daemon */
 	int stats;            /* --stats: ask the daemon; with -r, end with a STATS record */
 	int port;             /* --port, or -1 */
@@ -125,32 +130,36 @@ usage(int status)
 	FILE *f = status == 0 ? stdout : stderr;
 
 	fprintf(f, "usage: tcpstated [-dfhtV] [-c file] [-F filter] [-i interface] [-o format]\n"
-		   "                 [-p ports] [-r file] [-S socket] [--metrics file] [--stats]\n"
+		   "                 [-p ports] [-r file] [-S socket] [--metrics file] [--outputs]\n"
+		   "                 [--stats]\n"
 		   "       tcpstated --flows [--port port] [--state state] [-S socket]\n"
 		   "       tcpstated --stats [-S socket]\n");
 	if (status == 0)
 		fprintf(f, "\n"
-			   "  -c file       configuration file (default %s)\n"
-			   "  -d            debug diagnostics on standard error\n"
-			   "  -F filter     pcap-filter(7) expression; overrides -p and the config\n"
-			   "  -f            foreground (tcpstated never forks; accepted for systemd)\n"
-			   "  -h            this help\n"
-			   "  -i interface  capture on interface (\"any\" for every interface)\n"
-			   "  -o format     also print every event on standard output: json, text\n"
-			   "                or ladder (a sequence diagram per connection)\n"
-			   "  -p ports      capture only these TCP ports, comma-separated (80,443)\n"
-			   "  -r file       read a pcap or pcapng file instead of capturing\n"
-			   "  -S socket     the control socket (default $RUNTIME_DIRECTORY/control,\n"
-			   "                else /run/tcpstated/control)\n"
-			   "  -t            check the configuration and exit\n"
-			   "  -V            print versions and exit\n"
-			   "  --metrics file  write the Prometheus metrics there (overrides\n"
-			   "                metrics.path; with -r, once at the end of the file)\n"
-			   "  --flows       list the connections the running daemon tracks now\n"
-			   "  --port port   with --flows: only those with this client or server port\n"
-			   "  --state state with --flows: only those with an endpoint in this state\n"
-			   "  --stats       print the running daemon's counters; with -r, end the\n"
-			   "                events with a STATS record of the whole file\n",
+			   "  -c, --config file      configuration file (default %s)\n"
+			   "  -d, --debug            debug diagnostics on standard error\n"
+			   "  -F, --filter filter    pcap-filter(7) expression; overrides -p and the config\n"
+			   "  -f, --foreground       foreground (tcpstated never forks; accepted for systemd)\n"
+			   "  -h, --help             this help\n"
+			   "  -i, --interface name   capture on this interface (\"any\" for every one)\n"
+			   "  -o, --format format    print every event on standard output: json, text or\n"
+			   "                         ladder (a sequence diagram per connection); the\n"
+			   "                         configured outputs stay untouched without --outputs\n"
+			   "  -p, --ports ports      capture only these TCP ports, comma-separated (80,443)\n"
+			   "  -r, --read file        read a pcap or pcapng file instead of capturing\n"
+			   "  -S, --socket socket    the control socket (default $RUNTIME_DIRECTORY/control,\n"
+			   "                         else /run/tcpstated/control)\n"
+			   "  -t, --check-config     check the configuration and exit\n"
+			   "  -V, --version          print versions and exit\n"
+			   "      --flows            list the connections the running daemon tracks now\n"
+			   "      --metrics file     write the Prometheus metrics there (overrides\n"
+			   "                         metrics.path; with -r, once at the end of the file)\n"
+			   "      --outputs          with -o or -r: also write the configured outputs\n"
+			   "                         (journal, syslog, file, metrics, control socket)\n"
+			   "      --port port        with --flows: only those with this client or server port\n"
+			   "      --state state      with --flows: only those with an endpoint in this state\n"
+			   "      --stats            print the running daemon's counters; with -r, end the\n"
+			   "                         events with a STATS record of the whole file\n",
 		    CONF_PATH_DEFAULT);
 	exit(status);
 }
@@ -213,25 +222,23 @@ main_parse_ports(struct main_opts *o, const char *arg)
 	}
 }
 
-/* The name of the option getopt_long() stopped at, for a usage error. */
+/*
+ * The name of the option getopt_long() stopped at, for a usage error: as
+ * typed when the word it was in is a long option ("--config" needs an
+ * argument, "--colour" is unknown), else the letter.
+ */
 static const char *
 main_optname(int opt, char **argv)
 {
 	static char buf[64];
+	const char *word = optind > 0 ? argv[optind - 1] : "?";
 
-	if (opt > 0 && opt < 256) {
+	if (strncmp(word, "--", 2) == 0 && strlen(word) > 2)
+		snprintf(buf, sizeof(buf), "%.*s", (int)strcspn(word, "="), word);
+	else if (opt > 0 && opt < 256)
 		snprintf(buf, sizeof(buf), "-%c", opt);
-		return buf;
-	}
-	switch (opt) {
-	case OPT_PORT:
-		return "--port";
-	case OPT_STATE:
-		return "--state";
-	case OPT_METRICS:
-		return "--metrics";
-	}
-	snprintf(buf, sizeof(buf), "%s", optind > 0 ? argv[optind - 1] : "?");
+	else
+		snprintf(buf, sizeof(buf), "%s", word);
 	return buf;
 }
 
@@ -254,17 +261,33 @@ main_options_check(const struct main_opts *o)
 		usage_error("-S: not with -r (no control socket while reading a file)");
 	if (o->metrics != NULL && o->metrics[0] != '/')
 		usage_error("--metrics %s: an absolute path", o->metrics);
+	if (o->outputs && o->out < 0 && o->rfile == NULL)
+		usage_error("--outputs: only with -o or -r (the service writes its outputs anyway)");
 }
 
 static void
 main_options(struct main_opts *o, int argc, char **argv)
 {
+	/* Sorted by name; a short option's long form returns its letter. */
 	static const struct option longopts[] = {
+		{ "check-config", no_argument, NULL, 't' },
+		{ "config", required_argument, NULL, 'c' },
+		{ "debug", no_argument, NULL, 'd' },
+		{ "filter", required_argument, NULL, 'F' },
 		{ "flows", no_argument, NULL, OPT_FLOWS },
-		{ "stats", no_argument, NULL, OPT_STATS },
-		{ "port", required_argument, NULL, OPT_PORT },
-		{ "state", required_argument, NULL, OPT_STATE },
+		{ "foreground", no_argument, NULL, 'f' },
+		{ "format", required_argument, NULL, 'o' },
+		{ "help", no_argument, NULL, 'h' },
+		{ "interface", required_argument, NULL, 'i' },
 		{ "metrics", required_argument, NULL, OPT_METRICS },
+		{ "outputs", no_argument, NULL, OPT_OUTPUTS },
+		{ "port", required_argument, NULL, OPT_PORT },
+		{ "ports", required_argument, NULL, 'p' },
+		{ "read", required_argument, NULL, 'r' },
+		{ "socket", required_argument, NULL, 'S' },
+		{ "state", required_argument, NULL, OPT_STATE },
+		{ "stats", no_argument, NULL, OPT_STATS },
+		{ "version", no_argument, NULL, 'V' },
 		{ NULL, 0, NULL, 0 }
 	};
 	unsigned long v;
@@ -350,6 +373,9 @@ main_options(struct main_opts *o, int argc, char **argv)
 		case OPT_METRICS:
 			o->metrics = optarg;
 			break;
+		case OPT_OUTPUTS:
+			o->outputs = 1;
+			break;
 		case ':':
 			usage_error("option %s needs an argument", main_optname(optopt, argv));
 		default:
@@ -359,6 +385,27 @@ main_options(struct main_opts *o, int argc, char **argv)
 	if (optind < argc)
 		usage_error("unexpected argument \"%s\"", argv[optind]);
 	main_options_check(o);
+}
+
+/*
+ * An interactive run (-o asks for standard output, -r reads a file) is
+ * someone trying something, often beside the service: it prints, and leaves
+ * the service's journal, syslog, log file, metrics file and control socket
+ * alone unless --outputs asks for them. --metrics and -S still name theirs.
+ */
+static void
+main_interactive(const struct main_opts *o, struct config *c)
+{
+	int k;
+
+	if ((o->out < 0 && o->rfile == NULL) || o->outputs || o->check)
+		return;
+	for (k = 0; k < OUT_NKINDS; k++)
+		c->out[k].enabled = 0;
+	if (o->metrics == NULL)
+		c->metrics.path[0] = '\0';
+	if (o->socket == NULL)
+		c->daemon.control = 0;
 }
 
 /* The command line wins over the file, at start and on every reload. */
@@ -376,6 +423,7 @@ main_overrides(const struct main_opts *o, struct config *c)
 		snprintf(c->capture.filter, sizeof(c->capture.filter), "%s", o->filter);
 	if (o->metrics != NULL)
 		snprintf(c->metrics.path, sizeof(c->metrics.path), "%s", o->metrics);
+	main_interactive(o, c);
 }
 
 /* One line of -t's report on standard error, escaped as the diagnostics are. */
@@ -768,12 +816,8 @@ main_replay(struct main_state *m)
 	char err[1024];
 	struct tracker_config tc;
 	uint64_t last_ts;
-	int k, rc;
+	int rc;
 
-	for (k = 0; k < OUT_NKINDS; k++)
-		m->cfg.out[k].enabled = 0; /* -r writes to standard output only */
-	if (m->opts->metrics == NULL)
-		m->cfg.metrics.path[0] = '\0'; /* nor to the live daemon's metrics file */
 	main_insight_open(m);
 	main_tracker_config(m, &tc);
 	m->tracker = tracker_new(&tc, main_event_cb, m, err, sizeof(err));
@@ -979,6 +1023,78 @@ main_timer(struct main_state *m, uint64_t period_us, event_callback_fn cb)
 	return ev;
 }
 
+/* The control socket: -S, else the runtime directory's. */
+static void
+main_control_path(const struct main_state *m, char *path, size_t cap)
+{
+	if (m->opts->socket != NULL)
+		snprintf(path, cap, "%s", m->opts->socket);
+	else if (control_default_path(path, cap) == -1)
+		snprintf(path, cap, "%s/%s", CONTROL_DIR_DEFAULT, CONTROL_NAME);
+}
+
+/* The pid of the process that answers on the socket at path; 0 if none does. */
+static pid_t
+main_socket_owner(const char *path)
+{
+	struct sockaddr_un sun;
+	struct ucred cr;
+	socklen_t len = sizeof(cr);
+	pid_t pid = 0;
+	int fd;
+
+	memset(&sun, 0, sizeof(sun));
+	sun.sun_family = AF_UNIX;
+	if (strlen(path) >= sizeof(sun.sun_path) ||
+	    (fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0)) == -1)
+		return 0;
+	memcpy(sun.sun_path, path, strlen(path) + 1);
+	if (connect(fd, (struct sockaddr *)&sun, sizeof(sun)) == 0 &&
+	    getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cr, &len) == 0)
+		pid = cr.pid > 0 ? cr.pid : 1;
+	close(fd);
+	return pid;
+}
+
+/* The pid of the process that holds the log file's write lock (out_file.c takes it); 0 if none. */
+static pid_t
+main_file_owner(const char *path)
+{
+	struct flock lk = { .l_type = F_WRLCK, .l_whence = SEEK_SET };
+	pid_t pid = 0;
+	int fd;
+
+	fd = open(path, O_RDONLY | O_NONBLOCK | O_NOFOLLOW | O_NOCTTY | O_CLOEXEC);
+	if (fd == -1)
+		return 0;
+	if (fcntl(fd, F_GETLK, &lk) == 0 && lk.l_type != F_UNLCK)
+		pid = lk.l_pid > 0 ? lk.l_pid : 1;
+	close(fd);
+	return pid;
+}
+
+/*
+ * A second daemon must not share the first one's control socket or log
+ * file: it refuses to start, naming the one that runs.
+ */
+static void
+main_refuse_second(const struct main_state *m)
+{
+	char path[108];
+	pid_t pid;
+
+	if (m->cfg.daemon.control) {
+		main_control_path(m, path, sizeof(path));
+		if ((pid = main_socket_owner(path)) != 0)
+			fatalx("another tcpstated (pid %ld) is running with the control socket %s",
+			    (long)pid, path);
+	}
+	if (m->cfg.out[OUT_FILE].enabled &&
+	    (pid = main_file_owner(m->cfg.out[OUT_FILE].path)) != 0)
+		fatalx("another tcpstated (pid %ld) is running with the log file %s", (long)pid,
+		    m->cfg.out[OUT_FILE].path);
+}
+
 static const int main_sigs[] = { SIGHUP, SIGUSR1, SIGTERM, SIGINT };
 
 /* Live, first: open the capture, the outputs and the control socket, then drop privileges. */
@@ -988,6 +1104,7 @@ main_live_open(struct main_state *m)
 	struct tracker_config tc;
 	char err[1024];
 
+	main_refuse_second(m);
 	if (getrandom(&m->cfg.tracking.id_seed, sizeof(m->cfg.tracking.id_seed), GRND_NONBLOCK) !=
 	    (ssize_t)sizeof(m->cfg.tracking.id_seed))
 		m->cfg.tracking.id_seed = main_now_us() ^ ((uint64_t)getpid() << 32);
@@ -1023,10 +1140,7 @@ main_live_open(struct main_state *m)
 	if (m->cfg.daemon.control) {
 		char path[108];
 
-		if (m->opts->socket != NULL)
-			snprintf(path, sizeof(path), "%s", m->opts->socket);
-		else if (control_default_path(path, sizeof(path)) == -1)
-			snprintf(path, sizeof(path), "%s/%s", CONTROL_DIR_DEFAULT, CONTROL_NAME);
+		main_control_path(m, path, sizeof(path));
 		m->control = control_open(m->base, path, m->cfg.daemon.user, m->tracker,
 		    main_control_insight_cb, m, err, sizeof(err));
 		if (m->control == NULL)

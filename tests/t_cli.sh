@@ -36,6 +36,36 @@ else
 	fail version_lists_libraries "rc=$(rc version) $(tr '\n' '|' <"$TMP/version.out")"
 fi
 
+# The long forms: --help and --version as -h and -V, and every letter in the
+# usage has one (the help lists it beside the letter).
+run help_long --help
+if [ "$(rc help_long)" = 0 ] && cmp -s "$TMP/help.out" "$TMP/help_long.out"; then
+	pass help_long_form
+else
+	fail help_long_form "rc=$(rc help_long)"
+fi
+run version_long --version
+check version_long_form cmp "$TMP/version.out" "$TMP/version_long.out"
+letters=$(sed -n 's/^usage: tcpstated \[-\([a-zA-Z]*\)\].*/\1/p' "$TMP/help.out")
+letters="$letters$(grep -o -- '\[-[a-zA-Z] [a-z]*\]' "$TMP/help.out" | cut -c3 | sort -u | tr -d '\n')"
+missing=""
+for l in $(echo "$letters" | grep -o .); do
+	grep -q -- "^  -$l, --[a-z-]*" "$TMP/help.out" || missing="$missing -$l"
+done
+if [ ${#letters} -ge 12 ] && [ -z "$missing" ]; then
+	pass every_letter_has_a_long_form
+else
+	fail every_letter_has_a_long_form "letters '$letters', without a long form:$missing"
+fi
+# The long forms work: a check through them, and a replay through them.
+run long_check --check-config --config conf/tcpstated.conf --interface lo --ports 80,443 \
+    --filter 'tcp' --debug --foreground
+check long_forms_check [ "$(rc long_check)" = 0 ]
+run long_replay --read "$SHARED/fixtures/seed-handshake-close.pcap" --format text \
+    --config /dev/null
+run short_replay -r "$SHARED/fixtures/seed-handshake-close.pcap" -o text -c /dev/null
+check long_forms_replay cmp "$TMP/long_replay.out" "$TMP/short_replay.out"
+
 # --- usage errors: exit 2, one error line naming the problem, then the usage --
 usage_case() { # name expect-in-message args...
 	local name=$1 want=$2; shift 2
@@ -59,6 +89,9 @@ usage_case port_empty "expected comma-separated port numbers" -p 80,,443
 usage_case too_many_ports "more than 64 ports" -p "$(seq -s, 1 65)"
 usage_case long_iface "1 to 15 characters" -i abcdefghijklmnopq
 usage_case extra_arg 'unexpected argument "foo"' -t foo
+usage_case unknown_long "unknown option --colour" --colour=always
+usage_case missing_long_arg "--config needs an argument" --config
+usage_case outputs_alone "--outputs: only with -o or -r" --outputs
 
 # --- -t ---------------------------------------------------------------------
 printf 'capture: { ports = [ 80, 443 ]; snaplen = 128; };\n' >"$TMP/good.conf"

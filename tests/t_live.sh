@@ -423,9 +423,12 @@ fi
 
 # --- SIGTERM: exit 0, an open connection is flushed as shutdown -------------------
 sleep 1
+# Earlier connections to 7010 were established too: wait for one more.
+est7010() { [ "$(grep -c '"event":"ESTABLISHED".*"server_port":7010' "$TMP/events.json")" -gt "$1" ]; }
+n7010=$(grep -c '"event":"ESTABLISHED".*"server_port":7010' "$TMP/events.json")
 nsenter --net=/run/netns/"$NSA" -- python3 "$TMP/client.py" hold $B $A2 >/dev/null 2>&1 &
 HOLD=$!
-wait_for 5 grep -q '"event":"ESTABLISHED".*"server_port":7010' "$TMP/events.json"
+wait_for 10 est7010 "$n7010"
 sleep 0.5
 kill -TERM $DPID
 wait $DPID

@@ -111,7 +111,7 @@ outputs: {
 	file: { enabled = true; path = "$TMP/events.json"; rate_limit = 100; rate_interval = 1; };
 };
 EOF
-nsenter --net=/run/netns/"$NSB" -- "$TCPSTATED" -f -c "$TMP/live.conf" -S "$TMP/ctl.sock" -o json >"$TMP/live.json" 2>"$TMP/live.err" &
+nsenter --net=/run/netns/"$NSB" -- "$TCPSTATED" -f -c "$TMP/live.conf" -S "$TMP/ctl.sock" -o json --outputs >"$TMP/live.json" 2>"$TMP/live.err" &
 DPID=$!
 if ! wait_for 5 grep -q 'running as' "$TMP/live.err"; then
 	fail synflood_live_start "$(tail -n 2 "$TMP/live.err" | tr '\n' ' ')"
