@@ -24,7 +24,10 @@
 #include <getopt.h>
 #include <inttypes.h>
 #include <libconfig.h>
+#include <libgen.h>
+#include <net/if.h>
 #include <pcap/pcap.h>
+#include <pwd.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -454,6 +457,93 @@ main_print_errors(const char *err, int check)
 			log_warnx("%s", line);
 		p = *nl == '\n' ? nl + 1 : nl;
 	}
+}
+
+/*
+ * daemon.user "nobody" (or uid 65534) is shared with other programs: each
+ * of them could read --flows, take the control socket's slots and write the
+ * log directory. NULL when the account is not shared.
+ */
+static const char *
+main_shared_user(const struct config *c)
+{
+	struct passwd *pw;
+
+	if (c->daemon.user[0] == '\0')
+		return NULL;
+	pw = getpwnam(c->daemon.user);
+	if (strcmp(c->daemon.user, "nobody") != 0 && (pw == NULL || pw->pw_uid != 65534))
+		return NULL;
+	return "daemon.user: \"nobody\" (uid 65534) is shared with other programs, which "
+	       "could then read --flows and the log directory; use a dedicated account";
+}
+
+/* One line of -t's report about the world, with the config file's name in front. */
+static void __attribute__((format(printf, 2, 3)))
+main_check_world_line(const struct config *c, const char *fmt, ...)
+{
+	char line[MAIN_ERRLINE];
+	size_t len;
+	va_list ap;
+
+	len = (size_t)snprintf(line, sizeof(line), "%s: ", c->path[0] != '\0' ? c->path : "-");
+	va_start(ap, fmt);
+	vsnprintf(line + len, sizeof(line) - len, fmt, ap);
+	va_end(ap);
+	main_check_line(line);
+}
+
+/* -t on the file output's or the metrics' path: 1 if the start would refuse it. */
+static int
+main_check_file(const struct config *c, const char *key, const char *path)
+{
+	struct stat st;
+
+	if (lstat(path, &st) == 0 && !S_ISREG(st.st_mode)) {
+		main_check_world_line(c, "%s: %s is %s; tcpstated writes only a regular file", key,
+		    path, S_ISLNK(st.st_mode) ? "a symbolic link" : "not a regular file");
+		return 1;
+	}
+	return 0;
+}
+
+/*
+ * -t, past the file's syntax: what the start would meet. An interface that is
+ * not there (it may appear later) and a log directory tcpstated will create
+ * are warnings; a log or metrics path that is not a regular file and a
+ * metrics directory that is missing or not writable are errors. Returns the
+ * number of errors.
+ */
+static int
+main_check_world(const struct config *c)
+{
+	const char *path = c->out[OUT_FILE].path, *why;
+	char dir[4096];
+	struct stat st;
+	int errors = 0;
+
+	if (strcmp(c->capture.interface, "any") != 0 && if_nametoindex(c->capture.interface) == 0)
+		main_check_world_line(c, "warning: capture.interface: no interface \"%s\" now; "
+		    "tcpstated does not start until it exists", c->capture.interface);
+	if (c->out[OUT_FILE].enabled) {
+		snprintf(dir, sizeof(dir), "%s", path);
+		if (stat(dirname(dir), &st) == -1)
+			main_check_world_line(c, "warning: outputs.file.path: the directory %s does not "
+			    "exist; tcpstated will create it (mode 0750)", dir);
+		else if (!S_ISDIR(st.st_mode) && ++errors)
+			main_check_world_line(c, "outputs.file.path: %s is not a directory", dir);
+		errors += main_check_file(c, "outputs.file.path", path);
+	}
+	if (c->metrics.path[0] != '\0') {
+		snprintf(dir, sizeof(dir), "%s", c->metrics.path);
+		if (access(dirname(dir), W_OK) == -1 && ++errors)
+			main_check_world_line(c, "metrics.path: cannot write in the directory %s: %s", dir,
+			    strerror(errno));
+		errors += main_check_file(c, "metrics.path", c->metrics.path);
+	}
+	if ((why = main_shared_user(c)) != NULL)
+		main_check_world_line(c, "warning: %s", why);
+	return errors;
 }
 
 /*
@@ -1102,9 +1192,12 @@ static void
 main_live_open(struct main_state *m)
 {
 	struct tracker_config tc;
+	struct stat st;
 	char err[1024];
 
 	main_refuse_second(m);
+	if (main_shared_user(&m->cfg) != NULL)
+		log_warnx("%s", main_shared_user(&m->cfg));
 	if (getrandom(&m->cfg.tracking.id_seed, sizeof(m->cfg.tracking.id_seed), GRND_NONBLOCK) !=
 	    (ssize_t)sizeof(m->cfg.tracking.id_seed))
 		m->cfg.tracking.id_seed = main_now_us() ^ ((uint64_t)getpid() << 32);
@@ -1129,6 +1222,14 @@ main_live_open(struct main_state *m)
 		log_warnx("%s", err); /* the file output will say it cannot write; the rest runs */
 	m->outputs = outputs_open(&m->cfg, m->opts->out == MAIN_OUT_LADDER ? -1 : m->opts->out,
 	    err, sizeof(err));
+	if (m->outputs == NULL && m->cfg.out[OUT_FILE].enabled &&
+	    lstat(m->cfg.out[OUT_FILE].path, &st) == 0 && !S_ISREG(st.st_mode)) {
+		/* Something not a regular file at the log path costs only the file output. */
+		log_warnx("%s; running without the file output", err);
+		m->cfg.out[OUT_FILE].enabled = 0;
+		m->outputs = outputs_open(&m->cfg,
+		    m->opts->out == MAIN_OUT_LADDER ? -1 : m->opts->out, err, sizeof(err));
+	}
 	if (m->outputs == NULL)
 		fatalx("%s", err);
 	if (m->cfg.out[OUT_FILE].enabled &&
@@ -1266,6 +1367,8 @@ main(int argc, char **argv)
 
 	main_config(&opts, &m.cfg);
 	if (opts.check) {
+		if (main_check_world(&m.cfg) > 0)
+			return 1;
 		printf("configuration OK\n");
 		return 0;
 	}

@@ -177,17 +177,32 @@ int
 metrics_write(const char *path, struct evbuffer *buf, char *err, size_t errlen)
 {
 	char tmp[4200];
-	const char *what = tmp;
-	int fd, n, e;
+	const char *what = tmp, *bad = path;
+	struct stat st;
+	int fd = -1, n, e;
 
 	if ((size_t)snprintf(tmp, sizeof(tmp), "%s.tmp", path) >= sizeof(tmp)) {
 		snprintf(err, errlen, "%s: path too long", path);
 		evbuffer_drain(buf, evbuffer_get_length(buf));
 		return -1;
 	}
-	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW | O_NOCTTY, 0644);
+	/* Only ever a regular file, at both names: a FIFO must not hang the event loop. */
+	if (lstat(path, &st) == 0 && !S_ISREG(st.st_mode))
+		goto irregular;
+	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW | O_NOCTTY | O_NONBLOCK,
+	    0644);
+	if (fd == -1 && errno == ENXIO) {
+		bad = tmp;
+		goto irregular;
+	}
 	if (fd == -1)
 		goto fail;
+	if (fstat(fd, &st) == -1)
+		goto fail;
+	if (!S_ISREG(st.st_mode)) {
+		bad = tmp;
+		goto irregular;
+	}
 	/* The umask (the unit's is 0027) would keep the collector's user out. */
 	if (fchmod(fd, 0644) == -1)
 		goto fail;
@@ -209,6 +224,13 @@ metrics_write(const char *path, struct evbuffer *buf, char *err, size_t errlen)
 	if (rename(tmp, path) == -1)
 		goto fail;
 	return 0;
+
+irregular:
+	snprintf(err, errlen, "%s is not a regular file", bad);
+	if (fd != -1)
+		close(fd);
+	evbuffer_drain(buf, evbuffer_get_length(buf));
+	return -1;
 
 fail:
 	e = errno;

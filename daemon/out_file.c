@@ -141,10 +141,14 @@ out_file_openpath(const char *path, uint32_t mode, uint64_t *size, int *cut, cha
 	struct stat sb;
 	int fd;
 
-	fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_NOFOLLOW | O_CLOEXEC, (mode_t)mode);
+	/* O_NONBLOCK: a FIFO at the path must not hang the event loop (ENXIO without a reader). */
+	fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK,
+	          (mode_t)mode);
 	if (fd == -1) {
 		if (errno == ELOOP)
 			snprintf(err, errlen, "cannot open %s: it is a symbolic link", path);
+		else if (errno == ENXIO)
+			snprintf(err, errlen, "%s is not a regular file", path);
 		else
 			snprintf(err, errlen, "cannot open %s: %s", path, strerror(errno));
 		return -1;

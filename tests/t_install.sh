@@ -53,11 +53,11 @@ n=$(journalctl --root="$root" --update-catalog >/dev/null 2>&1 &&
 if [ "$n" = 12 ]; then pass install_catalog_indexes; else fail install_catalog_indexes "$n tcpstated entries, want 12"; fi
 
 # The installed binary runs and accepts the installed config.
-if out=$("$root/usr/sbin/tcpstated" -t -c "$root/etc/tcpstated/tcpstated.conf" 2>&1) &&
-    [ "$out" = "configuration OK" ]; then
+if out=$("$root/usr/sbin/tcpstated" -t -c "$root/etc/tcpstated/tcpstated.conf" 2>"$TMP/install-t.err") &&
+    [ "$out" = "configuration OK" ] && ! grep -v ': warning: ' "$TMP/install-t.err" >/dev/null; then
 	pass install_conf_checks
 else
-	fail install_conf_checks "$(printf '%s' "$out" | head -n 3 | tr '\n' '|')"
+	fail install_conf_checks "$(printf '%s' "$out" | head -n 3 | tr '\n' '|') $(head -n 3 "$TMP/install-t.err" | tr '\n' '|')"
 fi
 
 # A second install keeps a config the admin changed.
