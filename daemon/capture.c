@@ -35,7 +35,7 @@
 struct capture {
 	struct event_base *base;
 	struct capture_config cfg; /* what the handle is (or will be) opened with */
-	pcap_t *p; /* NULL while down */
+	pcap_t *p;                 /* NULL while down */
 	int dlt;
 	struct event *ev_read;
 	struct event *ev_retry;
@@ -439,8 +439,8 @@ capture_free(struct capture *c)
 }
 
 struct capture *
-capture_open(struct event_base *base, const struct capture_config *cfg, capture_segments_cb *cb, void *arg,
-             struct decode_stats *ds, char *err, size_t errlen)
+capture_open(struct event_base *base, const struct capture_config *cfg, capture_segments_cb *cb,
+             void *arg, struct decode_stats *ds, char *err, size_t errlen)
 {
 	struct capture *c;
 	pcap_t *p;
@@ -500,8 +500,7 @@ capture_watch_cb(evutil_socket_t fd, short what, void *arg)
 }
 
 int
-capture_reconfigure(struct capture *c, const struct capture_config *cfg, char *err,
-                    size_t errlen)
+capture_reconfigure(struct capture *c, const struct capture_config *cfg, char *err, size_t errlen)
 {
 	char expr[sizeof(c->expr)];
 	pcap_t *p;
@@ -574,8 +573,8 @@ capture_close(struct capture *c)
 }
 
 struct capture *
-capture_open_file(const char *path, const struct capture_config *cfg, capture_segments_cb *cb, void *arg,
-                  struct decode_stats *ds, char *err, size_t errlen)
+capture_open_file(const char *path, const struct capture_config *cfg, capture_segments_cb *cb,
+                  void *arg, struct decode_stats *ds, char *err, size_t errlen)
 {
 	char ebuf[PCAP_ERRBUF_SIZE];
 	struct capture *c;

@@ -25,7 +25,7 @@
 struct capture_config {
 	char interface[64];
 	uint16_t ports[CAPTURE_MAX_PORTS];
-	size_t nports;    /* 0 = every TCP port */
+	size_t nports;     /* 0 = every TCP port */
 	char filter[1024]; /* raw pcap-filter(7) expression; overrides ports */
 	uint32_t snaplen;
 	uint32_t buffer_size_kb;

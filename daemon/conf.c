@@ -447,6 +447,7 @@ conf_describe(const struct key *k, char *def, size_t dcap, char *range, size_t r
 		def[0] = '\0';
 }
 
+/* conf_keys() for the keys of tab, their names under prefix ("outputs.file."). */
 static void
 conf_keys_walk(const struct key *tab, const char *prefix, conf_key_cb *fn, void *arg)
 {
@@ -1516,6 +1517,7 @@ conf_error_context(struct conf_load *cl, const char *bol, const char *end, size_
 	e->len += (size_t)snprintf(e->buf + e->len, e->cap - e->len, "\n    %s\n", caret);
 }
 
+/* One syntax error at tk: what was expected (fmt), what was found, then the line and a caret. */
 static void __attribute__((format(printf, 6, 7)))
 conf_syntax_error(struct conf_load *cl, const char *file, const char *text, const char *end,
     const struct conf_token *tk, const char *fmt, ...)
@@ -1700,7 +1702,7 @@ next:
 
 /*
  * libconfig refused file: say why as conf_syntax() sees it, then (for the
- * main file, when only lines without brackets were wrong) check the rest of
+ * main file, when only lines without brackets or quotes were wrong) check the rest of
  * the settings with those lines blanked out, so that one run shows every
  * error. Returns the number of syntax errors found; 0 leaves the report to
  * libconfig's own message.
@@ -1712,7 +1714,7 @@ conf_explain(struct conf_load *cl, const char *file, struct config *c)
 	size_t len, nlines = 1, i, line;
 	config_t cf;
 	char *text;
-	int n, brackets = 0;
+	int n, unsure = 0;
 
 	if ((text = conf_slurp(cl, file, &len)) == NULL)
 		return 1; /* it said why */
@@ -1728,12 +1730,13 @@ conf_explain(struct conf_load *cl, const char *file, struct config *c)
 			if (text[i] == '\n')
 				line++;
 			else if (bad[line]) {
-				brackets |= strchr("{}[]()", text[i]) != NULL;
+				/* A bracket or a quote blanked out would change the structure. */
+				unsure |= strchr("{}[]()\"", text[i]) != NULL;
 				text[i] = ' ';
 			}
 		}
 		config_init(&cf);
-		if (!brackets && config_read_string(&cf, text) == CONFIG_TRUE)
+		if (!unsure && config_read_string(&cf, text) == CONFIG_TRUE)
 			conf_walk(cl, config_root_setting(&cf), "", conf_top_keys, c, (char *)c);
 		config_destroy(&cf);
 	}

@@ -166,7 +166,7 @@ out_file_openpath(const char *path, uint32_t mode, uint64_t *size, int *cut, cha
 	*size = (uint64_t)sb.st_size;
 	*cut = out_file_mend(fd, path, size);
 	/* After the mend, whose close would drop it: a second tcpstated sees who writes here. */
-	if (fcntl(fd, F_SETLK, &(struct flock){ .l_type = F_WRLCK, .l_whence = SEEK_SET }) == -1 &&
+	if (fcntl(fd, F_SETLK, &(struct flock){.l_type = F_WRLCK, .l_whence = SEEK_SET}) == -1 &&
 	    (errno == EAGAIN || errno == EACCES)) {
 		snprintf(err, errlen, "%s is written by another tcpstated", path);
 		close(fd);
