@@ -62,8 +62,12 @@ for h in $harnesses; do
 		continue
 	fi
 
-	# A harness that crashes leaves its scratch directory in /tmp: removed below.
-	scratch_before=" $(echo /tmp/tcpstated-fuzz-*) "
+	# The harness's scratch directory goes in a TMPDIR of this run's own: a
+	# crash leaves it behind, and it is removed below without touching the
+	# scratch of another run going on at the same time (that removed a live
+	# one's file under it: "fd != -1" in fz_scratch_write).
+	scratch=$(mktemp -d /tmp/tcpstated-fuzzrun.XXXXXX)
+	export TMPDIR=$scratch
 
 	# Every reproducer of a past finding must now run clean.
 	for f in tests/fuzz/regress/"$h"/*; do
@@ -86,9 +90,8 @@ for h in $harnesses; do
 		${dict:+-dict="$dict"} -artifact_prefix="$dir/crashes/$h-" \
 		"$corpus" "$dir/seeds/$h" >"$log" 2>&1
 	rc=$?
-	for d in /tmp/tcpstated-fuzz-*; do
-		case $scratch_before in *" $d "*) ;; *) rm -rf "$d" ;; esac
-	done
+	rm -rf "$scratch"
+	unset TMPDIR
 	done_line=$(grep -E '^#[0-9]+[[:space:]]+DONE' "$log" | tail -n 1)
 	runs=$(sed -n 's/^stat::number_of_executed_units: *//p' "$log")
 	cov=$(echo "$done_line" | sed -n 's/.*cov: \([0-9]*\).*/\1/p')

@@ -399,12 +399,12 @@ fz_check_segment(const struct segment *seg)
 
 /*
  * A scratch file for harnesses whose target reads a path (the config parser,
- * libpcap's file reader): one file in a private temporary directory, both
- * removed at exit.
+ * libpcap's file reader): one file in a private temporary directory (under
+ * $TMPDIR, else /tmp), both removed at exit.
  */
 struct fz_scratch {
-	char dir[64];
-	char path[128];
+	char dir[256];
+	char path[320];
 };
 
 static inline struct fz_scratch *
@@ -427,8 +427,11 @@ static inline const char *
 fz_scratch_init(const char *tag, const char *name)
 {
 	struct fz_scratch *s = fz_scratch();
+	const char *tmp = getenv("TMPDIR");
 
-	snprintf(s->dir, sizeof(s->dir), "/tmp/tcpstated-fuzz-%s.XXXXXX", tag);
+	if (tmp == NULL || *tmp == '\0' || strlen(tmp) > 200)
+		tmp = "/tmp";
+	snprintf(s->dir, sizeof(s->dir), "%s/tcpstated-fuzz-%s.XXXXXX", tmp, tag);
 	if (mkdtemp(s->dir) == NULL)
 		abort();
 	snprintf(s->path, sizeof(s->path), "%s/%s", s->dir, name);
