@@ -629,21 +629,37 @@ acks_syn(const struct endpoint *e, uint32_t ack)
 }
 
 /*
- * A segment for an existing flow idx, sent by side s. What the sender shows
- * it received comes first, then its own transition, then the receiver's
- * (see tests/golden/README.md for the observer model).
+ * What one segment does to its flow, carried through the steps below: the
+ * sender's and receiver's endpoints, the states before the segment, the
+ * transitions it causes so far, and whether it refreshes the flow's deadline.
  */
+struct pass {
+	struct flow *f;
+	struct endpoint *snd, *rcv;
+	const struct segment *seg;
+	uint32_t idx;
+	int s;     /* the sender's side */
+	int touch; /* the segment belongs to the connection: its deadline moves */
+	uint8_t was[2];
+	struct steps st;
+};
+
+/* What a step leaves to the driver. */
+enum verdict {
+	V_CONTINUE, /* go on to the next step */
+	V_DONE,     /* the segment has done all it does */
+	V_REUSE     /* a new connection takes over the 4-tuple */
+};
+
+/* Counters and Zeek's history letters: they describe what was seen, valid or not. */
 static void
-tracker_process(struct tracker *t, uint32_t idx, int s, const struct segment *seg)
+tracker_note(struct tracker *t, struct pass *c)
 {
-	struct flow *f = &t->ft.flows[idx];
-	struct endpoint *snd = &f->ep[s], *rcv = &f->ep[!s];
-	uint8_t was[2] = {f->ep[0].state, f->ep[1].state};
+	struct flow *f = c->f;
+	struct endpoint *snd = c->snd;
+	const struct segment *seg = c->seg;
 	uint8_t fl = seg->flags;
-	struct steps st = {0};
-	int touch = 1, reason;
-	uint32_t dstart, dend;
-	int32_t d;
+	int s = c->s;
 
 	f->pkts[s]++;
 	snd->dup_sig = tracker_dup_sig(seg);
@@ -653,7 +669,6 @@ tracker_process(struct tracker *t, uint32_t idx, int s, const struct segment *se
 	else
 		f->flags &= ~FL_LAST_SERVER;
 
-	/* History letters first: they describe what was seen, valid or not. */
 	if (fl & TH_RST) {
 		if (!(snd->flags & EP_HIST_R) || snd->last_rst != seg->seq)
 			hist_add(f, s, 'R');
@@ -675,156 +690,217 @@ tracker_process(struct tracker *t, uint32_t idx, int s, const struct segment *se
 			hist_add(f, s, 'A');
 		snd->flags |= EP_HIST_A;
 	}
-	if (seg->win == 0 && !(fl & (TH_RST | TH_SYN)) && !(rcv->flags & EP_FIN))
+	if (seg->win == 0 && !(fl & (TH_RST | TH_SYN)) && !(c->rcv->flags & EP_FIN))
 		hist_scaled(f, s, 'W', &snd->zwin);
+}
 
-	/* RST: validated, then both endpoints are CLOSED (RFC 9293 3.10.7.4). */
-	if (fl & TH_RST) {
-		if (!tracker_rst_ok(f, s, seg)) {
-			t->st.rst_out_of_window++;
-			touch = 0;
-			goto done;
-		}
-		/* Zeek ignores a RST once both sides sent FIN: keep conn_state SF for it. */
-		if (!((snd->flags & EP_FIN) && (rcv->flags & EP_FIN)))
-			snd->flags |= EP_RST;
-		reason = s == SIDE_SERVER && !(snd->flags & (EP_SYN | EP_SYNACK)) &&
-		                 was[SIDE_CLIENT] == ST_SYN_SENT
-		             ? CR_REFUSED
-		             : CR_RST;
-		f->closed_by = (uint8_t)s;
-		if ((snd->flags & EP_FIN) && seq_diff(seg->seq, snd->fin_seq + 1) >= 0)
-			take_fin(t, f, &st, !s); /* in order: the FIN arrived before this RST */
-		step(t, f, &st, s, ST_CLOSED, TEV_RST);
-		ep_set_state(t, rcv, ST_CLOSED);
-		steps_emit(t, f, &st, was, seg->ts_us, &seg->opt);
-		tracker_closed(t, f, (enum close_reason)reason, s, seg->ts_us);
-		goto done;
+/* RST: validated, then both endpoints are CLOSED (RFC 9293 3.10.7.4 second check). */
+static enum verdict
+tracker_rst(struct tracker *t, struct pass *c)
+{
+	struct flow *f = c->f;
+	struct endpoint *snd = c->snd, *rcv = c->rcv;
+	const struct segment *seg = c->seg;
+	int s = c->s;
+	enum close_reason reason;
+
+	if (!tracker_rst_ok(f, s, seg)) {
+		t->st.rst_out_of_window++;
+		c->touch = 0;
+		return V_DONE;
 	}
+	/* Zeek ignores a RST once both sides sent FIN: keep conn_state SF for it. */
+	if (!((snd->flags & EP_FIN) && (rcv->flags & EP_FIN)))
+		snd->flags |= EP_RST;
+	reason = s == SIDE_SERVER && !(snd->flags & (EP_SYN | EP_SYNACK)) &&
+	                 c->was[SIDE_CLIENT] == ST_SYN_SENT
+	             ? CR_REFUSED
+	             : CR_RST;
+	f->closed_by = (uint8_t)s;
+	if ((snd->flags & EP_FIN) && seq_diff(seg->seq, snd->fin_seq + 1) >= 0)
+		take_fin(t, f, &c->st, !s); /* in order: the FIN arrived before this RST */
+	step(t, f, &c->st, s, ST_CLOSED, TEV_RST);
+	ep_set_state(t, rcv, ST_CLOSED);
+	steps_emit(t, f, &c->st, c->was, seg->ts_us, &seg->opt);
+	tracker_closed(t, f, reason, s, seg->ts_us);
+	return V_DONE;
+}
 
-	if (fl & TH_SYN) {
-		if (!(fl & TH_ACK)) {
-			if (snd->flags & EP_SYN) {
-				if (seg->seq == snd->isn) {
-					t->st.retransmits++; /* the same SYN again */
-					touch = 0;
-					goto done;
-				}
-				if (f->ep[0].state == ST_SYN_SENT ||
-				    f->ep[0].state == ST_SYN_RCVD || f->ep[1].state == ST_SYN_SENT)
-					goto reuse; /* the handshake was abandoned for a new one */
-				t->st.syn_ignored++;
-				goto done;
-			}
-			if (s == SIDE_CLIENT && snd->state == ST_CLOSED) {
-				/* The active open (RFC 9293 3.5); a server is assumed listening. */
-				ep_init_seq(snd, seg->seq);
-				snd->flags |= EP_SYN;
-				step(t, f, &st, !s, ST_LISTEN, STEP_SILENT);
-				step(t, f, &st, s, ST_SYN_SENT, TEV_SYN);
-			} else if (s == SIDE_SERVER && rcv->state == ST_SYN_SENT &&
-			           (snd->state == ST_LISTEN || snd->state == ST_CLOSED)) {
-				/* Simultaneous open (figure 7): the server opens actively too. */
-				ep_init_seq(snd, seg->seq);
-				snd->flags |= EP_SYN;
-				step(t, f, &st, s, ST_SYN_SENT, TEV_SYN);
-			} else if (s == SIDE_CLIENT && (f->flags & FL_PARTIAL) &&
-			           seg->seq == snd->isn) {
-				/* The SYN arrives after its SYN-ACK (reordered capture). */
-				snd->flags |= EP_SYN;
-				f->flags &= ~FL_PARTIAL;
-				goto done;
-			} else if ((f->flags & FL_PARTIAL) &&
-			           !(rcv->flags & (EP_SYN | EP_SYNACK))) {
-				goto reuse; /* a picked-up connection is replaced */
-			} else {
-				/* RFC 5961 4: a SYN on a synchronized connection is challenged. */
-				t->st.syn_ignored++;
-				goto done;
-			}
-		} else {
-			if (snd->flags & EP_SYNACK) {
-				if (seg->seq == snd->isn)
-					t->st.retransmits++;
-				else
-					/* Another ISN: ignored, counters kept. */
-					t->st.syn_ignored++;
-				touch = 0;
-				goto done;
-			}
-			if (!acks_syn(rcv, seg->ack)) {
-				t->st.syn_ignored++; /* does not answer the SYN */
-				goto done;
-			}
-			if (s == SIDE_SERVER &&
-			    (snd->state == ST_LISTEN || snd->state == ST_CLOSED)) {
-				ep_init_seq(snd, seg->seq);
-				snd->flags |= EP_SYNACK;
-				if (!(rcv->flags & EP_SEQ)) {
-					ep_init_seq(rcv, seg->ack - 1);
-					f->flags |= FL_PARTIAL;
-				}
-				step(t, f, &st, s, ST_SYN_RCVD, TEV_SYN_ACK);
-				step(t, f, &st, !s, ST_ESTABLISHED, STEP_AUTO);
-			} else if (snd->state == ST_SYN_SENT && (rcv->flags & EP_SYN)) {
-				/* Simultaneous open: the SYN+ACK shows the peer's SYN arrived. */
-				snd->flags |= EP_SYNACK;
-				step(t, f, &st, s, ST_SYN_RCVD,
-				     s == SIDE_SERVER ? TEV_SYN_ACK : STEP_AUTO);
-				if (rcv->state == ST_SYN_RCVD)
-					step(t, f, &st, !s, ST_ESTABLISHED, STEP_AUTO);
-			} else {
-				t->st.syn_ignored++;
-				goto done;
-			}
+/* A SYN without ACK: the active open and its retransmissions (RFC 9293 3.5, 3.10.7.2). */
+static enum verdict
+tracker_syn(struct tracker *t, struct pass *c)
+{
+	struct flow *f = c->f;
+	struct endpoint *snd = c->snd, *rcv = c->rcv;
+	const struct segment *seg = c->seg;
+	int s = c->s;
+
+	if (snd->flags & EP_SYN) {
+		if (seg->seq == snd->isn) {
+			t->st.retransmits++; /* the same SYN again */
+			c->touch = 0;
+			return V_DONE;
 		}
-		if (seg->opt.present & OPT_WSCALE) {
-			snd->flags |= EP_WSCALE;
-			snd->wscale = seg->opt.wscale > 14 ? 14 : seg->opt.wscale;
-		}
-		if ((snd->flags & EP_WSCALE) && (rcv->flags & EP_WSCALE))
-			f->flags |= FL_WSCALE_OK;
+		if (f->ep[0].state == ST_SYN_SENT || f->ep[0].state == ST_SYN_RCVD ||
+		    f->ep[1].state == ST_SYN_SENT)
+			return V_REUSE; /* the handshake was abandoned for a new one */
+		t->st.syn_ignored++;
+		return V_DONE;
 	}
+	if (s == SIDE_CLIENT && snd->state == ST_CLOSED) {
+		/* The active open (RFC 9293 3.5); a server is assumed listening. */
+		ep_init_seq(snd, seg->seq);
+		snd->flags |= EP_SYN;
+		step(t, f, &c->st, !s, ST_LISTEN, STEP_SILENT);
+		step(t, f, &c->st, s, ST_SYN_SENT, TEV_SYN);
+	} else if (s == SIDE_SERVER && rcv->state == ST_SYN_SENT &&
+	           (snd->state == ST_LISTEN || snd->state == ST_CLOSED)) {
+		/* Simultaneous open (figure 7): the server opens actively too. */
+		ep_init_seq(snd, seg->seq);
+		snd->flags |= EP_SYN;
+		step(t, f, &c->st, s, ST_SYN_SENT, TEV_SYN);
+	} else if (s == SIDE_CLIENT && (f->flags & FL_PARTIAL) && seg->seq == snd->isn) {
+		/* The SYN arrives after its SYN-ACK (reordered capture). */
+		snd->flags |= EP_SYN;
+		f->flags &= ~FL_PARTIAL;
+		return V_DONE;
+	} else if ((f->flags & FL_PARTIAL) && !(rcv->flags & (EP_SYN | EP_SYNACK))) {
+		return V_REUSE; /* a picked-up connection is replaced */
+	} else {
+		/* RFC 5961 4: a SYN on a synchronized connection is challenged. */
+		t->st.syn_ignored++;
+		return V_DONE;
+	}
+	return V_CONTINUE;
+}
 
-	/*
-	 * RFC 9293 3.10.7.4 first check: a segment far outside the sender's
-	 * sequence space, or acknowledging what the receiver never sent, is not
-	 * part of this connection (stale, forged or corrupt): counted, ignored.
-	 */
-	if (!(fl & TH_SYN) && !tracker_in_window(f, s, seg)) {
+/* A SYN-ACK: the passive open's answer (RFC 9293 3.5, 3.10.7.3 SYN-SENT). */
+static enum verdict
+tracker_synack(struct tracker *t, struct pass *c)
+{
+	struct flow *f = c->f;
+	struct endpoint *snd = c->snd, *rcv = c->rcv;
+	const struct segment *seg = c->seg;
+	int s = c->s;
+
+	if (snd->flags & EP_SYNACK) {
+		if (seg->seq == snd->isn)
+			t->st.retransmits++;
+		else
+			/* Another ISN: ignored, counters kept. */
+			t->st.syn_ignored++;
+		c->touch = 0;
+		return V_DONE;
+	}
+	if (!acks_syn(rcv, seg->ack)) {
+		t->st.syn_ignored++; /* does not answer the SYN */
+		return V_DONE;
+	}
+	if (s == SIDE_SERVER && (snd->state == ST_LISTEN || snd->state == ST_CLOSED)) {
+		ep_init_seq(snd, seg->seq);
+		snd->flags |= EP_SYNACK;
+		if (!(rcv->flags & EP_SEQ)) {
+			ep_init_seq(rcv, seg->ack - 1);
+			f->flags |= FL_PARTIAL;
+		}
+		step(t, f, &c->st, s, ST_SYN_RCVD, TEV_SYN_ACK);
+		step(t, f, &c->st, !s, ST_ESTABLISHED, STEP_AUTO);
+	} else if (snd->state == ST_SYN_SENT && (rcv->flags & EP_SYN)) {
+		/* Simultaneous open: the SYN+ACK shows the peer's SYN arrived. */
+		snd->flags |= EP_SYNACK;
+		step(t, f, &c->st, s, ST_SYN_RCVD, s == SIDE_SERVER ? TEV_SYN_ACK : STEP_AUTO);
+		if (rcv->state == ST_SYN_RCVD)
+			step(t, f, &c->st, !s, ST_ESTABLISHED, STEP_AUTO);
+	} else {
+		t->st.syn_ignored++;
+		return V_DONE;
+	}
+	return V_CONTINUE;
+}
+
+/* What a SYN or SYN-ACK announces: the window scale (RFC 7323 2.2). */
+static void
+tracker_syn_options(struct pass *c)
+{
+	struct endpoint *snd = c->snd;
+
+	if (c->seg->opt.present & OPT_WSCALE) {
+		snd->flags |= EP_WSCALE;
+		snd->wscale = c->seg->opt.wscale > 14 ? 14 : c->seg->opt.wscale;
+	}
+	if ((snd->flags & EP_WSCALE) && (c->rcv->flags & EP_WSCALE))
+		c->f->flags |= FL_WSCALE_OK;
+}
+
+/*
+ * Window checks of a segment without SYN (RFC 9293 3.10.7.4 first check):
+ * a segment far outside the sender's sequence space, or acknowledging what
+ * the receiver never sent, is not part of this connection (stale, forged or
+ * corrupt): counted, ignored. Then the largest window the sender offered.
+ */
+static enum verdict
+tracker_window(struct tracker *t, struct pass *c)
+{
+	struct flow *f = c->f;
+	struct endpoint *snd = c->snd, *rcv = c->rcv;
+	const struct segment *seg = c->seg;
+	uint32_t w;
+
+	if (!tracker_in_window(f, c->s, seg)) {
 		t->st.out_of_window++;
-		touch = 0;
-		goto done;
+		c->touch = 0;
+		return V_DONE;
 	}
 
 	/* A client ACK while the SYN-ACK was never seen: one-sided capture. */
-	if (!(fl & TH_SYN) && (fl & TH_ACK) && s == SIDE_CLIENT && snd->state == ST_SYN_SENT &&
+	if ((seg->flags & TH_ACK) && c->s == SIDE_CLIENT && snd->state == ST_SYN_SENT &&
 	    rcv->state == ST_LISTEN && seg->ack != 0) {
 		ep_init_seq(rcv, seg->ack - 1);
 		f->flags |= FL_INFERRED | FL_PARTIAL;
-		step(t, f, &st, s, ST_ESTABLISHED, STEP_AUTO);
+		step(t, f, &c->st, c->s, ST_ESTABLISHED, STEP_AUTO);
 		ep_set_state(t, rcv, ST_SYN_RCVD);
 	}
 
 	/* Window: scaled only once both SYNs agreed to scale (RFC 7323 2.2). */
-	if (!(fl & TH_SYN)) {
-		uint32_t w = (uint32_t)seg->win << (f->flags & FL_WSCALE_OK ? snd->wscale : 0);
-		if (w > snd->win_max)
-			snd->win_max = w;
-	}
+	w = (uint32_t)seg->win << (f->flags & FL_WSCALE_OK ? snd->wscale : 0);
+	if (w > snd->win_max)
+		snd->win_max = w;
+	return V_CONTINUE;
+}
 
-	if ((fl & TH_ACK) && (!(snd->flags & EP_ACKED) || seq_diff(seg->ack, snd->ack_hi) > 0)) {
+/*
+ * What the sender's ACK shows it received (RFC 9293 3.10.7.4 fifth check):
+ * its highest acknowledgment, and the peer's FIN once acknowledged.
+ */
+static void
+tracker_ack(struct tracker *t, struct pass *c)
+{
+	struct endpoint *snd = c->snd;
+	const struct segment *seg = c->seg;
+
+	if (!(seg->flags & TH_ACK))
+		return;
+	if (!(snd->flags & EP_ACKED) || seq_diff(seg->ack, snd->ack_hi) > 0) {
 		snd->ack_hi = seg->ack;
 		snd->flags |= EP_ACKED;
 	}
+	if ((c->rcv->flags & EP_FIN) && seq_diff(seg->ack, c->rcv->fin_seq + 1) >= 0)
+		take_fin(t, c->f, &c->st, c->s);
+}
 
-	/* What the sender shows it received: the peer's FIN, by acknowledging it. */
-	if ((fl & TH_ACK) && (rcv->flags & EP_FIN) && seq_diff(seg->ack, rcv->fin_seq + 1) >= 0)
-		take_fin(t, f, &st, s);
+/*
+ * Data (RFC 9293 3.10.7.4 seventh check): bytes by sequence space, so a
+ * retransmission counts once. Returns where the segment's data ends.
+ */
+static uint32_t
+tracker_data(struct tracker *t, struct pass *c)
+{
+	struct endpoint *snd = c->snd;
+	const struct segment *seg = c->seg;
+	uint32_t dstart = seg->seq + ((seg->flags & TH_SYN) ? 1 : 0);
+	uint32_t dend = dstart + seg->len;
+	int32_t d;
 
-	/* Data: bytes by sequence space, so a retransmission counts once. */
-	dstart = seg->seq + ((fl & TH_SYN) ? 1 : 0);
-	dend = dstart + seg->len;
 	if (!(snd->flags & EP_SEQ) && snd->state != ST_LISTEN)
 		ep_init_seq(snd, seg->seq - 1); /* picked up mid-stream (Zeek: seq - 1) */
 	if (seg->len > 0 && (snd->flags & EP_SEQ)) {
@@ -837,62 +913,133 @@ tracker_process(struct tracker *t, uint32_t idx, int s, const struct segment *se
 		} else if (d <= 0 && !(seg->len == 1 && dend == snd->hi)) {
 			/* Old data again; a 1-byte keepalive at hi - 1 is not. */
 			t->st.retransmits++;
-			hist_scaled(f, s, 'T', &snd->retx);
+			hist_scaled(c->f, c->s, 'T', &snd->retx);
 		}
 	}
+	return dend;
+}
 
-	/* The sender's own FIN (RFC 9293 3.10.4 CLOSE). */
-	if (fl & TH_FIN) {
+/*
+ * The sender's own FIN (RFC 9293 3.10.4 CLOSE; 3.10.7.4 eighth check), or
+ * data past an earlier FIN, which shows that FIN arrived.
+ */
+static void
+tracker_fin(struct tracker *t, struct pass *c, uint32_t dend)
+{
+	struct flow *f = c->f;
+	struct endpoint *snd = c->snd;
+	const struct segment *seg = c->seg;
+	int s = c->s;
+
+	if (seg->flags & TH_FIN) {
 		if (!(snd->flags & EP_FIN)) {
 			snd->flags |= EP_FIN;
 			snd->fin_seq = dend;
-			if (fl & TH_ACK) {
+			if (seg->flags & TH_ACK) {
 				snd->flags |= EP_FIN_ACK;
 				snd->fin_ack = seg->ack;
 			}
 			if (f->closed_by == SIDE_NONE)
 				f->closed_by = (uint8_t)s;
-			step(t, f, &st, s,
+			step(t, f, &c->st, s,
 			     snd->state == ST_CLOSE_WAIT ? ST_LAST_ACK : ST_FIN_WAIT_1, TEV_FIN);
 		} else if (dend == snd->fin_seq) {
 			t->st.retransmits++;
 		}
 	} else if ((snd->flags & EP_FIN) && seq_diff(seg->seq, snd->fin_seq + 1) >= 0) {
 		/* The sender went on past its FIN: in order, so the FIN arrived first. */
-		take_fin(t, f, &st, !s);
+		take_fin(t, f, &c->st, !s);
 	}
+}
 
-	/*
-	 * The receiver takes what this segment acknowledges (a FIN segment's
-	 * ACK waits with its FIN).
-	 */
-	if ((fl & TH_ACK) && !(fl & TH_FIN))
-		take_ack(t, f, &st, !s, seg->ack);
+/*
+ * The receiver's side of the segment: what it acknowledges (a FIN segment's
+ * ACK waits with its FIN), the records of every transition, and the end once
+ * neither side waits for anything (RFC 9293 3.10.7.4 fifth check, 3.6).
+ */
+static void
+tracker_receive(struct tracker *t, struct pass *c)
+{
+	struct flow *f = c->f;
+	const struct segment *seg = c->seg;
 
-	steps_emit(t, f, &st, was, seg->ts_us, &seg->opt);
-
-	/* Over for the application once neither side waits for anything (RFC 9293 3.6). */
+	if ((seg->flags & TH_ACK) && !(seg->flags & TH_FIN))
+		take_ack(t, f, &c->st, !c->s, seg->ack);
+	steps_emit(t, f, &c->st, c->was, seg->ts_us, &seg->opt);
 	if ((f->ep[0].flags & EP_FIN) && (f->ep[1].flags & EP_FIN) &&
 	    (f->ep[0].state == ST_TIME_WAIT || f->ep[0].state == ST_CLOSED) &&
 	    (f->ep[1].state == ST_TIME_WAIT || f->ep[1].state == ST_CLOSED))
-		tracker_closed(t, f, CR_FIN, s, seg->ts_us);
-done:
-	if (t->cfg.event_mask & TEV_BIT(TEV_SEGMENT))
-		tracker_segment_event(t, f, s, seg);
-	if (touch) {
-		f->touch_ts = seg->ts_us;
-		flowtab_touch(&t->ft, idx, tracker_class(f));
-	} else if (f->cls != tracker_class(f)) {
-		flowtab_touch(&t->ft, idx, tracker_class(f));
-	}
-	return;
+		tracker_closed(t, f, CR_FIN, c->s, seg->ts_us);
+}
 
-reuse:
-	/* A new SYN with a new ISN: the old attempt is over, a new one begins. */
-	if (!(f->flags & FL_CLOSED))
-		tracker_closed(t, f, CR_REUSED, s, seg->ts_us);
-	tracker_remove(t, idx);
+/* A new SYN with a new ISN: the old attempt is over, a new one begins (RFC 9293 3.5). */
+static void
+tracker_reuse(struct tracker *t, const struct pass *c)
+{
+	const struct segment *seg = c->seg;
+
+	if (!(c->f->flags & FL_CLOSED))
+		tracker_closed(t, c->f, CR_REUSED, c->s, seg->ts_us);
+	tracker_remove(t, c->idx);
 	tracker_start(t, seg, flowtab_hash(&t->ft, seg->saddr, seg->sport, seg->daddr, seg->dport));
+}
+
+/* After the segment: its record for the ladder view, and the flow's deadline. */
+static void
+tracker_finish(struct tracker *t, const struct pass *c)
+{
+	if (t->cfg.event_mask & TEV_BIT(TEV_SEGMENT))
+		tracker_segment_event(t, c->f, c->s, c->seg);
+	if (c->touch) {
+		c->f->touch_ts = c->seg->ts_us;
+		flowtab_touch(&t->ft, c->idx, tracker_class(c->f));
+	} else if (c->f->cls != tracker_class(c->f)) {
+		flowtab_touch(&t->ft, c->idx, tracker_class(c->f));
+	}
+}
+
+/*
+ * A segment for an existing flow idx, sent by side s. What the sender shows
+ * it received comes first, then its own transition, then the receiver's
+ * (see tests/golden/README.md for the observer model).
+ */
+static void
+tracker_process(struct tracker *t, uint32_t idx, int s, const struct segment *seg)
+{
+	struct pass c;
+	enum verdict v;
+	uint8_t fl = seg->flags;
+
+	c.f = &t->ft.flows[idx];
+	c.snd = &c.f->ep[s];
+	c.rcv = &c.f->ep[!s];
+	c.seg = seg;
+	c.idx = idx;
+	c.s = s;
+	c.touch = 1;
+	c.was[0] = c.f->ep[0].state;
+	c.was[1] = c.f->ep[1].state;
+	c.st.n = 0;
+
+	tracker_note(t, &c);
+	if (fl & TH_RST)
+		v = tracker_rst(t, &c);
+	else if (fl & TH_SYN)
+		v = fl & TH_ACK ? tracker_synack(t, &c) : tracker_syn(t, &c);
+	else
+		v = tracker_window(t, &c);
+	if (v == V_REUSE) {
+		tracker_reuse(t, &c);
+		return;
+	}
+	if (v == V_CONTINUE) {
+		if (fl & TH_SYN)
+			tracker_syn_options(&c);
+		tracker_ack(t, &c);
+		tracker_fin(t, &c, tracker_data(t, &c));
+		tracker_receive(t, &c);
+	}
+	tracker_finish(t, &c);
 }
 
 /* The first segment of a 4-tuple the table does not hold. */
