@@ -156,6 +156,7 @@ static const struct key conf_timeout_keys[] = {
 	{ "syn", K_U32, CFG(tracking.timeout_syn_s), 1, 31536000, NULL },
 	{ "established", K_U32, CFG(tracking.timeout_established_s), 1, 31536000, NULL },
 	{ "closing", K_U32, CFG(tracking.timeout_closing_s), 1, 31536000, NULL },
+	{ "half_closed", K_U32, CFG(tracking.timeout_half_closed_s), 1, 31536000, NULL },
 	{ "time_wait", K_U32, CFG(tracking.timeout_time_wait_s), 1, 31536000, NULL },
 	{ NULL, 0, 0, 0, 0, NULL }
 };
