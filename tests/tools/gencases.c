@@ -76,6 +76,24 @@ conn4(struct conn *c, struct pcapw *w, uint16_t cport, uint16_t sport)
 	          3000000000u + 1000u * (cport % 1000));
 }
 
+/* A script picked up after the SYN (not captured): the client's next byte follows it. */
+static void
+conn_after_syn(struct conn *c)
+{
+	c->end[CONN_CLIENT].nxt = c->end[CONN_CLIENT].isn + 1;
+	c->end[CONN_SERVER].rcv = c->end[CONN_CLIENT].nxt;
+}
+
+/* A script picked up mid-stream: each side so many bytes past its SYN, all acknowledged. */
+static void
+conn_midstream(struct conn *c, uint32_t cbytes, uint32_t sbytes)
+{
+	c->end[CONN_CLIENT].nxt = c->end[CONN_CLIENT].isn + 1 + cbytes;
+	c->end[CONN_SERVER].rcv = c->end[CONN_CLIENT].nxt;
+	c->end[CONN_SERVER].nxt = c->end[CONN_SERVER].isn + 1 + sbytes;
+	c->end[CONN_CLIENT].rcv = c->end[CONN_SERVER].nxt;
+}
+
 /* The whole life of an ordinary connection: case 01 and the link-layer variants. */
 static void
 ordinary(struct conn *c)
@@ -760,10 +778,7 @@ case_midstream(struct pcapw *w)
 	struct conn c;
 
 	conn_init(&c, w, "10.0.0.1", 51000, "10.0.0.2", 443, 500000000u, 600000000u);
-	c.end[CONN_CLIENT].nxt = 500000000u + 1 + 5000;
-	c.end[CONN_SERVER].rcv = c.end[CONN_CLIENT].nxt;
-	c.end[CONN_SERVER].nxt = 600000000u + 1 + 80000;
-	c.end[CONN_CLIENT].rcv = c.end[CONN_SERVER].nxt;
+	conn_midstream(&c, 5000, 80000);
 	s_data(&c, 1000);
 	c_ack(&c);
 	c_data(&c, 300);
@@ -786,8 +801,7 @@ case_synack_first(struct pcapw *w)
 	struct conn c;
 
 	conn_init(&c, w, "10.0.0.1", 1025, "10.0.0.2", 33000, 700000000u, 800000000u);
-	c.end[CONN_CLIENT].nxt = 700000001u;
-	c.end[CONN_SERVER].rcv = 700000001u;
+	conn_after_syn(&c);
 	s_synack(&c);
 	c_ack(&c);
 	talk(&c, 100, 1000);
@@ -1106,8 +1120,7 @@ case_synack_first_open(struct pcapw *w)
 	struct conn c;
 
 	conn_init(&c, w, "10.0.0.1", 40049, "10.0.0.2", 80, 490000000u, 491000000u);
-	c.end[CONN_CLIENT].nxt = 490000001u;
-	c.end[CONN_SERVER].rcv = 490000001u;
+	conn_after_syn(&c);
 	s_synack(&c);
 	c_ack(&c);
 	talk(&c, 100, 1000);
@@ -1127,10 +1140,7 @@ case_fin_first(struct pcapw *w)
 	struct conn c;
 
 	conn_init(&c, w, "10.0.0.1", 51050, "10.0.0.2", 443, 500000000u, 600000000u);
-	c.end[CONN_CLIENT].nxt = 500000000u + 5000;
-	c.end[CONN_SERVER].rcv = c.end[CONN_CLIENT].nxt;
-	c.end[CONN_SERVER].nxt = 600000000u + 80000;
-	c.end[CONN_CLIENT].rcv = c.end[CONN_SERVER].nxt;
+	conn_midstream(&c, 5000, 80000);
 	close_server_first(&c);
 }
 
