@@ -174,11 +174,19 @@ capture_flush(struct capture *c)
 	c->nbatch = 0;
 }
 
-/* A frame's time in microseconds; a crafted file may carry a negative time: the epoch. */
+/*
+ * A frame's time in microseconds; a crafted file may carry a negative time
+ * (the epoch) or one past the year 9999 (pcapng allows 2^64 us: that year's
+ * last microsecond).
+ */
 static inline uint64_t
 capture_ts(const struct pcap_pkthdr *h)
 {
-	return h->ts.tv_sec < 0 ? 0 : (uint64_t)h->ts.tv_sec * 1000000u + (uint64_t)h->ts.tv_usec;
+	if (h->ts.tv_sec < 0)
+		return 0;
+	if ((uint64_t)h->ts.tv_sec > SEGMENT_TS_MAX_US / 1000000u)
+		return SEGMENT_TS_MAX_US;
+	return (uint64_t)h->ts.tv_sec * 1000000u + (uint64_t)h->ts.tv_usec;
 }
 
 /* A decoded segment from frame (h, bytes) into *seg; 0 if not TCP or not decodable. */

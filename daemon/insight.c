@@ -43,6 +43,7 @@ insight_record(const struct insight *in, struct stats_record *r)
 	memcpy(r->closed, in->stats->total.closed, sizeof(r->closed));
 	r->handshakes = in->stats->total.hs_count;
 	r->handshake_sum_us = in->stats->total.hs_sum_us;
+	r->clock_steps = in->ts->clock_steps;
 	/* Without a walk, the tracker's own count (it includes what closed flows left behind). */
 	for (s = 0; s < ST_NSTATES; s++)
 		r->endpoints[s] = in->ep != NULL ? in->ep->total[s] : in->ts->open_by_state[s];

@@ -222,6 +222,12 @@ decode_ipv4(const uint8_t *f, uint32_t caplen, uint32_t off, struct segment *seg
 	if (hl > caplen - off)
 		return DECODE_IP_TRUNCATED;
 	totlen = decode_be16(ip + 2);
+	/*
+	 * 0 on a frame captured on the sending host before segmentation
+	 * offload (TSO/GSO) cut it up: the packet is what was captured.
+	 */
+	if (totlen == 0)
+		totlen = caplen - off;
 	/* the total length must cover the header */
 	if (totlen < hl)
 		return DECODE_IP_BAD;
@@ -254,9 +260,16 @@ decode_ipv6(const uint8_t *f, uint32_t caplen, uint32_t off, struct segment *seg
 	if (caplen - off < IP6_HDR_LEN)
 		return DECODE_IP_TRUNCATED;
 	rest = decode_be16(ip + 4);
-	/* a zero payload length means a jumbogram (RFC 2675): not supported */
-	if (rest == 0)
-		return DECODE_IP_BAD;
+	/*
+	 * A zero payload length with a hop-by-hop header is a jumbogram (RFC
+	 * 2675): not supported. Without one, it is a frame captured before
+	 * segmentation offload, as for IPv4: the payload is what was captured.
+	 */
+	if (rest == 0) {
+		if (ip[6] == NH_HOPOPTS)
+			return DECODE_IP_BAD;
+		rest = caplen - off - IP6_HDR_LEN;
+	}
 	seg->family = 6;
 	memcpy(seg->saddr, ip + 8, 16);
 	memcpy(seg->daddr, ip + 24, 16);

@@ -62,7 +62,8 @@ enum close_reason {
 	CR_REFUSED,         /* the SYN was answered by a RST */
 	CR_SYN_TIMEOUT,     /* the handshake never completed */
 	CR_IDLE_TIMEOUT,    /* established, then silent longer than the idle timeout */
-	CR_CLOSING_TIMEOUT, /* a close started but never completed (half-open) */
+	CR_CLOSING_TIMEOUT, /* a FIN never acknowledged: the close never completed */
+	CR_HALF_CLOSED_TIMEOUT, /* one FIN acknowledged, the other side silent past half_closed */
 	CR_EVICTED,         /* the flow table was full */
 	CR_REUSED,          /* a new SYN with a new ISN took over the 4-tuple */
 	CR_SHUTDOWN,        /* tracking stopped (daemon exit, end of file) */
@@ -75,6 +76,7 @@ enum side { SIDE_CLIENT = 0, SIDE_SERVER = 1, SIDE_NONE = 2 };
 struct endpoint_counts {
 	uint64_t bytes; /* application bytes by sequence space: retransmissions count once */
 	uint64_t pkts;  /* segments sent, duplicates included */
+	uint64_t missed; /* of bytes, those the capture did not show (acknowledged or passed) */
 };
 
 /*
@@ -101,6 +103,7 @@ struct event {
 	enum close_reason reason;
 	enum side closed_by; /* who sent the first FIN or the RST; SIDE_NONE for timeouts */
 	uint64_t duration_us;
+	uint64_t lifetime_us;    /* TEV_CLOSED: first segment to the close decision (ts_us) */
 	struct endpoint_counts client, server;
 	struct tcpopts opt;
 	char conn_state[8]; /* Zeek conn_state, e.g. "SF", "REJ" */

@@ -27,7 +27,8 @@ enum flow_class {
 	FC_LINGER = 0, /* reset: CLOSED reported; remembered briefly to absorb what trails a RST */
 	FC_DONE,       /* CLOSED reported; remembered for TIME_WAIT and late retransmissions */
 	FC_SYN,        /* handshake not complete */
-	FC_CLOSING,    /* a FIN was seen, the close is not complete */
+	FC_CLOSING,    /* a FIN not yet acknowledged: the close is not complete */
+	FC_HALF_CLOSED, /* one FIN acknowledged, the other side still open (CLOSE_WAIT) */
 	FC_ESTABLISHED,
 	FC_NCLASSES,
 	FC_FREE = 0xff
@@ -58,13 +59,15 @@ enum flow_class {
 struct endpoint {
 	uint32_t isn;      /* initial sequence number (inferred on pickup) */
 	uint32_t hi;       /* highest sequence number of payload end sent */
-	uint32_t wraps;    /* times hi - isn - 1 passed 2^32: see ep_bytes() in tracker.c */
+	uint32_t missed;   /* sequence space passed without its data seen: see ep_missed() */
 	uint32_t fin_seq;  /* sequence number the FIN occupies */
 	uint32_t ack_hi;   /* highest acknowledgment number sent */
 	uint32_t win_max;  /* largest window advertised, scaled */
 	uint32_t dup_sig;  /* signature of the last segment, for duplicate detection */
 	uint32_t fin_ack;  /* acknowledgment number its FIN segment carried */
 	uint32_t last_rst; /* seq of the last RST recorded in history */
+	uint16_t wraps;    /* times hi - isn - 1 passed 2^32 (to 256 TB): see ep_bytes() in tracker.c */
+	uint16_t missed_wraps; /* times missed passed 2^32 */
 	uint16_t flags;    /* EP_* */
 	uint16_t retx;     /* retransmissions, for history's logarithmic 't' */
 	uint16_t zwin;     /* zero windows, for history's logarithmic 'w' */
@@ -82,7 +85,7 @@ struct endpoint {
 #define FL_UPD 0x40         /* linked in the update list (uprev, unext, upd_ts valid) */
 
 /*
- * 224 bytes. The first 64 hold what a lookup compares and the list links a
+ * 232 bytes. The first 64 hold what a lookup compares and the list links a
  * segment may move; the order of the rest keeps the struct free of padding.
  */
 struct flow {

@@ -87,6 +87,11 @@ put_rec_counts(char *p, const struct event *ev, int json)
 	p = put_u64(PUT_KEY(p, json, "server_bytes"), ev->server.bytes);
 	p = put_u64(PUT_KEY(p, json, "client_pkts"), ev->client.pkts);
 	p = put_u64(PUT_KEY(p, json, "server_pkts"), ev->server.pkts);
+	/* Only when the capture missed some: a complete capture's records stay as they were. */
+	if (ev->client.missed != 0 || ev->server.missed != 0) {
+		p = put_u64(PUT_KEY(p, json, "client_missed_bytes"), ev->client.missed);
+		p = put_u64(PUT_KEY(p, json, "server_missed_bytes"), ev->server.missed);
+	}
 	return put_bool(PUT_KEY(p, json, "partial"), ev->partial);
 }
 

@@ -11,8 +11,11 @@
  *   client_state server_state
  *   SYN, SYN_ACK: mss wscale sack_ok tsopt   (only the options present)
  *   CLOSED: reason abnormal closed_by duration client_bytes server_bytes
- *           client_pkts server_pkts partial conn_state history
- *   UPDATE: duration client_bytes server_bytes client_pkts server_pkts partial
+ *           client_pkts server_pkts [client_missed_bytes server_missed_bytes]
+ *           partial conn_state history
+ *   UPDATE: duration client_bytes server_bytes client_pkts server_pkts
+ *           [client_missed_bytes server_missed_bytes] partial
+ *   (the missed bytes only when the capture missed any)
  *   SEGMENT: flags seq ack len               (flags in tcpdump letters, "S.")
  * key=value leaves out a key whose value would be empty (history, conn_state).
  * Text: ts flow event client > server, then what changed, e.g.

@@ -37,10 +37,10 @@ put_mem(char *p, const char *s, size_t n)
 #define PUT_LIT(p, lit) put_mem((p), "" lit, sizeof(lit) - 1)
 
 /*
- * Longest name copied from event.c's tables; "closing_timeout" (15) is the
+ * Longest name copied from event.c's tables; "half_closed_timeout" (19) is the
  * longest today, and test_format checks that every name is written whole.
  */
-#define NAME_LEN_MAX 16
+#define NAME_LEN_MAX 24
 
 /* A name from one of the tables: never needs escaping, at most NAME_LEN_MAX bytes. */
 static inline char *

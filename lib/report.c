@@ -198,6 +198,7 @@ stats_fields(struct rec *r, const struct report *rp)
 	r_u64(r, "handshakes", sr->handshakes);
 	r_key(r, "handshake_avg");
 	w_secs(&r->w, sr->handshakes > 0 ? sr->handshake_sum_us / sr->handshakes : 0, 6);
+	r_u64(r, "clock_steps", sr->clock_steps);
 	for (c = 0; c < ST_NSTATES; c++)
 		if (tcp_states[c].key != NULL)
 			r_u64(r, tcp_states[c].key, sr->endpoints[c]);

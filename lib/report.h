@@ -39,7 +39,7 @@ struct suppressed {
  * the per-port ones are in the metrics). As a record:
  *   ts event(=STATS) uptime packets kernel_drops interface_drops connections
  *   attempts opened closed closed_fin closed_rst_client ... closed_shutdown
- *   handshakes handshake_avg syn_sent syn_rcvd established fin_wait_1
+ *   handshakes handshake_avg clock_steps syn_sent syn_rcvd established fin_wait_1
  *   fin_wait_2 closing time_wait close_wait last_ack events output_dropped
  *   suppressed alerts_firing
  * (the closed_* and state keys from event.c's tables, in their order).
@@ -56,6 +56,7 @@ struct stats_record {
 	uint64_t opened;                                 /* handshakes completed */
 	uint64_t closed[CR_NREASONS][STATS_CLOSE_SIDES]; /* as in struct stats_row */
 	uint64_t handshakes, handshake_sum_us;
+	uint64_t clock_steps;           /* segments stamped before their connection's last */
 	uint64_t endpoints[ST_NSTATES]; /* endpoints in each state now */
 	uint64_t events;                /* events delivered to the outputs */
 	uint64_t output_dropped;        /* every output */

@@ -36,6 +36,12 @@ struct tcpopts {
 };
 
 /*
+ * 9999-12-31T23:59:59.999999Z, the last time the formats print: a capture
+ * time past it is taken as it, so no time plus a timeout comes near 2^64.
+ */
+#define SEGMENT_TS_MAX_US 253402300799999999ULL
+
+/*
  * Addresses are 16 bytes; an IPv4 address sits in the first 4 bytes and the
  * rest are zero, so that two keys compare with one memcmp.
  */

@@ -75,7 +75,8 @@ stats_handshake(struct stats_row *r, uint64_t us)
 		;
 	r->hs[b]++;
 	r->hs_count++;
-	r->hs_sum_us += us;
+	/* Saturates: no sample, however wrong, wraps the average for the daemon's life. */
+	r->hs_sum_us = r->hs_sum_us > UINT64_MAX - us ? UINT64_MAX : r->hs_sum_us + us;
 }
 
 void

@@ -33,6 +33,25 @@ struct tracker {
 	uint64_t update_us; /* update interval; 0 = no TEV_UPDATE */
 };
 
+/*
+ * Time, one rule everywhere: a flow's time never goes backwards (a segment
+ * stamped before its flow's last one is taken at that last time, and
+ * counted in clock_steps), a difference that would be negative is 0, and a
+ * deadline saturates instead of wrapping. Times are capped at
+ * SEGMENT_TS_MAX_US, so that no sum of a time and a timeout comes near 2^64.
+ */
+static inline uint64_t
+ts_add(uint64_t a, uint64_t b)
+{
+	return a > UINT64_MAX - b ? UINT64_MAX : a + b;
+}
+
+static inline uint64_t
+ts_since(uint64_t later, uint64_t earlier)
+{
+	return later > earlier ? later - earlier : 0;
+}
+
 /* Modular sequence comparison (RFC 9293 3.4): a - b as a signed distance. */
 static inline int32_t
 seq_diff(uint32_t a, uint32_t b)
@@ -48,6 +67,7 @@ tracker_config_default(struct tracker_config *cfg)
 	cfg->timeout_syn_s = TRACKER_TIMEOUT_SYN_S;
 	cfg->timeout_established_s = TRACKER_TIMEOUT_ESTABLISHED_S;
 	cfg->timeout_closing_s = TRACKER_TIMEOUT_CLOSING_S;
+	cfg->timeout_half_closed_s = TRACKER_TIMEOUT_HALF_CLOSED_S;
 	cfg->timeout_time_wait_s = TRACKER_TIMEOUT_TIME_WAIT_S;
 	cfg->event_mask = TEV_MASK_DEFAULT;
 }
@@ -59,6 +79,7 @@ tracker_apply_timeouts(struct tracker *t)
 	t->timeout_us[FC_DONE] = t->cfg.timeout_time_wait_s * USEC;
 	t->timeout_us[FC_SYN] = t->cfg.timeout_syn_s * USEC;
 	t->timeout_us[FC_CLOSING] = t->cfg.timeout_closing_s * USEC;
+	t->timeout_us[FC_HALF_CLOSED] = t->cfg.timeout_half_closed_s * USEC;
 	t->timeout_us[FC_ESTABLISHED] = t->cfg.timeout_established_s * USEC;
 	t->update_us = t->cfg.update_interval_s * USEC;
 }
@@ -107,13 +128,15 @@ tracker_reconfigure(struct tracker *t, const struct tracker_config *cfg)
 	t->cfg.timeout_syn_s = cfg->timeout_syn_s;
 	t->cfg.timeout_established_s = cfg->timeout_established_s;
 	t->cfg.timeout_closing_s = cfg->timeout_closing_s;
+	t->cfg.timeout_half_closed_s = cfg->timeout_half_closed_s;
 	t->cfg.timeout_time_wait_s = cfg->timeout_time_wait_s;
 	t->cfg.event_mask = cfg->event_mask;
 	if (cfg->update_interval_s != t->cfg.update_interval_s) {
 		/* Every deadline alike keeps the update list ordered. */
 		t->cfg.update_interval_s = cfg->update_interval_s;
 		for (idx = t->ft.upd_head; idx != FLOW_NONE; idx = t->ft.flows[idx].unext)
-			t->ft.flows[idx].upd_ts = t->now + (uint64_t)cfg->update_interval_s * USEC;
+			t->ft.flows[idx].upd_ts =
+			    ts_add(t->now, (uint64_t)cfg->update_interval_s * USEC);
 	}
 	tracker_apply_timeouts(t);
 	return kept ? -1 : 0;
@@ -161,6 +184,13 @@ ep_bytes(const struct endpoint *e)
 	if (!(e->flags & EP_SEQ))
 		return 0;
 	return ((uint64_t)e->wraps << 32) + (uint32_t)(e->hi - e->isn - 1);
+}
+
+/* Of those bytes, the ones the capture did not show: passed by a later segment or an ACK. */
+static uint64_t
+ep_missed(const struct endpoint *e)
+{
+	return ((uint64_t)e->missed_wraps << 32) + e->missed;
 }
 
 /* ---- Zeek-compatible summaries ---------------------------------------- */
@@ -236,7 +266,8 @@ tracker_conn_state(const struct flow *f)
 		return o_active ? "S3" : "SHR";
 	if (o_syn_sent && !r_active)
 		return "S0";
-	if (o_active && r_active)
+	/* Picked up at the SYN-ACK: the client's ACK of it shows the SYN it answered. */
+	if ((o_active || (r->flags & EP_SYNACK && o->state == ST_ESTABLISHED)) && r_active)
 		return "S1";
 	return "OTH";
 }
@@ -258,11 +289,13 @@ tracker_fill(const struct flow *f, struct event *ev, uint64_t ts)
 	ev->server_state = ev->server_state_was = f->ep[SIDE_SERVER].state;
 	ev->partial = (f->flags & FL_PARTIAL) != 0;
 	ev->closed_by = f->closed_by;
-	ev->duration_us = f->last_ts - f->first_ts;
+	ev->duration_us = ts_since(f->last_ts, f->first_ts);
 	ev->client.bytes = ep_bytes(&f->ep[SIDE_CLIENT]);
 	ev->client.pkts = f->pkts[SIDE_CLIENT];
+	ev->client.missed = ep_missed(&f->ep[SIDE_CLIENT]);
 	ev->server.bytes = ep_bytes(&f->ep[SIDE_SERVER]);
 	ev->server.pkts = f->pkts[SIDE_SERVER];
+	ev->server.missed = ep_missed(&f->ep[SIDE_SERVER]);
 }
 
 static void
@@ -287,6 +320,7 @@ tracker_closed(struct tracker *t, struct flow *f, enum close_reason reason, int 
 	ev.by = (enum side)by;
 	ev.reason = reason;
 	ev.abnormal = close_reasons[reason].abnormal;
+	ev.lifetime_us = ts_since(ts, f->first_ts);
 	strncpy(ev.conn_state, tracker_conn_state(f), sizeof ev.conn_state - 1);
 	memcpy(ev.history, f->history, sizeof f->history);
 	tracker_emit(t, &ev);
@@ -308,7 +342,7 @@ tracker_remove(struct tracker *t, uint32_t idx)
 /*
  * Make room by dropping the least valuable flow: one already reported
  * closed, else a handshake that never completed, else the stalest close,
- * else the stalest established connection.
+ * else the stalest half-closed connection, else the stalest established one.
  */
 static int
 tracker_evict(struct tracker *t, uint64_t ts)
@@ -354,7 +388,8 @@ tracker_create(struct tracker *t, const struct segment *seg, uint32_t hash, int 
 	 * Due one interval from now; t->now (not the segment's own time, which
 	 * may lag it) so that no deadline in the list is later: see tracker_advance.
 	 */
-	flowtab_upd_append(&t->ft, idx, (t->now > seg->ts_us ? t->now : seg->ts_us) + t->update_us);
+	flowtab_upd_append(&t->ft, idx,
+	                   ts_add(t->now > seg->ts_us ? t->now : seg->ts_us, t->update_us));
 	t->st.open_by_state[ST_CLOSED] += 2;
 	t->st.flows_created++;
 	t->st.flows_active++;
@@ -393,6 +428,26 @@ ep_next(const struct endpoint *e)
 	if ((e->flags & EP_FIN) && seq_diff(e->fin_seq + 1, e->hi) > 0)
 		return e->fin_seq + 1;
 	return e->hi;
+}
+
+/*
+ * Move an endpoint's highest sequence number forward to `to` (ahead of hi,
+ * by at most SEQ_JUMP_MAX), the data seen starting at `seen`: what lies
+ * between hi and `seen` was sent but not captured, and is counted missed.
+ */
+static void
+ep_advance(struct endpoint *e, uint32_t to, uint32_t seen)
+{
+	int32_t gap = seq_diff(seen, e->hi);
+
+	if (gap > 0) {
+		if (e->missed + (uint32_t)gap < e->missed)
+			e->missed_wraps++;
+		e->missed += (uint32_t)gap;
+	}
+	if (to - e->isn - 1 < e->hi - e->isn - 1)
+		e->wraps++; /* past another 4 GB */
+	e->hi = to;
 }
 
 /*
@@ -459,10 +514,15 @@ tracker_in_window(const struct flow *f, int s, const struct segment *seg)
 		if (d < -w || d > w)
 			return 0;
 	}
-	/* A receiver never seen sending (one-sided capture) has no sequence space to check. */
+	/*
+	 * A receiver never seen sending (one-sided capture) has no sequence
+	 * space to check. An ACK ahead of what the receiver was seen to send is
+	 * evidence of what the capture missed once the segment's own sequence
+	 * number placed it in this connection, up to SEQ_JUMP_MAX.
+	 */
 	if ((seg->flags & TH_ACK) && (rcv->flags & EP_SEQ) && f->pkts[!s] > 0) {
 		d = seq_diff(seg->ack, ep_next(rcv));
-		if (d < -w || d > w)
+		if (d < -w || d > ((snd->flags & EP_SEQ) ? (int64_t)SEQ_JUMP_MAX : w))
 			return 0;
 	}
 	return 1;
@@ -474,20 +534,26 @@ tracker_class(const struct flow *f)
 {
 	if (f->flags & FL_CLOSED)
 		return (f->ep[0].flags | f->ep[1].flags) & EP_RST ? FC_LINGER : FC_DONE;
-	if ((f->ep[0].flags | f->ep[1].flags) & EP_FIN)
+	if ((f->ep[0].flags | f->ep[1].flags) & EP_FIN) {
+		/* One FIN, acknowledged: the other side may stay open for as long as it likes. */
+		if ((f->ep[0].state == ST_FIN_WAIT_2 && !(f->ep[1].flags & EP_FIN)) ||
+		    (f->ep[1].state == ST_FIN_WAIT_2 && !(f->ep[0].flags & EP_FIN)))
+			return FC_HALF_CLOSED;
 		return FC_CLOSING;
+	}
 	if (f->ep[0].state == ST_ESTABLISHED && f->ep[1].state == ST_ESTABLISHED)
 		return FC_ESTABLISHED;
 	return FC_SYN;
 }
 
 static void
-tracker_segment_event(struct tracker *t, const struct flow *f, int s, const struct segment *seg)
+tracker_segment_event(struct tracker *t, const struct flow *f, int s, const struct segment *seg,
+                      uint64_t ts)
 {
 	struct event ev;
 	const struct endpoint *snd = &f->ep[s], *rcv = &f->ep[!s];
 
-	tracker_fill(f, &ev, seg->ts_us);
+	tracker_fill(f, &ev, ts);
 	ev.type = TEV_SEGMENT;
 	ev.by = (enum side)s;
 	ev.seg_flags = seg->flags;
@@ -629,31 +695,51 @@ acks_syn(const struct endpoint *e, uint32_t ack)
 }
 
 /*
- * A segment for an existing flow idx, sent by side s. What the sender shows
- * it received comes first, then its own transition, then the receiver's
- * (see tests/golden/README.md for the observer model).
+ * What one segment does to its flow, carried through the steps below: the
+ * sender's and receiver's endpoints, the states before the segment, the
+ * transitions it causes so far, and whether it refreshes the flow's deadline.
  */
+struct pass {
+	struct flow *f;
+	struct endpoint *snd, *rcv;
+	const struct segment *seg;
+	uint64_t ts; /* the segment's time for its flow: never before the flow's last */
+	uint32_t idx;
+	int s;     /* the sender's side */
+	int touch; /* the segment belongs to the connection: its deadline moves */
+	uint8_t was[2];
+	struct steps st;
+};
+
+/* What a step leaves to the driver. */
+enum verdict {
+	V_CONTINUE, /* go on to the next step */
+	V_DONE,     /* the segment has done all it does */
+	V_REUSE     /* a new connection takes over the 4-tuple */
+};
+
+/* Counters and Zeek's history letters: they describe what was seen, valid or not. */
 static void
-tracker_process(struct tracker *t, uint32_t idx, int s, const struct segment *seg)
+tracker_note(struct tracker *t, struct pass *c)
 {
-	struct flow *f = &t->ft.flows[idx];
-	struct endpoint *snd = &f->ep[s], *rcv = &f->ep[!s];
-	uint8_t was[2] = {f->ep[0].state, f->ep[1].state};
+	struct flow *f = c->f;
+	struct endpoint *snd = c->snd;
+	const struct segment *seg = c->seg;
 	uint8_t fl = seg->flags;
-	struct steps st = {0};
-	int touch = 1, reason;
-	uint32_t dstart, dend;
-	int32_t d;
+	int s = c->s;
 
 	f->pkts[s]++;
 	snd->dup_sig = tracker_dup_sig(seg);
-	f->last_ts = seg->ts_us;
+	if (seg->ts_us < f->last_ts)
+		t->st.clock_steps++; /* the clock stepped back: taken at the flow's last time */
+	else
+		f->last_ts = seg->ts_us;
+	c->ts = f->last_ts;
 	if (s == SIDE_SERVER)
 		f->flags |= FL_LAST_SERVER;
 	else
 		f->flags &= ~FL_LAST_SERVER;
 
-	/* History letters first: they describe what was seen, valid or not. */
 	if (fl & TH_RST) {
 		if (!(snd->flags & EP_HIST_R) || snd->last_rst != seg->seq)
 			hist_add(f, s, 'R');
@@ -675,224 +761,369 @@ tracker_process(struct tracker *t, uint32_t idx, int s, const struct segment *se
 			hist_add(f, s, 'A');
 		snd->flags |= EP_HIST_A;
 	}
-	if (seg->win == 0 && !(fl & (TH_RST | TH_SYN)) && !(rcv->flags & EP_FIN))
+	if (seg->win == 0 && !(fl & (TH_RST | TH_SYN)) && !(c->rcv->flags & EP_FIN))
 		hist_scaled(f, s, 'W', &snd->zwin);
+}
 
-	/* RST: validated, then both endpoints are CLOSED (RFC 9293 3.10.7.4). */
-	if (fl & TH_RST) {
-		if (!tracker_rst_ok(f, s, seg)) {
-			t->st.rst_out_of_window++;
-			touch = 0;
-			goto done;
-		}
-		/* Zeek ignores a RST once both sides sent FIN: keep conn_state SF for it. */
-		if (!((snd->flags & EP_FIN) && (rcv->flags & EP_FIN)))
-			snd->flags |= EP_RST;
-		reason = s == SIDE_SERVER && !(snd->flags & (EP_SYN | EP_SYNACK)) &&
-		                 was[SIDE_CLIENT] == ST_SYN_SENT
-		             ? CR_REFUSED
-		             : CR_RST;
-		f->closed_by = (uint8_t)s;
-		if ((snd->flags & EP_FIN) && seq_diff(seg->seq, snd->fin_seq + 1) >= 0)
-			take_fin(t, f, &st, !s); /* in order: the FIN arrived before this RST */
-		step(t, f, &st, s, ST_CLOSED, TEV_RST);
-		ep_set_state(t, rcv, ST_CLOSED);
-		steps_emit(t, f, &st, was, seg->ts_us, &seg->opt);
-		tracker_closed(t, f, (enum close_reason)reason, s, seg->ts_us);
-		goto done;
+/* RST: validated, then both endpoints are CLOSED (RFC 9293 3.10.7.4 second check). */
+static enum verdict
+tracker_rst(struct tracker *t, struct pass *c)
+{
+	struct flow *f = c->f;
+	struct endpoint *snd = c->snd, *rcv = c->rcv;
+	const struct segment *seg = c->seg;
+	int s = c->s;
+	enum close_reason reason;
+
+	if (!tracker_rst_ok(f, s, seg)) {
+		t->st.rst_out_of_window++;
+		c->touch = 0;
+		return V_DONE;
 	}
+	/* Zeek ignores a RST once both sides sent FIN: keep conn_state SF for it. */
+	if (!((snd->flags & EP_FIN) && (rcv->flags & EP_FIN)))
+		snd->flags |= EP_RST;
+	reason = s == SIDE_SERVER && !(snd->flags & (EP_SYN | EP_SYNACK)) &&
+	                 c->was[SIDE_CLIENT] == ST_SYN_SENT
+	             ? CR_REFUSED
+	             : CR_RST;
+	f->closed_by = (uint8_t)s;
+	if ((snd->flags & EP_FIN) && seq_diff(seg->seq, snd->fin_seq + 1) >= 0)
+		take_fin(t, f, &c->st, !s); /* in order: the FIN arrived before this RST */
+	step(t, f, &c->st, s, ST_CLOSED, TEV_RST);
+	ep_set_state(t, rcv, ST_CLOSED);
+	steps_emit(t, f, &c->st, c->was, c->ts, &seg->opt);
+	tracker_closed(t, f, reason, s, c->ts);
+	return V_DONE;
+}
 
-	if (fl & TH_SYN) {
-		if (!(fl & TH_ACK)) {
-			if (snd->flags & EP_SYN) {
-				if (seg->seq == snd->isn) {
-					t->st.retransmits++; /* the same SYN again */
-					touch = 0;
-					goto done;
-				}
-				if (f->ep[0].state == ST_SYN_SENT ||
-				    f->ep[0].state == ST_SYN_RCVD || f->ep[1].state == ST_SYN_SENT)
-					goto reuse; /* the handshake was abandoned for a new one */
-				t->st.syn_ignored++;
-				goto done;
-			}
-			if (s == SIDE_CLIENT && snd->state == ST_CLOSED) {
-				/* The active open (RFC 9293 3.5); a server is assumed listening. */
-				ep_init_seq(snd, seg->seq);
-				snd->flags |= EP_SYN;
-				step(t, f, &st, !s, ST_LISTEN, STEP_SILENT);
-				step(t, f, &st, s, ST_SYN_SENT, TEV_SYN);
-			} else if (s == SIDE_SERVER && rcv->state == ST_SYN_SENT &&
-			           (snd->state == ST_LISTEN || snd->state == ST_CLOSED)) {
-				/* Simultaneous open (figure 7): the server opens actively too. */
-				ep_init_seq(snd, seg->seq);
-				snd->flags |= EP_SYN;
-				step(t, f, &st, s, ST_SYN_SENT, TEV_SYN);
-			} else if (s == SIDE_CLIENT && (f->flags & FL_PARTIAL) &&
-			           seg->seq == snd->isn) {
-				/* The SYN arrives after its SYN-ACK (reordered capture). */
-				snd->flags |= EP_SYN;
-				f->flags &= ~FL_PARTIAL;
-				goto done;
-			} else if ((f->flags & FL_PARTIAL) &&
-			           !(rcv->flags & (EP_SYN | EP_SYNACK))) {
-				goto reuse; /* a picked-up connection is replaced */
-			} else {
-				/* RFC 5961 4: a SYN on a synchronized connection is challenged. */
-				t->st.syn_ignored++;
-				goto done;
-			}
-		} else {
-			if (snd->flags & EP_SYNACK) {
-				if (seg->seq == snd->isn)
-					t->st.retransmits++;
-				else
-					/* Another ISN: ignored, counters kept. */
-					t->st.syn_ignored++;
-				touch = 0;
-				goto done;
-			}
-			if (!acks_syn(rcv, seg->ack)) {
-				t->st.syn_ignored++; /* does not answer the SYN */
-				goto done;
-			}
-			if (s == SIDE_SERVER &&
-			    (snd->state == ST_LISTEN || snd->state == ST_CLOSED)) {
-				ep_init_seq(snd, seg->seq);
-				snd->flags |= EP_SYNACK;
-				if (!(rcv->flags & EP_SEQ)) {
-					ep_init_seq(rcv, seg->ack - 1);
-					f->flags |= FL_PARTIAL;
-				}
-				step(t, f, &st, s, ST_SYN_RCVD, TEV_SYN_ACK);
-				step(t, f, &st, !s, ST_ESTABLISHED, STEP_AUTO);
-			} else if (snd->state == ST_SYN_SENT && (rcv->flags & EP_SYN)) {
-				/* Simultaneous open: the SYN+ACK shows the peer's SYN arrived. */
-				snd->flags |= EP_SYNACK;
-				step(t, f, &st, s, ST_SYN_RCVD,
-				     s == SIDE_SERVER ? TEV_SYN_ACK : STEP_AUTO);
-				if (rcv->state == ST_SYN_RCVD)
-					step(t, f, &st, !s, ST_ESTABLISHED, STEP_AUTO);
-			} else {
-				t->st.syn_ignored++;
-				goto done;
-			}
+/* A SYN without ACK: the active open and its retransmissions (RFC 9293 3.5, 3.10.7.2). */
+static enum verdict
+tracker_syn(struct tracker *t, struct pass *c)
+{
+	struct flow *f = c->f;
+	struct endpoint *snd = c->snd, *rcv = c->rcv;
+	const struct segment *seg = c->seg;
+	int s = c->s;
+
+	if (snd->flags & EP_SYN) {
+		if (seg->seq == snd->isn) {
+			t->st.retransmits++; /* the same SYN again */
+			c->touch = 0;
+			return V_DONE;
 		}
-		if (seg->opt.present & OPT_WSCALE) {
-			snd->flags |= EP_WSCALE;
-			snd->wscale = seg->opt.wscale > 14 ? 14 : seg->opt.wscale;
-		}
-		if ((snd->flags & EP_WSCALE) && (rcv->flags & EP_WSCALE))
-			f->flags |= FL_WSCALE_OK;
+		/* Not yet answered (or a simultaneous open): abandoned for a new handshake. */
+		if ((f->ep[0].state == ST_SYN_SENT && !(f->ep[1].flags & EP_SYNACK)) ||
+		    f->ep[0].state == ST_SYN_RCVD || f->ep[1].state == ST_SYN_SENT)
+			return V_REUSE;
+		t->st.syn_ignored++;
+		return V_DONE;
 	}
+	if (s == SIDE_CLIENT && snd->state == ST_CLOSED) {
+		/* The active open (RFC 9293 3.5); a server is assumed listening. */
+		ep_init_seq(snd, seg->seq);
+		snd->flags |= EP_SYN;
+		step(t, f, &c->st, !s, ST_LISTEN, STEP_SILENT);
+		step(t, f, &c->st, s, ST_SYN_SENT, TEV_SYN);
+	} else if (s == SIDE_SERVER && rcv->state == ST_SYN_SENT &&
+	           (snd->state == ST_LISTEN || snd->state == ST_CLOSED)) {
+		/* Simultaneous open (figure 7): the server opens actively too. */
+		ep_init_seq(snd, seg->seq);
+		snd->flags |= EP_SYN;
+		step(t, f, &c->st, s, ST_SYN_SENT, TEV_SYN);
+	} else if (s == SIDE_CLIENT && (f->flags & FL_PARTIAL) && seg->seq == snd->isn) {
+		/* The SYN arrives after its SYN-ACK (reordered capture). */
+		snd->flags |= EP_SYN;
+		f->flags &= ~FL_PARTIAL;
+		return V_DONE;
+	} else if ((f->flags & FL_PARTIAL) && !(rcv->flags & (EP_SYN | EP_SYNACK))) {
+		return V_REUSE; /* a picked-up connection is replaced */
+	} else {
+		/* RFC 5961 4: a SYN on a synchronized connection is challenged. */
+		t->st.syn_ignored++;
+		return V_DONE;
+	}
+	return V_CONTINUE;
+}
 
-	/*
-	 * RFC 9293 3.10.7.4 first check: a segment far outside the sender's
-	 * sequence space, or acknowledging what the receiver never sent, is not
-	 * part of this connection (stale, forged or corrupt): counted, ignored.
-	 */
-	if (!(fl & TH_SYN) && !tracker_in_window(f, s, seg)) {
+/* A SYN-ACK: the passive open's answer (RFC 9293 3.5, 3.10.7.3 SYN-SENT). */
+static enum verdict
+tracker_synack(struct tracker *t, struct pass *c)
+{
+	struct flow *f = c->f;
+	struct endpoint *snd = c->snd, *rcv = c->rcv;
+	const struct segment *seg = c->seg;
+	int s = c->s;
+
+	if (snd->flags & EP_SYNACK) {
+		if (seg->seq == snd->isn)
+			t->st.retransmits++;
+		else
+			/* Another ISN: ignored, counters kept. */
+			t->st.syn_ignored++;
+		c->touch = 0;
+		return V_DONE;
+	}
+	if (!acks_syn(rcv, seg->ack)) {
+		t->st.syn_ignored++; /* does not answer the SYN */
+		return V_DONE;
+	}
+	if (s == SIDE_SERVER && (snd->state == ST_LISTEN || snd->state == ST_CLOSED)) {
+		ep_init_seq(snd, seg->seq);
+		snd->flags |= EP_SYNACK;
+		if (!(rcv->flags & EP_SEQ)) {
+			ep_init_seq(rcv, seg->ack - 1);
+			f->flags |= FL_PARTIAL;
+		}
+		step(t, f, &c->st, s, ST_SYN_RCVD, TEV_SYN_ACK);
+	} else if (snd->state == ST_SYN_SENT && (rcv->flags & EP_SYN)) {
+		/* Simultaneous open: the SYN+ACK shows the peer's SYN arrived. */
+		snd->flags |= EP_SYNACK;
+		step(t, f, &c->st, s, ST_SYN_RCVD, s == SIDE_SERVER ? TEV_SYN_ACK : STEP_AUTO);
+		if (rcv->state == ST_SYN_RCVD)
+			step(t, f, &c->st, !s, ST_ESTABLISHED, STEP_AUTO);
+	} else {
+		t->st.syn_ignored++;
+		return V_DONE;
+	}
+	return V_CONTINUE;
+}
+
+/* What a SYN or SYN-ACK announces: the window scale (RFC 7323 2.2). */
+static void
+tracker_syn_options(struct pass *c)
+{
+	struct endpoint *snd = c->snd;
+
+	if (c->seg->opt.present & OPT_WSCALE) {
+		snd->flags |= EP_WSCALE;
+		snd->wscale = c->seg->opt.wscale > 14 ? 14 : c->seg->opt.wscale;
+	}
+	if ((snd->flags & EP_WSCALE) && (c->rcv->flags & EP_WSCALE))
+		c->f->flags |= FL_WSCALE_OK;
+}
+
+/*
+ * Window checks of a segment without SYN (RFC 9293 3.10.7.4 first check):
+ * a segment far outside the sender's sequence space, or acknowledging what
+ * the receiver never sent, is not part of this connection (stale, forged or
+ * corrupt): counted, ignored. Then the largest window the sender offered.
+ */
+static enum verdict
+tracker_window(struct tracker *t, struct pass *c)
+{
+	struct flow *f = c->f;
+	struct endpoint *snd = c->snd, *rcv = c->rcv;
+	const struct segment *seg = c->seg;
+	uint32_t w;
+
+	if (!tracker_in_window(f, c->s, seg)) {
 		t->st.out_of_window++;
-		touch = 0;
-		goto done;
+		c->touch = 0;
+		return V_DONE;
 	}
 
 	/* A client ACK while the SYN-ACK was never seen: one-sided capture. */
-	if (!(fl & TH_SYN) && (fl & TH_ACK) && s == SIDE_CLIENT && snd->state == ST_SYN_SENT &&
+	if ((seg->flags & TH_ACK) && c->s == SIDE_CLIENT && snd->state == ST_SYN_SENT &&
 	    rcv->state == ST_LISTEN && seg->ack != 0) {
 		ep_init_seq(rcv, seg->ack - 1);
 		f->flags |= FL_INFERRED | FL_PARTIAL;
-		step(t, f, &st, s, ST_ESTABLISHED, STEP_AUTO);
+		step(t, f, &c->st, c->s, ST_ESTABLISHED, STEP_AUTO);
 		ep_set_state(t, rcv, ST_SYN_RCVD);
 	}
 
 	/* Window: scaled only once both SYNs agreed to scale (RFC 7323 2.2). */
-	if (!(fl & TH_SYN)) {
-		uint32_t w = (uint32_t)seg->win << (f->flags & FL_WSCALE_OK ? snd->wscale : 0);
-		if (w > snd->win_max)
-			snd->win_max = w;
-	}
+	w = (uint32_t)seg->win << (f->flags & FL_WSCALE_OK ? snd->wscale : 0);
+	if (w > snd->win_max)
+		snd->win_max = w;
+	return V_CONTINUE;
+}
 
-	if ((fl & TH_ACK) && (!(snd->flags & EP_ACKED) || seq_diff(seg->ack, snd->ack_hi) > 0)) {
+/*
+ * What the sender's ACK shows it received (RFC 9293 3.10.7.4 fifth check):
+ * its highest acknowledgment; the peer's SYN-ACK, which makes a client
+ * ESTABLISHED when the capture shows it and not before (3.10.7.3: a
+ * scanner answers the SYN-ACK with a RST instead); data the peer sent that
+ * the capture missed; and the peer's FIN.
+ */
+static void
+tracker_ack(struct tracker *t, struct pass *c)
+{
+	struct endpoint *snd = c->snd, *rcv = c->rcv;
+	const struct segment *seg = c->seg;
+	int32_t d;
+
+	if (!(seg->flags & TH_ACK))
+		return;
+	if (!(snd->flags & EP_ACKED) || seq_diff(seg->ack, snd->ack_hi) > 0) {
 		snd->ack_hi = seg->ack;
 		snd->flags |= EP_ACKED;
 	}
+	if (snd->state == ST_SYN_SENT && (rcv->flags & EP_SYNACK) && !(seg->flags & TH_SYN) &&
+	    seq_diff(seg->ack, rcv->isn + 1) >= 0)
+		step(t, c->f, &c->st, c->s, ST_ESTABLISHED, STEP_AUTO);
+	/* The FIN's own sequence number is not data: an ACK past it proves nothing more. */
+	if ((rcv->flags & EP_SEQ) && !(rcv->flags & EP_FIN) &&
+	    (d = seq_diff(seg->ack, rcv->hi)) > 0 && (uint32_t)d <= SEQ_JUMP_MAX)
+		ep_advance(rcv, seg->ack, seg->ack);
+	if ((rcv->flags & EP_FIN) && seq_diff(seg->ack, rcv->fin_seq + 1) >= 0)
+		take_fin(t, c->f, &c->st, c->s);
+}
 
-	/* What the sender shows it received: the peer's FIN, by acknowledging it. */
-	if ((fl & TH_ACK) && (rcv->flags & EP_FIN) && seq_diff(seg->ack, rcv->fin_seq + 1) >= 0)
-		take_fin(t, f, &st, s);
+/*
+ * Data (RFC 9293 3.10.7.4 seventh check): bytes by sequence space, so a
+ * retransmission counts once, and a segment that starts past what its
+ * sender was seen to send shows the gap was sent too (counted missed).
+ * Returns where the segment's data ends.
+ */
+static uint32_t
+tracker_data(struct tracker *t, struct pass *c)
+{
+	struct endpoint *snd = c->snd;
+	const struct segment *seg = c->seg;
+	uint32_t dstart = seg->seq + ((seg->flags & TH_SYN) ? 1 : 0);
+	uint32_t dend = dstart + seg->len;
+	int32_t d;
 
-	/* Data: bytes by sequence space, so a retransmission counts once. */
-	dstart = seg->seq + ((fl & TH_SYN) ? 1 : 0);
-	dend = dstart + seg->len;
 	if (!(snd->flags & EP_SEQ) && snd->state != ST_LISTEN)
 		ep_init_seq(snd, seg->seq - 1); /* picked up mid-stream (Zeek: seq - 1) */
-	if (seg->len > 0 && (snd->flags & EP_SEQ)) {
+	if (!(snd->flags & EP_SEQ))
+		return dend;
+	if (seg->len > 0)
 		snd->flags |= EP_DATA;
-		d = seq_diff(dend, snd->hi);
-		if (d > 0 && (uint32_t)d <= SEQ_JUMP_MAX) {
-			if (dend - snd->isn - 1 < snd->hi - snd->isn - 1)
-				snd->wraps++; /* past another 4 GB */
-			snd->hi = dend;
-		} else if (d <= 0 && !(seg->len == 1 && dend == snd->hi)) {
-			/* Old data again; a 1-byte keepalive at hi - 1 is not. */
-			t->st.retransmits++;
-			hist_scaled(f, s, 'T', &snd->retx);
-		}
+	/* Past its FIN, a segment without data sits on the FIN's sequence number, not on data. */
+	d = seg->len == 0 && (snd->flags & EP_FIN) ? 0 : seq_diff(dend, snd->hi);
+	if (d > 0 && (uint32_t)d <= SEQ_JUMP_MAX) {
+		ep_advance(snd, dend, dstart);
+	} else if (d <= 0 && seg->len > 0 && !(seg->len == 1 && dend == snd->hi)) {
+		/* Old data again; a 1-byte keepalive at hi - 1 is not. */
+		t->st.retransmits++;
+		hist_scaled(c->f, c->s, 'T', &snd->retx);
 	}
+	return dend;
+}
 
-	/* The sender's own FIN (RFC 9293 3.10.4 CLOSE). */
-	if (fl & TH_FIN) {
+/*
+ * The sender's own FIN (RFC 9293 3.10.4 CLOSE; 3.10.7.4 eighth check), or
+ * data past an earlier FIN, which shows that FIN arrived.
+ */
+static void
+tracker_fin(struct tracker *t, struct pass *c, uint32_t dend)
+{
+	struct flow *f = c->f;
+	struct endpoint *snd = c->snd;
+	const struct segment *seg = c->seg;
+	int s = c->s;
+
+	if (seg->flags & TH_FIN) {
 		if (!(snd->flags & EP_FIN)) {
 			snd->flags |= EP_FIN;
 			snd->fin_seq = dend;
-			if (fl & TH_ACK) {
+			if (seg->flags & TH_ACK) {
 				snd->flags |= EP_FIN_ACK;
 				snd->fin_ack = seg->ack;
 			}
 			if (f->closed_by == SIDE_NONE)
 				f->closed_by = (uint8_t)s;
-			step(t, f, &st, s,
+			step(t, f, &c->st, s,
 			     snd->state == ST_CLOSE_WAIT ? ST_LAST_ACK : ST_FIN_WAIT_1, TEV_FIN);
 		} else if (dend == snd->fin_seq) {
 			t->st.retransmits++;
 		}
 	} else if ((snd->flags & EP_FIN) && seq_diff(seg->seq, snd->fin_seq + 1) >= 0) {
 		/* The sender went on past its FIN: in order, so the FIN arrived first. */
-		take_fin(t, f, &st, !s);
+		take_fin(t, f, &c->st, !s);
 	}
+}
 
-	/*
-	 * The receiver takes what this segment acknowledges (a FIN segment's
-	 * ACK waits with its FIN).
-	 */
-	if ((fl & TH_ACK) && !(fl & TH_FIN))
-		take_ack(t, f, &st, !s, seg->ack);
+/*
+ * The receiver's side of the segment: what it acknowledges (a FIN segment's
+ * ACK waits with its FIN), the records of every transition, and the end once
+ * neither side waits for anything (RFC 9293 3.10.7.4 fifth check, 3.6).
+ */
+static void
+tracker_receive(struct tracker *t, struct pass *c)
+{
+	struct flow *f = c->f;
+	const struct segment *seg = c->seg;
 
-	steps_emit(t, f, &st, was, seg->ts_us, &seg->opt);
-
-	/* Over for the application once neither side waits for anything (RFC 9293 3.6). */
+	if ((seg->flags & TH_ACK) && !(seg->flags & TH_FIN))
+		take_ack(t, f, &c->st, !c->s, seg->ack);
+	steps_emit(t, f, &c->st, c->was, c->ts, &seg->opt);
 	if ((f->ep[0].flags & EP_FIN) && (f->ep[1].flags & EP_FIN) &&
 	    (f->ep[0].state == ST_TIME_WAIT || f->ep[0].state == ST_CLOSED) &&
 	    (f->ep[1].state == ST_TIME_WAIT || f->ep[1].state == ST_CLOSED))
-		tracker_closed(t, f, CR_FIN, s, seg->ts_us);
-done:
-	if (t->cfg.event_mask & TEV_BIT(TEV_SEGMENT))
-		tracker_segment_event(t, f, s, seg);
-	if (touch) {
-		f->touch_ts = seg->ts_us;
-		flowtab_touch(&t->ft, idx, tracker_class(f));
-	} else if (f->cls != tracker_class(f)) {
-		flowtab_touch(&t->ft, idx, tracker_class(f));
-	}
-	return;
+		tracker_closed(t, f, CR_FIN, c->s, c->ts);
+}
 
-reuse:
-	/* A new SYN with a new ISN: the old attempt is over, a new one begins. */
-	if (!(f->flags & FL_CLOSED))
-		tracker_closed(t, f, CR_REUSED, s, seg->ts_us);
-	tracker_remove(t, idx);
+/* A new SYN with a new ISN: the old attempt is over, a new one begins (RFC 9293 3.5). */
+static void
+tracker_reuse(struct tracker *t, const struct pass *c)
+{
+	const struct segment *seg = c->seg;
+
+	if (!(c->f->flags & FL_CLOSED))
+		tracker_closed(t, c->f, CR_REUSED, c->s, c->ts);
+	tracker_remove(t, c->idx);
 	tracker_start(t, seg, flowtab_hash(&t->ft, seg->saddr, seg->sport, seg->daddr, seg->dport));
+}
+
+/* After the segment: its record for the ladder view, and the flow's deadline. */
+static void
+tracker_finish(struct tracker *t, const struct pass *c)
+{
+	if (t->cfg.event_mask & TEV_BIT(TEV_SEGMENT))
+		tracker_segment_event(t, c->f, c->s, c->seg, c->ts);
+	if (c->touch) {
+		c->f->touch_ts = c->ts;
+		flowtab_touch(&t->ft, c->idx, tracker_class(c->f));
+	} else if (c->f->cls != tracker_class(c->f)) {
+		flowtab_touch(&t->ft, c->idx, tracker_class(c->f));
+	}
+}
+
+/*
+ * A segment for an existing flow idx, sent by side s. What the sender shows
+ * it received comes first, then its own transition, then the receiver's
+ * (see tests/golden/README.md for the observer model).
+ */
+static void
+tracker_process(struct tracker *t, uint32_t idx, int s, const struct segment *seg)
+{
+	struct pass c;
+	enum verdict v;
+	uint8_t fl = seg->flags;
+
+	c.f = &t->ft.flows[idx];
+	c.snd = &c.f->ep[s];
+	c.rcv = &c.f->ep[!s];
+	c.seg = seg;
+	c.idx = idx;
+	c.s = s;
+	c.touch = 1;
+	c.was[0] = c.f->ep[0].state;
+	c.was[1] = c.f->ep[1].state;
+	c.st.n = 0;
+
+	tracker_note(t, &c);
+	if (fl & TH_RST)
+		v = tracker_rst(t, &c);
+	else if (fl & TH_SYN)
+		v = fl & TH_ACK ? tracker_synack(t, &c) : tracker_syn(t, &c);
+	else
+		v = tracker_window(t, &c);
+	if (v == V_REUSE) {
+		tracker_reuse(t, &c);
+		return;
+	}
+	if (v == V_CONTINUE) {
+		if (fl & TH_SYN)
+			tracker_syn_options(&c);
+		tracker_ack(t, &c);
+		tracker_fin(t, &c, tracker_data(t, &c));
+		tracker_receive(t, &c);
+	}
+	tracker_finish(t, &c);
 }
 
 /* The first segment of a 4-tuple the table does not hold. */
@@ -903,8 +1134,8 @@ tracker_start(struct tracker *t, const struct segment *seg, uint32_t hash)
 	struct flow *f;
 	int client;
 
-	if (seg->flags & (TH_RST | TH_FIN)) {
-		t->st.stray++; /* a reset or close of nothing we know */
+	if (seg->flags & TH_RST) {
+		t->st.stray++; /* a reset of nothing we know */
 		return;
 	}
 	if ((seg->flags & (TH_SYN | TH_ACK)) == TH_SYN) {
@@ -924,7 +1155,10 @@ tracker_start(struct tracker *t, const struct segment *seg, uint32_t hash)
 		tracker_process(t, idx, SIDE_SERVER, seg);
 		return;
 	}
-	/* Mid-stream: both sides taken as established, roles guessed by port. */
+	/*
+	 * Mid-stream, or at the close (a FIN closes a connection that existed):
+	 * both sides taken as established, roles guessed by port.
+	 */
 	client = tracker_guess_sender_is_client(seg);
 	if ((idx = tracker_create(t, seg, hash, client)) == FLOW_NONE)
 		return;
@@ -951,7 +1185,10 @@ tracker_expire_one(struct tracker *t, uint32_t idx, uint64_t deadline)
 		reason = CR_SYN_TIMEOUT;
 		break;
 	case FC_CLOSING:
-		reason = CR_CLOSING_TIMEOUT; /* a close that never completed */
+		reason = CR_CLOSING_TIMEOUT; /* a FIN never acknowledged */
+		break;
+	case FC_HALF_CLOSED:
+		reason = CR_HALF_CLOSED_TIMEOUT; /* the other side never closed */
 		break;
 	default:
 		reason = CR_IDLE_TIMEOUT;
@@ -972,7 +1209,7 @@ tracker_expire(struct tracker *t, uint64_t until_us)
 
 	for (c = 0; c < FC_NCLASSES; c++) {
 		while ((idx = flowtab_oldest(&t->ft, c)) != FLOW_NONE) {
-			uint64_t deadline = t->ft.flows[idx].touch_ts + t->timeout_us[c];
+			uint64_t deadline = ts_add(t->ft.flows[idx].touch_ts, t->timeout_us[c]);
 
 			if (deadline > until_us)
 				break;
@@ -1012,6 +1249,8 @@ tracker_advance(struct tracker *t, uint64_t now_us)
 	uint64_t due;
 	int gap = -1;
 
+	if (now_us > SEGMENT_TS_MAX_US)
+		now_us = SEGMENT_TS_MAX_US;
 	if (now_us > t->now)
 		t->now = now_us;
 	while (t->update_us > 0 && (idx = t->ft.upd_head) != FLOW_NONE &&
@@ -1023,7 +1262,7 @@ tracker_advance(struct tracker *t, uint64_t now_us)
 		if (gap == -1)
 			gap = (t->now - due) / t->update_us >= UPDATE_CATCHUP;
 		tracker_update(t, idx, due);
-		flowtab_upd_append(&t->ft, idx, (gap ? t->now : due) + t->update_us);
+		flowtab_upd_append(&t->ft, idx, ts_add(gap ? t->now : due, t->update_us));
 	}
 	tracker_expire(t, t->now);
 }
@@ -1035,7 +1274,32 @@ tracker_duplicate(const struct flow *f, int s, const struct segment *seg)
 	int last = f->flags & FL_LAST_SERVER ? SIDE_SERVER : SIDE_CLIENT;
 
 	return f->pkts[s] > 0 && f->ep[s].dup_sig == tracker_dup_sig(seg) && last == s &&
-	       seg->ts_us - f->last_ts <= DUP_WINDOW_US;
+	       ts_since(seg->ts_us, f->last_ts) <= DUP_WINDOW_US;
+}
+
+/*
+ * A segment of a connection already reported CLOSED and only remembered:
+ * counted in its sender's packets and otherwise absorbed. A retransmitted
+ * FIN restarts 2MSL; an acceptable RST that reaches an endpoint in
+ * TIME_WAIT ends it (RFC 9293 3.10.7.4; Linux with tcp_rfc1337 = 0), and
+ * the flow is then remembered only as long as what trails any reset.
+ */
+static void
+tracker_after_close(struct tracker *t, uint32_t idx, int s, const struct segment *seg)
+{
+	struct flow *f = &t->ft.flows[idx];
+	uint64_t ts = seg->ts_us > f->touch_ts ? seg->ts_us : f->touch_ts;
+
+	f->pkts[s]++;
+	t->st.after_close++;
+	if ((seg->flags & TH_RST) && f->ep[!s].state == ST_TIME_WAIT && tracker_rst_ok(f, s, seg)) {
+		ep_set_state(t, &f->ep[!s], ST_CLOSED);
+		f->touch_ts = ts;
+		flowtab_touch(&t->ft, idx, FC_LINGER);
+	} else if ((seg->flags & (TH_FIN | TH_SYN)) && f->cls == FC_DONE) {
+		f->touch_ts = ts;
+		flowtab_touch(&t->ft, idx, FC_DONE);
+	}
 }
 
 static void
@@ -1045,8 +1309,14 @@ tracker_segment_hashed(struct tracker *t, const struct segment *seg, uint32_t ha
 	int s;
 	uint8_t fl = seg->flags;
 	struct flow *f;
+	struct segment capped;
 
 	t->st.segments++;
+	if (seg->ts_us > SEGMENT_TS_MAX_US) {
+		capped = *seg;
+		capped.ts_us = SEGMENT_TS_MAX_US;
+		seg = &capped;
+	}
 	/*
 	 * Expiry runs once per tick of packet time, not per segment (timeouts
 	 * are seconds; walking the list heads every segment showed in the
@@ -1079,7 +1349,7 @@ tracker_segment_hashed(struct tracker *t, const struct segment *seg, uint32_t ha
 	idx = flowtab_lookup(&t->ft, hash, seg->family, seg->saddr, seg->sport, seg->daddr,
 	                     seg->dport, &s);
 	if (idx != FLOW_NONE &&
-	    t->ft.flows[idx].touch_ts + t->timeout_us[t->ft.flows[idx].cls] <= seg->ts_us) {
+	    ts_add(t->ft.flows[idx].touch_ts, t->timeout_us[t->ft.flows[idx].cls]) <= seg->ts_us) {
 		/* Its time is up: expire it (and whatever else is due), then look again. */
 		tracker_advance(t, seg->ts_us);
 		idx = flowtab_lookup(&t->ft, hash, seg->family, seg->saddr, seg->sport, seg->daddr,
@@ -1102,12 +1372,7 @@ tracker_segment_hashed(struct tracker *t, const struct segment *seg, uint32_t ha
 			tracker_start(t, seg, hash);
 			return;
 		}
-		f->pkts[s]++;
-		t->st.after_close++;
-		if ((fl & (TH_FIN | TH_SYN)) && f->cls == FC_DONE) {
-			f->touch_ts = seg->ts_us; /* a retransmitted FIN restarts 2MSL */
-			flowtab_touch(&t->ft, idx, FC_DONE);
-		}
+		tracker_after_close(t, idx, s, seg);
 		return;
 	}
 	tracker_process(t, idx, s, seg);
@@ -1159,11 +1424,13 @@ tracker_segments(struct tracker *t, const struct segment *segs, size_t n)
 void
 tracker_flush(struct tracker *t, uint64_t now_us, enum close_reason reason)
 {
-	static const enum flow_class order[] = {FC_SYN, FC_CLOSING, FC_ESTABLISHED, FC_DONE,
-	                                        FC_LINGER};
+	static const enum flow_class order[] = {FC_SYN,         FC_CLOSING, FC_HALF_CLOSED,
+	                                        FC_ESTABLISHED, FC_DONE,    FC_LINGER};
 	uint32_t idx;
 	size_t i;
 
+	if (now_us > SEGMENT_TS_MAX_US)
+		now_us = SEGMENT_TS_MAX_US;
 	if (now_us > t->now)
 		t->now = now_us;
 	for (i = 0; i < sizeof order / sizeof order[0]; i++) {

@@ -21,11 +21,12 @@ struct tracker_config {
 	uint32_t max_flows;             /* capacity of the flow table, fixed at tracker_new() */
 	uint32_t timeout_syn_s;         /* handshake not completed */
 	uint32_t timeout_established_s; /* idle established connection */
-	uint32_t timeout_closing_s;     /* close started, not completed */
+	uint32_t timeout_closing_s;     /* a FIN not yet acknowledged */
+	uint32_t timeout_half_closed_s; /* one FIN acknowledged, the other side still open */
 	uint32_t timeout_time_wait_s;   /* how long a TIME_WAIT endpoint is remembered */
-	uint32_t update_interval_s;     /* an TEV_UPDATE per open connection this often; 0 = never */
-	uint32_t event_mask;            /* TEV_BIT()s of the types to emit */
-	uint64_t id_seed;               /* flow ids are a keyed permutation of a counter */
+	uint32_t update_interval_s; /* an TEV_UPDATE per open connection this often; 0 = never */
+	uint32_t event_mask;        /* TEV_BIT()s of the types to emit */
+	uint64_t id_seed;           /* flow ids are a keyed permutation of a counter */
 };
 
 /* Defaults: what tcpstated uses when the config does not say. */
@@ -33,6 +34,8 @@ struct tracker_config {
 #define TRACKER_TIMEOUT_SYN_S 30
 #define TRACKER_TIMEOUT_ESTABLISHED_S 7440 /* > Linux's 2 h keepalive */
 #define TRACKER_TIMEOUT_CLOSING_S 240
+#define TRACKER_TIMEOUT_HALF_CLOSED_S TRACKER_TIMEOUT_ESTABLISHED_S /* CLOSE_WAIT never times out  \
+	                                                             */
 #define TRACKER_TIMEOUT_TIME_WAIT_S 60
 #define TRACKER_LINGER_S 10 /* a reset connection is remembered this long (conntrack's CLOSE) */
 
@@ -54,6 +57,8 @@ struct tracker_stats {
 	uint64_t syn_ignored;   /* SYN or SYN-ACK that opens nothing (RFC 5961 4 challenge) */
 	uint64_t retransmits;   /* segments wholly below what the sender already sent */
 	uint64_t duplicates;    /* the same segment captured twice */
+	uint64_t
+	    clock_steps; /* segments stamped before their flow's last one: taken at that time */
 	uint64_t open_by_state[ST_NSTATES]; /* endpoints in each state now */
 };
 

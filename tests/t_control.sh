@@ -199,8 +199,8 @@ if [ $rc -eq 0 ] && grep -q "^tcpstated .*, capturing $VA (.*port 7101.*), up " 
     grep -q '^endpoints now: ESTABLISHED 4, FIN_WAIT_2 1, TIME_WAIT 1, CLOSE_WAIT 1$' "$TMP/stats.txt" &&
     grep -q '^connections: [0-9]* tracked (of 262144), 7 attempts, 4 opened, 4 closed (3 abnormal)$' "$TMP/stats.txt" &&
     grep -q '^alert refused-7109 (refused to port 7109, more than 2 in 60 s): FIRING, 3 in the window, fired 1 time$' "$TMP/stats.txt" &&
-    grep -Eq '^7101 +2 +[0-9.]+( +0){10}$' "$TMP/stats.txt" &&
-    grep -Eq '^7109 +0 +- +0 +0 +0 +3( +0){6}$' "$TMP/stats.txt" &&
+    grep -Eq '^7101 +2 +[0-9.]+( +0){11}$' "$TMP/stats.txt" &&
+    grep -Eq '^7109 +0 +- +0 +0 +0 +3( +0){7}$' "$TMP/stats.txt" &&
     grep -Eq '^7102( +[0-9]+){9}$' "$TMP/stats.txt"; then
 	pass control_stats_text
 else

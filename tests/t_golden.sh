@@ -29,7 +29,7 @@ cp "$SHARED/fixtures/seed-handshake-close.pcap" "$TMP/cases/" 2>/dev/null ||
 cat >"$TMP/golden.conf" <<'EOF'
 tracking: {
   update_interval = 0;
-  timeouts: { syn = 30; established = 7440; closing = 240; time_wait = 60; };
+  timeouts: { syn = 30; established = 7440; closing = 240; half_closed = 7440; time_wait = 60; };
 };
 EOF
 

@@ -23,7 +23,8 @@ trap 'rm -rf "$tmp"' EXIT
 cp "$SHARED/fixtures/seed-handshake-close.pcap" "$tmp/cases/" || exit 1
 cat >"$tmp/golden.conf" <<'EOF'
 tracking: {
-  timeouts: { syn = 30; established = 7440; closing = 240; time_wait = 60; };
+  update_interval = 0;
+  timeouts: { syn = 30; established = 7440; closing = 240; half_closed = 7440; time_wait = 60; };
 };
 EOF
 

@@ -16,10 +16,11 @@
  *     CLOSED);
  *   - the receiver of a segment without SYN or FIN takes it when it is seen
  *     (an ACK of its FIN: FIN_WAIT_1 -> FIN_WAIT_2, CLOSING -> TIME_WAIT,
- *     LAST_ACK -> CLOSED), and the client takes the SYN+ACK when it is seen;
- *   - a FIN is taken by its receiver when the receiver shows it has it: its
- *     own segment acknowledges the FIN, or the FIN's sender sends something
- *     after it (segments of one direction arrive in order);
+ *     LAST_ACK -> CLOSED);
+ *   - a SYN+ACK is taken by the client when its own segment acknowledges it
+ *     (ESTABLISHED); a FIN is taken by its receiver when the receiver shows
+ *     it has it: its own segment acknowledges the FIN, or the FIN's sender
+ *     sends something after it (segments of one direction arrive in order);
  *   - within one segment: the sender's catching up, its own transition, the
  *     receiver's, and CLOSED last.
  *
@@ -73,6 +74,24 @@ conn4(struct conn *c, struct pcapw *w, uint16_t cport, uint16_t sport)
 {
 	conn_init(c, w, "10.0.0.1", cport, "10.0.0.2", sport, 1000000u * (cport % 1000),
 	          3000000000u + 1000u * (cport % 1000));
+}
+
+/* A script picked up after the SYN (not captured): the client's next byte follows it. */
+static void
+conn_after_syn(struct conn *c)
+{
+	c->end[CONN_CLIENT].nxt = c->end[CONN_CLIENT].isn + 1;
+	c->end[CONN_SERVER].rcv = c->end[CONN_CLIENT].nxt;
+}
+
+/* A script picked up mid-stream: each side so many bytes past its SYN, all acknowledged. */
+static void
+conn_midstream(struct conn *c, uint32_t cbytes, uint32_t sbytes)
+{
+	c->end[CONN_CLIENT].nxt = c->end[CONN_CLIENT].isn + 1 + cbytes;
+	c->end[CONN_SERVER].rcv = c->end[CONN_CLIENT].nxt;
+	c->end[CONN_SERVER].nxt = c->end[CONN_SERVER].isn + 1 + sbytes;
+	c->end[CONN_CLIENT].rcv = c->end[CONN_SERVER].nxt;
 }
 
 /* The whole life of an ordinary connection: case 01 and the link-layer variants. */
@@ -423,10 +442,14 @@ case_rst_out_of_window(struct pcapw *w)
 
 /*
  * 17: RST while the server is in SYN_RCVD: the client answers the SYN+ACK
- * with a bare RST at ISN+1 (a half-open scan). The client was ESTABLISHED
- * from the SYN+ACK (it had taken it); its RST closes both. CLOSED
- * reason=rst closed_by=client; Zeek calls it RSTO (its responder counts as
- * established from the SYN+ACK).
+ * with a bare RST at ISN+1 (a SYN scan of an open port). The client never
+ * shows that it took the SYN+ACK (RFC 9293 3.10.7.3: a stack that took it
+ * answers with an ACK and enters ESTABLISHED; a scanner's raw socket
+ * answers with a RST instead): it is never reported ESTABLISHED, nor is
+ * the server, whose SYN+ACK was never acknowledged. The RST is acceptable
+ * (its sequence number is the one the server expects) and closes both.
+ * CLOSED reason=rst closed_by=client; Zeek calls it RSTO (its responder
+ * counts as established from the SYN+ACK).
  */
 static void
 case_rst_syn_rcvd(struct pcapw *w)
@@ -755,10 +778,7 @@ case_midstream(struct pcapw *w)
 	struct conn c;
 
 	conn_init(&c, w, "10.0.0.1", 51000, "10.0.0.2", 443, 500000000u, 600000000u);
-	c.end[CONN_CLIENT].nxt = 500000000u + 1 + 5000;
-	c.end[CONN_SERVER].rcv = c.end[CONN_CLIENT].nxt;
-	c.end[CONN_SERVER].nxt = 600000000u + 1 + 80000;
-	c.end[CONN_CLIENT].rcv = c.end[CONN_SERVER].nxt;
+	conn_midstream(&c, 5000, 80000);
 	s_data(&c, 1000);
 	c_ack(&c);
 	c_data(&c, 300);
@@ -781,8 +801,7 @@ case_synack_first(struct pcapw *w)
 	struct conn c;
 
 	conn_init(&c, w, "10.0.0.1", 1025, "10.0.0.2", 33000, 700000000u, 800000000u);
-	c.end[CONN_CLIENT].nxt = 700000001u;
-	c.end[CONN_SERVER].rcv = 700000001u;
+	conn_after_syn(&c);
 	s_synack(&c);
 	c_ack(&c);
 	talk(&c, 100, 1000);
@@ -903,9 +922,10 @@ case_syn_with_data(struct pcapw *w)
 }
 
 /*
- * 38: a lone RST and, on another 4-tuple, a lone FIN+ACK: nothing opened
- * either connection, a FIN or RST cannot start one: stray segments, counted,
- * no events at all.
+ * 38: a lone RST and, on another 4-tuple, a lone FIN+ACK. A RST cannot
+ * start a connection: a stray segment, counted, no events. A FIN closes a
+ * connection that existed before the capture: it is picked up mid-stream
+ * (as 31), its FIN reported, and it ends with the capture (shutdown).
  */
 static void
 case_lone_rst_fin(struct pcapw *w)
@@ -1054,6 +1074,108 @@ case_syn_timeout_linux_retries(struct pcapw *w)
 	c_syn(&b);
 }
 
+/*
+ * 48: a bulk transfer captured with most segments missing (a lossy mirror):
+ * after 1000 bytes, each round the capture misses 99,999,000 bytes of the
+ * client's data and sees the server's cumulative ACK of them, then 1000
+ * bytes more and their ACK; 54 rounds, 5.4 GB. An ACK beyond what was seen
+ * is evidence that the data was sent (RFC 9293 3.10.7.4 fifth check says
+ * the receiver had it), not an error: the client's byte count follows the
+ * sequence space across every gap, 1000 + 54 * 100,000,000 = 5,400,001,000,
+ * of which 55,000 were seen. Then the ordinary close of 01 is seen whole:
+ * fin, SF, whatever was missed before. Counts: client SYN, ACK, data, ACK,
+ * 54 data, FIN, ACK = 60; server SYN+ACK, ACK, data, 108 ACKs, ACK, FIN = 113.
+ */
+static void
+case_gap_bulk(struct pcapw *w)
+{
+	struct conn c;
+	int i;
+
+	conn4(&c, w, 40048, 80);
+	conn_handshake(&c);
+	c_data(&c, 1000);
+	s_ack(&c);
+	s_data(&c, 500);
+	c_ack(&c);
+	for (i = 0; i < 54; i++) {
+		c.end[CONN_CLIENT].nxt += 99999000u;
+		c.end[CONN_SERVER].rcv = c.end[CONN_CLIENT].nxt;
+		s_ack(&c);
+		c_data(&c, 1000);
+		s_ack(&c);
+	}
+	close_client_first(&c);
+}
+
+/*
+ * 49: picked up at the SYN+ACK (the SYN was before the capture), the
+ * client's ACK and an exchange, and still open when the capture ends. As
+ * in 32 the SYN+ACK names the roles; the connection is established and not
+ * terminated: Zeek's S1, as the same start closed by FINs is SF (case 32).
+ */
+static void
+case_synack_first_open(struct pcapw *w)
+{
+	struct conn c;
+
+	conn_init(&c, w, "10.0.0.1", 40049, "10.0.0.2", 80, 490000000u, 491000000u);
+	conn_after_syn(&c);
+	s_synack(&c);
+	c_ack(&c);
+	talk(&c, 100, 1000);
+}
+
+/*
+ * 50: picked up at the close: the first segment seen is the server's
+ * FIN+ACK (443 -> 51050). A FIN is a close of a connection that existed:
+ * both endpoints are taken as ESTABLISHED (partial, as in 31), the FIN is
+ * counted in history and packets, and the rest of the close is followed as
+ * in 02: the client's ACK shows it took the FIN, its FIN, the server's last
+ * ACK. CLOSED fin by the server, SF. Counts: 2 each way, no bytes.
+ */
+static void
+case_fin_first(struct pcapw *w)
+{
+	struct conn c;
+
+	conn_init(&c, w, "10.0.0.1", 51050, "10.0.0.2", 443, 500000000u, 600000000u);
+	conn_midstream(&c, 5000, 80000);
+	close_server_first(&c);
+}
+
+/*
+ * 51: a half-closed connection whose other side never closes: the client's
+ * FIN is acknowledged (client FIN_WAIT_2, server CLOSE_WAIT) and then
+ * nothing more comes. A kernel never times out CLOSE_WAIT (the application
+ * must close), and Linux keeps an orphaned FIN_WAIT_2 only tcp_fin_timeout,
+ * but one owned by an application as long as it likes: the connection is
+ * kept like an established one (timeouts.half_closed, as long as
+ * established by default: 7440 s here), not ended by the 240 s closing
+ * timeout, which is for FINs not yet acknowledged. Flow B (a SYN 300 s
+ * later) shows A still open after the closing timeout; B itself times out
+ * (syn_timeout); flow C 7800 s after A's last segment shows A ended by
+ * half_closed_timeout, with its states as they were. C ends at the end.
+ */
+static void
+case_half_closed_expiry(struct pcapw *w)
+{
+	struct conn a, b, c;
+
+	conn4(&a, w, 40052, 80);
+	conn_handshake(&a);
+	c_data(&a, 100);
+	s_ack(&a);
+	c_fin(&a);
+	s_ack(&a);
+	conn_wait(&a, 300 * SEC);
+	conn4(&b, w, 40152, 80);
+	c_syn(&b);
+	conn_wait(&b, 7500 * SEC);
+	conn4(&c, w, 40252, 80);
+	c_syn(&c);
+}
+
 static const struct gencase {
 	const char *name;
 	uint32_t linktype;
@@ -1106,6 +1228,10 @@ static const struct gencase {
     {"45-linktype-sll2", PCAPW_LINK_LINUX_SLL2, case_linktype_sll2},
     {"46-linktype-null", PCAPW_LINK_NULL, case_linktype_null},
     {"47-syn-timeout-linux-retries", PCAPW_LINK_ETHERNET, case_syn_timeout_linux_retries},
+    {"48-gap-bulk", PCAPW_LINK_ETHERNET, case_gap_bulk},
+    {"49-synack-first-open", PCAPW_LINK_ETHERNET, case_synack_first_open},
+    {"50-fin-first", PCAPW_LINK_ETHERNET, case_fin_first},
+    {"51-half-closed-expiry", PCAPW_LINK_ETHERNET, case_half_closed_expiry},
 };
 
 int

@@ -213,8 +213,8 @@ test_matching(void)
 	TEST_BEGIN("alert_kinds_listed_in_order");
 	{
 		static const char *const want[] = {
-		    "rst",         "rst_client",   "rst_server",      "refused",
-		    "syn_timeout", "idle_timeout", "closing_timeout", "abnormal"};
+		    "rst",          "rst_client",      "rst_server",          "refused", "syn_timeout",
+		    "idle_timeout", "closing_timeout", "half_closed_timeout", "abnormal"};
 		struct alert_kind k, back;
 		size_t i;
 

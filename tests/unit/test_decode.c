@@ -865,6 +865,15 @@ test_ipv4(void)
 	CHECK_EQ_U(s.len, 0);
 	TEST_END();
 
+	TEST_BEGIN("ipv4_total_length_zero_offload");
+	f.n = 0;
+	eth(&f, 0x0800);
+	body4(&f, 1900);
+	set16(&f, 16, 0);
+	CHECK_EQ_U(dec(LINK_ETHERNET, &f, &s), DECODE_OK);
+	CHECK_EQ_U(s.len, 1900);
+	TEST_END();
+
 	TEST_BEGIN("ipv4_not_tcp");
 	f.n = 0;
 	eth(&f, 0x0800);
@@ -996,9 +1005,22 @@ test_ipv6_ext(void)
 	TEST_BEGIN("ipv6_jumbogram");
 	f.n = 0;
 	eth(&f, 0x86dd);
-	body6(&f, 0);
+	ip = ip6_begin(&f, 0); /* hop-by-hop: where the jumbo payload option goes */
+	ext6(&f, 6, 0);
+	tcp(&f, TH_SYN, NULL, 0);
+	ip6_end(&f, ip);
 	set16(&f, 14 + 4, 0);
 	CHECK_EQ_U(dec(LINK_ETHERNET, &f, &s), DECODE_IP_BAD);
+	TEST_END();
+
+	/* Captured on the sender before TSO/GSO: length 0, the bytes are what was captured. */
+	TEST_BEGIN("ipv6_payload_length_zero_offload");
+	f.n = 0;
+	eth(&f, 0x86dd);
+	body6(&f, 1800);
+	set16(&f, 14 + 4, 0);
+	CHECK_EQ_U(dec(LINK_ETHERNET, &f, &s), DECODE_OK);
+	CHECK_EQ_U(s.len, 1800);
 	TEST_END();
 
 	TEST_BEGIN("ipv6_extension_past_payload");

@@ -15,7 +15,7 @@
 
 static char got[4096];
 static struct event last_closed;
-static int nclosed;
+static int nclosed, nupdate;
 
 static void
 record_cb(const struct event *ev, void *arg)
@@ -23,6 +23,10 @@ record_cb(const struct event *ev, void *arg)
 	char line[256];
 
 	(void)arg;
+	if (ev->type == TEV_UPDATE) {
+		nupdate++;
+		return;
+	}
 	if (ev->type == TEV_CLOSED) {
 		snprintf(line, sizeof line, "CLOSED %s %s %s %s by=%s|", close_reason_name(ev->reason),
 		    side_name(ev->closed_by), tcp_state_name(ev->client_state),
@@ -41,20 +45,27 @@ static uint64_t now_us;
 static uint32_t cseq, sseq; /* next sequence number of each side */
 
 static void
-start(uint32_t max_flows)
+start_cfg(const struct tracker_config *cfg)
 {
-	struct tracker_config cfg;
 	char err[128];
 
-	tracker_config_default(&cfg);
-	cfg.max_flows = max_flows;
 	tracker_free(tr);
-	tr = tracker_new(&cfg, record_cb, NULL, err, sizeof err);
+	tr = tracker_new(cfg, record_cb, NULL, err, sizeof err);
 	got[0] = '\0';
-	nclosed = 0;
+	nclosed = nupdate = 0;
 	now_us = 1700000000ULL * 1000000;
 	cseq = 1000;
 	sseq = 5000;
+}
+
+static void
+start(uint32_t max_flows)
+{
+	struct tracker_config cfg;
+
+	tracker_config_default(&cfg);
+	cfg.max_flows = max_flows;
+	start_cfg(&cfg);
 }
 
 /* Send a segment from side `from` with flags, len payload bytes at the side's next seq. */
@@ -254,7 +265,8 @@ main(void)
 	start(64);
 	handshake();
 	seg_full(S, TH_ACK | TH_FIN, sseq + 0x80000000u, cseq, 0, 40000);
-	seg_full(C, TH_ACK, cseq, sseq + 0x40000000u, 0, 40000);
+	/* An ACK ahead is evidence of missed data up to 1 GB (SEQ_JUMP_MAX), not beyond. */
+	seg_full(C, TH_ACK, cseq, sseq + 0x60000000u, 0, 40000);
 	EXPECT("FIN and ACK far outside the window change nothing", HS);
 	TEST_BEGIN("out-of-window segments counted");
 	CHECK_EQ_U(tracker_stats(tr)->out_of_window, 2);
@@ -272,7 +284,7 @@ main(void)
 	seg(S, TH_SYN | TH_ACK, 0);
 	seg(S, TH_RST, 0);
 	EXPECT("RST in SYN_RCVD", "SYN client SYN_SENT LISTEN|SYN_ACK server SYN_SENT SYN_RCVD|"
-	    "ESTABLISHED client ESTABLISHED SYN_RCVD|RST server CLOSED CLOSED|"
+	    "RST server CLOSED CLOSED|"
 	    "CLOSED rst server CLOSED CLOSED by=RSTR|");
 
 	start(64);
@@ -396,7 +408,11 @@ main(void)
 
 	start(64);
 	seg_full(S, TH_SYN | TH_ACK, sseq, cseq + 1, 0, 40000);
-	EXPECT("SYN-ACK first", "SYN_ACK server SYN_SENT SYN_RCVD|ESTABLISHED client ESTABLISHED SYN_RCVD|");
+	EXPECT("SYN-ACK first", "SYN_ACK server SYN_SENT SYN_RCVD|");
+	seg_full(C, TH_ACK, cseq + 1, sseq + 1, 0, 40000);
+	EXPECT("SYN-ACK first: the client is ESTABLISHED when its ACK shows it",
+	    "SYN_ACK server SYN_SENT SYN_RCVD|ESTABLISHED client ESTABLISHED SYN_RCVD|"
+	    "ESTABLISHED server ESTABLISHED ESTABLISHED|");
 
 	start(64);
 	seg(C, TH_RST, 0);
@@ -435,6 +451,119 @@ main(void)
 	CHECK(strncmp(got, "CLOSED evicted none SYN_SENT LISTEN", 35) == 0);
 	CHECK_EQ_U(tracker_stats(tr)->flows_evicted, 1);
 	CHECK_EQ_U(tracker_stats(tr)->flows_active, 2);
+	TEST_END();
+
+	/*
+	 * Gaps: an ACK past what the peer was seen to send, and a segment that
+	 * starts past it, show data the capture missed: bytes follow sequence
+	 * space, and the unseen part is counted missed.
+	 */
+	start(64);
+	handshake();
+	seg(C, TH_ACK | TH_PSH, 100);
+	cseq += 1000000; /* a megabyte the capture did not see */
+	seg(S, TH_ACK, 0);
+	seg(C, TH_ACK | TH_PSH, 100);
+	cseq += 5000; /* and 5000 bytes more, shown by the next segment itself */
+	seg(C, TH_ACK | TH_PSH, 100);
+	seg(S, TH_ACK, 0);
+	seg(C, TH_ACK | TH_FIN, 0);
+	seg(S, TH_ACK | TH_FIN, 0);
+	seg(C, TH_ACK, 0);
+	TEST_BEGIN("gaps: bytes by sequence space, the unseen counted missed");
+	CHECK_EQ_U(nclosed, 1);
+	CHECK_EQ_U(last_closed.reason, CR_FIN);
+	CHECK_EQ_S(last_closed.conn_state, "SF");
+	CHECK_EQ_U(last_closed.client.bytes, 1005300);
+	CHECK_EQ_U(last_closed.client.missed, 1005000);
+	CHECK_EQ_U(last_closed.server.bytes, 0);
+	CHECK_EQ_U(last_closed.server.missed, 0);
+	TEST_END();
+
+	/* Half-closed: kept past the closing timeout, ended by its own one. */
+	start(64);
+	handshake();
+	seg(C, TH_ACK | TH_FIN, 0);
+	seg(S, TH_ACK, 0);
+	TEST_BEGIN("half-closed: counted in CLOSE_WAIT and FIN_WAIT_2");
+	CHECK_EQ_U(tracker_stats(tr)->open_by_state[ST_CLOSE_WAIT], 1);
+	CHECK_EQ_U(tracker_stats(tr)->open_by_state[ST_FIN_WAIT_2], 1);
+	TEST_END();
+	now_us += (TRACKER_TIMEOUT_CLOSING_S + 1) * 1000000ULL;
+	tracker_advance(tr, now_us);
+	TEST_BEGIN("half-closed: not ended by the closing timeout");
+	CHECK_EQ_U(nclosed, 0);
+	CHECK_EQ_U(tracker_stats(tr)->open_by_state[ST_CLOSE_WAIT], 1);
+	TEST_END();
+	now_us += (uint64_t)TRACKER_TIMEOUT_HALF_CLOSED_S * 1000000ULL;
+	tracker_advance(tr, now_us);
+	EXPECT("half-closed: ended by half_closed_timeout", HS
+	    "FIN client FIN_WAIT_1 ESTABLISHED|STATE server FIN_WAIT_1 CLOSE_WAIT|"
+	    "STATE client FIN_WAIT_2 CLOSE_WAIT|"
+	    "CLOSED half_closed_timeout client FIN_WAIT_2 CLOSE_WAIT by=S2|");
+
+	/* An acceptable RST reaching the TIME_WAIT endpoint ends it (RFC 9293 3.10.7.4). */
+	start(64);
+	handshake();
+	seg(C, TH_ACK | TH_FIN, 0);
+	seg(S, TH_ACK | TH_FIN, 0);
+	seg(C, TH_ACK, 0);
+	TEST_BEGIN("TIME_WAIT counted after the close");
+	CHECK_EQ_U(tracker_stats(tr)->open_by_state[ST_TIME_WAIT], 1);
+	TEST_END();
+	seg_full(S, TH_RST, sseq + 100000, 0, 0, 40000);
+	TEST_BEGIN("an out-of-window RST leaves TIME_WAIT alone");
+	CHECK_EQ_U(tracker_stats(tr)->open_by_state[ST_TIME_WAIT], 1);
+	TEST_END();
+	seg_full(S, TH_RST, sseq, 0, 0, 40000);
+	TEST_BEGIN("an acceptable RST ends TIME_WAIT, nothing reported after CLOSED");
+	CHECK_EQ_U(tracker_stats(tr)->open_by_state[ST_TIME_WAIT], 0);
+	CHECK_EQ_U(nclosed, 1);
+	CHECK_EQ_U(tracker_stats(tr)->after_close, 2);
+	TEST_END();
+
+	/* Time: a flow's clock never goes backwards; durations never wrap. */
+	start(64);
+	handshake();
+	now_us -= 10 * 1000000ULL; /* the capturing host's clock steps back 10 s */
+	seg(C, TH_ACK | TH_PSH, 10);
+	seg(S, TH_ACK, 0);
+	tracker_flush(tr, now_us, CR_SHUTDOWN);
+	TEST_BEGIN("a clock step back: counted, no negative duration");
+	CHECK_EQ_U(tracker_stats(tr)->clock_steps, 2);
+	CHECK_EQ_U(last_closed.duration_us, 2000);
+	CHECK_EQ_U(last_closed.lifetime_us, 2000);
+	TEST_END();
+
+	/* Times near 2^64 (pcapng allows them): capped, no deadline wraps. */
+	{
+		struct tracker_config cfg;
+
+		tracker_config_default(&cfg);
+		cfg.max_flows = 64;
+		cfg.update_interval_s = 1;
+		start_cfg(&cfg);
+		now_us = UINT64_MAX - 5000;
+		handshake();
+		tracker_advance(tr, UINT64_MAX);
+		tracker_flush(tr, UINT64_MAX, CR_SHUTDOWN);
+		TEST_BEGIN("far-future times: capped at year 9999, no UPDATE flood");
+		CHECK_EQ_U(nupdate, 0);
+		CHECK_EQ_U(nclosed, 1);
+		CHECK_EQ_U(last_closed.ts_us, SEGMENT_TS_MAX_US);
+		CHECK_EQ_U(last_closed.duration_us, 0);
+		TEST_END();
+	}
+
+	/* The lifetime of a CLOSED record runs to the close decision: here the timeout. */
+	start(64);
+	seg(C, TH_SYN, 0);
+	now_us += 31 * 1000000ULL;
+	tracker_advance(tr, now_us);
+	TEST_BEGIN("lifetime to the close decision");
+	CHECK_EQ_U(last_closed.reason, CR_SYN_TIMEOUT);
+	CHECK_EQ_U(last_closed.duration_us, 0);
+	CHECK_EQ_U(last_closed.lifetime_us, (uint64_t)TRACKER_TIMEOUT_SYN_S * 1000000);
 	TEST_END();
 
 	start(64);
