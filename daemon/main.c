@@ -735,6 +735,22 @@ main_log_counters(struct main_state *m, int final)
 	}
 }
 
+/*
+ * Fill buf from the kernel's random pool, waiting for it only if it is not
+ * initialised yet (early boot). Fails closed: the flow table's key is what
+ * keeps its index from being flooded, and nothing else would be secret.
+ */
+static void
+main_random(void *buf, size_t len)
+{
+	ssize_t n;
+
+	while ((n = getrandom(buf, len, 0)) == -1 && errno == EINTR)
+		;
+	if (n != (ssize_t)len)
+		fatal("getrandom: cannot have a secret key for the flow table");
+}
+
 /* -r: read the file through the same path as live capture, then exit. */
 static void __attribute__((noreturn))
 main_replay(struct main_state *m)
@@ -749,6 +765,7 @@ main_replay(struct main_state *m)
 	if (m->opts->metrics == NULL)
 		m->cfg.metrics_path[0] = '\0'; /* nor to the live daemon's metrics file */
 	main_insight_open(m);
+	main_random(&m->cfg.tracking.hash_key, sizeof(m->cfg.tracking.hash_key));
 	main_tracker_config(m, &tc);
 	m->tracker = tracker_new(&tc, main_event_cb, m, err, sizeof(err));
 	if (m->tracker == NULL)
@@ -820,6 +837,7 @@ main_reload(struct main_state *m)
 		    m->cfg.tracking.max_flows);
 	n->tracking.max_flows = m->cfg.tracking.max_flows;
 	n->tracking.id_seed = m->cfg.tracking.id_seed;
+	n->tracking.hash_key = m->cfg.tracking.hash_key;
 	if (strcmp(n->user, m->cfg.user) != 0)
 		log_warnx("daemon.user changed: that takes a restart");
 	snprintf(n->user, sizeof(n->user), "%s", m->cfg.user);
@@ -970,9 +988,8 @@ main_live(struct main_state *m)
 	uint64_t wd;
 	size_t i;
 
-	if (getrandom(&m->cfg.tracking.id_seed, sizeof(m->cfg.tracking.id_seed), GRND_NONBLOCK) !=
-	    (ssize_t)sizeof(m->cfg.tracking.id_seed))
-		m->cfg.tracking.id_seed = main_now_us() ^ ((uint64_t)getpid() << 32);
+	main_random(&m->cfg.tracking.hash_key, sizeof(m->cfg.tracking.hash_key));
+	main_random(&m->cfg.tracking.id_seed, sizeof(m->cfg.tracking.id_seed));
 	m->base = event_base_new();
 	if (m->base == NULL)
 		fatalx("cannot create the event loop");
