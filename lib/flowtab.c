@@ -117,21 +117,20 @@ flowtab_match(const struct flowtab *ft, uint32_t i, uint32_t hash, uint8_t famil
 	return 0;
 }
 
-/* Look in n slots from s for the flow; *touched counts the flows read. */
+/* Look in the slots of bits, a mask of slots from s, for the flow; *touched counts the flows read.
+ */
 static inline uint32_t
-flowtab_scan(const struct flowtab *ft, const uint32_t *s, uint32_t n, uint32_t tag, uint32_t hash,
+flowtab_scan(const struct flowtab *ft, const uint32_t *s, uint32_t bits, uint32_t hash,
              uint8_t family, const uint8_t *sa, uint16_t sp, const uint8_t *da, uint16_t dp,
              int *side, uint32_t *touched)
 {
-	uint32_t k, x;
+	uint32_t i;
 
-	for (k = 0; k < n; k++) {
-		x = s[k] ^ tag;
-		if (x == 0 || x > ft->idx_mask)
-			continue;
+	for (; bits != 0; bits &= bits - 1) {
+		i = (s[__builtin_ctz(bits)] & ft->idx_mask) - 1;
 		(*touched)++;
-		if (flowtab_match(ft, x - 1, hash, family, sa, sp, da, dp, side))
-			return x - 1;
+		if (flowtab_match(ft, i, hash, family, sa, sp, da, dp, side))
+			return i;
 	}
 	return FLOW_NONE;
 }
@@ -141,17 +140,19 @@ flowtab_lookup_counted(const struct flowtab *ft, uint32_t hash, uint8_t family, 
                        uint16_t sp, const uint8_t *da, uint16_t dp, int *side, uint32_t *touched)
 {
 	uint32_t tag = flowtab_tag(ft, hash), b1 = flowtab_bucket1(ft, hash);
-	uint32_t b2 = flowtab_bucket2(ft, hash), i;
+	uint32_t b2 = flowtab_bucket2(ft, hash), i, k, bits = 0;
 
 	*touched = 0;
-	i = flowtab_scan(ft, &ft->slot[b1], FLOWTAB_SLOTS, tag, hash, family, sa, sp, da, dp, side,
-	                 touched);
+	i = flowtab_scan(ft, &ft->slot[b1], flowtab_tagged(ft, b1, tag), hash, family, sa, sp, da,
+	                 dp, side, touched);
 	if (i == FLOW_NONE && b2 != b1)
-		i = flowtab_scan(ft, &ft->slot[b2], FLOWTAB_SLOTS, tag, hash, family, sa, sp, da,
-		                 dp, side, touched);
-	if (i == FLOW_NONE && ft->nstash > 0)
-		i = flowtab_scan(ft, ft->stash, ft->nstash, tag, hash, family, sa, sp, da, dp, side,
-		                 touched);
+		i = flowtab_scan(ft, &ft->slot[b2], flowtab_tagged(ft, b2, tag), hash, family, sa,
+		                 sp, da, dp, side, touched);
+	if (i == FLOW_NONE && ft->nstash > 0) {
+		for (k = 0; k < ft->nstash; k++)
+			bits |= (uint32_t)((ft->stash[k] & ~ft->idx_mask) == tag) << k;
+		i = flowtab_scan(ft, ft->stash, bits, hash, family, sa, sp, da, dp, side, touched);
+	}
 	return i;
 }
 
@@ -168,16 +169,10 @@ flowtab_lookup(const struct flowtab *ft, uint32_t hash, uint8_t family, const ui
 static uint32_t
 flowtab_room(const struct flowtab *ft, uint32_t b, uint32_t *first)
 {
-	uint32_t k, n = 0;
+	uint32_t bits = flowtab_lanes(ft, b, UINT32_MAX, 0);
 
-	*first = FLOW_NONE;
-	for (k = FLOWTAB_SLOTS; k-- > 0;) {
-		if (ft->slot[b + k] == 0) {
-			*first = b + k;
-			n++;
-		}
-	}
-	return n;
+	*first = bits ? b + (uint32_t)__builtin_ctz(bits) : FLOW_NONE;
+	return (uint32_t)__builtin_popcount(bits);
 }
 
 /*
@@ -260,17 +255,16 @@ static void
 flowtab_unindex(struct flowtab *ft, uint32_t idx)
 {
 	uint32_t hash = ft->flows[idx].hash, want = flowtab_tag(ft, hash) | (idx + 1);
-	uint32_t b1 = flowtab_bucket1(ft, hash), b2 = flowtab_bucket2(ft, hash), k;
+	uint32_t b, bits, k;
 
-	for (k = 0; k < FLOWTAB_SLOTS; k++) {
-		if (ft->slot[b1 + k] == want) {
-			ft->slot[b1 + k] = 0;
-			return;
-		}
-		if (ft->slot[b2 + k] == want) {
-			ft->slot[b2 + k] = 0;
-			return;
-		}
+	b = flowtab_bucket1(ft, hash);
+	if ((bits = flowtab_lanes(ft, b, UINT32_MAX, want)) == 0) {
+		b = flowtab_bucket2(ft, hash);
+		bits = flowtab_lanes(ft, b, UINT32_MAX, want);
+	}
+	if (bits != 0) {
+		ft->slot[b + (uint32_t)__builtin_ctz(bits)] = 0;
+		return;
 	}
 	for (k = 0; k < ft->nstash; k++) {
 		if (ft->stash[k] == want) {

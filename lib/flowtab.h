@@ -31,6 +31,9 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#ifdef __SSE2__
+#include <emmintrin.h>
+#endif
 
 #include "siphash.h"
 
@@ -190,7 +193,9 @@ flowtab_bucket1(const struct flowtab *ft, uint32_t hash)
 	return (uint32_t)(((uint64_t)hash * ft->nbuckets) >> 32) * FLOWTAB_SLOTS;
 }
 
-/* A bijective mix of the hash: the second bucket and the tag come from other bits than the first.
+/*
+ * A bijective mix of the hash (lowbias32): the second bucket and the tag
+ * come from other bits than the first bucket.
  */
 static inline uint32_t
 flowtab_rehash(uint32_t h)
@@ -239,18 +244,48 @@ flowtab_prefetch_lines(const struct flowtab *ft, uint32_t i)
 	__builtin_prefetch(p + sizeof(struct flow) - 1);
 }
 
+/*
+ * The slots k of the bucket at offset b with (slot & keep) == want, as bit k
+ * of the result: four SSE2 compares where there is SSE2.
+ */
+static inline uint32_t
+flowtab_lanes(const struct flowtab *ft, uint32_t b, uint32_t keep, uint32_t want)
+{
+	const uint32_t *s = &ft->slot[b];
+	uint32_t bits = 0;
+#ifdef __SSE2__
+	const __m128i k = _mm_set1_epi32((int)keep), w = _mm_set1_epi32((int)want);
+	int q;
+
+	for (q = 0; q < FLOWTAB_SLOTS / 4; q++) {
+		__m128i v = _mm_load_si128((const __m128i *)(const void *)(s + 4 * q));
+
+		v = _mm_cmpeq_epi32(_mm_and_si128(v, k), w);
+		bits |= (uint32_t)_mm_movemask_ps(_mm_castsi128_ps(v)) << (4 * q);
+	}
+#else
+	uint32_t q;
+
+	for (q = 0; q < FLOWTAB_SLOTS; q++)
+		bits |= (uint32_t)((s[q] & keep) == want) << q;
+#endif
+	return bits;
+}
+
+/* The occupied slots of bucket b whose tag is tag: the flows a lookup reads. */
+static inline uint32_t
+flowtab_tagged(const struct flowtab *ft, uint32_t b, uint32_t tag)
+{
+	return flowtab_lanes(ft, b, ~ft->idx_mask, tag) & ~flowtab_lanes(ft, b, UINT32_MAX, 0);
+}
+
 /* The first flow of bucket b (an offset) whose tag is tag, or FLOW_NONE. */
 static inline uint32_t
 flowtab_first_tagged(const struct flowtab *ft, uint32_t b, uint32_t tag)
 {
-	uint32_t k, x;
+	uint32_t bits = flowtab_tagged(ft, b, tag);
 
-	for (k = 0; k < FLOWTAB_SLOTS; k++) {
-		x = ft->slot[b + k] ^ tag;
-		if (x != 0 && x <= ft->idx_mask)
-			return x - 1;
-	}
-	return FLOW_NONE;
+	return bits ? (ft->slot[b + (uint32_t)__builtin_ctz(bits)] & ft->idx_mask) - 1 : FLOW_NONE;
 }
 
 static inline void
