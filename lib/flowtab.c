@@ -127,7 +127,8 @@ flowtab_scan(const struct flowtab *ft, const uint32_t *s, uint32_t bits, uint32_
 	uint32_t i;
 
 	for (; bits != 0; bits &= bits - 1) {
-		i = (s[__builtin_ctz(bits)] & ft->idx_mask) - 1;
+		if ((i = (s[__builtin_ctz(bits)] & ft->idx_mask) - 1) == FLOW_NONE)
+			continue; /* an empty slot, when the tag is 0 */
 		(*touched)++;
 		if (flowtab_match(ft, i, hash, family, sa, sp, da, dp, side))
 			return i;
@@ -135,14 +136,14 @@ flowtab_scan(const struct flowtab *ft, const uint32_t *s, uint32_t bits, uint32_
 	return FLOW_NONE;
 }
 
-uint32_t
-flowtab_lookup_counted(const struct flowtab *ft, uint32_t hash, uint8_t family, const uint8_t *sa,
-                       uint16_t sp, const uint8_t *da, uint16_t dp, int *side, uint32_t *touched)
+/* Both buckets, then the stash: inline, so that flowtab_lookup() counts nothing. */
+static inline uint32_t
+flowtab_find(const struct flowtab *ft, uint32_t hash, uint8_t family, const uint8_t *sa,
+             uint16_t sp, const uint8_t *da, uint16_t dp, int *side, uint32_t *touched)
 {
 	uint32_t tag = flowtab_tag(ft, hash), b1 = flowtab_bucket1(ft, hash);
 	uint32_t b2 = flowtab_bucket2(ft, hash), i, k, bits = 0;
 
-	*touched = 0;
 	i = flowtab_scan(ft, &ft->slot[b1], flowtab_tagged(ft, b1, tag), hash, family, sa, sp, da,
 	                 dp, side, touched);
 	if (i == FLOW_NONE && b2 != b1)
@@ -157,12 +158,20 @@ flowtab_lookup_counted(const struct flowtab *ft, uint32_t hash, uint8_t family, 
 }
 
 uint32_t
+flowtab_lookup_counted(const struct flowtab *ft, uint32_t hash, uint8_t family, const uint8_t *sa,
+                       uint16_t sp, const uint8_t *da, uint16_t dp, int *side, uint32_t *touched)
+{
+	*touched = 0;
+	return flowtab_find(ft, hash, family, sa, sp, da, dp, side, touched);
+}
+
+uint32_t
 flowtab_lookup(const struct flowtab *ft, uint32_t hash, uint8_t family, const uint8_t *sa,
                uint16_t sp, const uint8_t *da, uint16_t dp, int *side)
 {
-	uint32_t touched;
+	uint32_t touched = 0;
 
-	return flowtab_lookup_counted(ft, hash, family, sa, sp, da, dp, side, &touched);
+	return flowtab_find(ft, hash, family, sa, sp, da, dp, side, &touched);
 }
 
 /* Empty slots of the bucket at offset b; *first gets the first of them. */

@@ -248,6 +248,7 @@ flowtab_prefetch_lines(const struct flowtab *ft, uint32_t i)
  * The slots k of the bucket at offset b with (slot & keep) == want, as bit k
  * of the result: four SSE2 compares where there is SSE2.
  */
+_Static_assert(FLOWTAB_SLOTS == 16, "flowtab_lanes() compares four times four slots");
 static inline uint32_t
 flowtab_lanes(const struct flowtab *ft, uint32_t b, uint32_t keep, uint32_t want)
 {
@@ -255,14 +256,14 @@ flowtab_lanes(const struct flowtab *ft, uint32_t b, uint32_t keep, uint32_t want
 	uint32_t bits = 0;
 #ifdef __SSE2__
 	const __m128i k = _mm_set1_epi32((int)keep), w = _mm_set1_epi32((int)want);
-	int q;
+	const __m128i *v = (const __m128i *)(const void *)s;
 
-	for (q = 0; q < FLOWTAB_SLOTS / 4; q++) {
-		__m128i v = _mm_load_si128((const __m128i *)(const void *)(s + 4 * q));
-
-		v = _mm_cmpeq_epi32(_mm_and_si128(v, k), w);
-		bits |= (uint32_t)_mm_movemask_ps(_mm_castsi128_ps(v)) << (4 * q);
-	}
+#define FLOWTAB_LANES4(q)                                                                          \
+	((uint32_t)_mm_movemask_ps(                                                                \
+	     _mm_castsi128_ps(_mm_cmpeq_epi32(_mm_and_si128(_mm_load_si128(v + (q)), k), w)))      \
+	 << (4 * (q)))
+	bits = FLOWTAB_LANES4(0) | FLOWTAB_LANES4(1) | FLOWTAB_LANES4(2) | FLOWTAB_LANES4(3);
+#undef FLOWTAB_LANES4
 #else
 	uint32_t q;
 
@@ -272,11 +273,14 @@ flowtab_lanes(const struct flowtab *ft, uint32_t b, uint32_t keep, uint32_t want
 	return bits;
 }
 
-/* The occupied slots of bucket b whose tag is tag: the flows a lookup reads. */
+/*
+ * The slots of bucket b whose tag is tag: the flows a lookup reads. With a
+ * tag of 0 it includes the empty slots (0), which hold no flow: skip them.
+ */
 static inline uint32_t
 flowtab_tagged(const struct flowtab *ft, uint32_t b, uint32_t tag)
 {
-	return flowtab_lanes(ft, b, ~ft->idx_mask, tag) & ~flowtab_lanes(ft, b, UINT32_MAX, 0);
+	return flowtab_lanes(ft, b, ~ft->idx_mask, tag);
 }
 
 /* The first flow of bucket b (an offset) whose tag is tag, or FLOW_NONE. */
