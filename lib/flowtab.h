@@ -292,24 +292,30 @@ flowtab_first_tagged(const struct flowtab *ft, uint32_t b, uint32_t tag)
 	return bits ? (ft->slot[b + (uint32_t)__builtin_ctz(bits)] & ft->idx_mask) - 1 : FLOW_NONE;
 }
 
+/* The flow in either bucket (both have arrived by now), or the slot a new one would take. */
 static inline void
 flowtab_prefetch_flow(const struct flowtab *ft, uint32_t hash)
 {
-	uint32_t i = flowtab_first_tagged(ft, flowtab_bucket1(ft, hash), flowtab_tag(ft, hash));
+	uint32_t tag = flowtab_tag(ft, hash);
+	uint32_t i = flowtab_first_tagged(ft, flowtab_bucket1(ft, hash), tag);
 
+	if (i == FLOW_NONE)
+		i = flowtab_first_tagged(ft, flowtab_bucket2(ft, hash), tag);
 	if (i == FLOW_NONE)
 		i = ft->free_head; /* where a new flow would go */
 	if (i != FLOW_NONE)
 		flowtab_prefetch_lines(ft, i);
 }
 
-/* The flow in the second bucket, once it has arrived. */
+/* A second candidate: the second bucket's, when the first had one too (a tag matching by chance).
+ */
 static inline void
 flowtab_prefetch_next(const struct flowtab *ft, uint32_t hash)
 {
-	uint32_t i = flowtab_first_tagged(ft, flowtab_bucket2(ft, hash), flowtab_tag(ft, hash));
+	uint32_t tag = flowtab_tag(ft, hash);
+	uint32_t i = flowtab_first_tagged(ft, flowtab_bucket2(ft, hash), tag);
 
-	if (i != FLOW_NONE)
+	if (i != FLOW_NONE && flowtab_first_tagged(ft, flowtab_bucket1(ft, hash), tag) != FLOW_NONE)
 		__builtin_prefetch(&ft->flows[i]);
 }
 
