@@ -12,6 +12,8 @@ _Static_assert(sizeof(struct flow) == 224, "struct flow grew: see the comment ab
 
 /*
  * SipHash-1-3 of the endpoint pair, lesser endpoint first (see flowtab.h).
+ * An IPv4 address is stored as 4 bytes and 12 zeros; when both are, the
+ * zeros are left out of the message (its length tells the two forms apart).
  * The order is chosen without branches: which endpoint is lesser is a coin
  * toss per packet, and a mispredicted branch costs more than the selects.
  */
@@ -35,11 +37,17 @@ flowtab_hash(const struct flowtab *ft, const uint8_t *a, uint16_t ap, const uint
 	ap = (uint16_t)(ap ^ t);
 	bp = (uint16_t)(bp ^ t);
 	siphash_init(&s, &ft->key);
-	siphash_word(&s, a0, 1);
-	siphash_word(&s, a1, 1);
-	siphash_word(&s, b0, 1);
-	siphash_word(&s, b1, 1);
-	h = siphash_final(&s, (uint64_t)ap | (uint64_t)bp << 16 | (uint64_t)36 << 56, 1, 3);
+	if (((a0 >> 32) | a1 | (b0 >> 32) | b1) == 0) {
+		/* Two IPv4 addresses: 4 bytes each, 12 in all, 5 rounds instead of 8. */
+		siphash_word(&s, a0 | b0 << 32, 1);
+		h = siphash_final(&s, (uint64_t)ap | (uint64_t)bp << 16 | (uint64_t)12 << 56, 1, 3);
+	} else {
+		siphash_word(&s, a0, 1);
+		siphash_word(&s, a1, 1);
+		siphash_word(&s, b0, 1);
+		siphash_word(&s, b1, 1);
+		h = siphash_final(&s, (uint64_t)ap | (uint64_t)bp << 16 | (uint64_t)36 << 56, 1, 3);
+	}
 	return (uint32_t)(h ^ h >> 32);
 }
 

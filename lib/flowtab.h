@@ -157,7 +157,8 @@ size_t flowtab_memory(const struct flowtab *ft);
  * The keyed hash of the endpoint pair (a, ap), (b, bp): the same both ways
  * round, so a segment and its reply hash alike. It is SipHash-1-3 of the
  * pair in a fixed order (the lesser endpoint first): the addresses, 16 bytes
- * each, then the two ports, little-endian; folded to 32 bits.
+ * each (4 each when both have zeros after their first 4 bytes, as IPv4
+ * addresses do), then the two ports, little-endian; folded to 32 bits.
  */
 uint32_t flowtab_hash(const struct flowtab *ft, const uint8_t *a, uint16_t ap, const uint8_t *b,
                       uint16_t bp);

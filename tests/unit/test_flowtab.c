@@ -145,15 +145,27 @@ main(void)
 	TEST_BEGIN("the hash is SipHash-1-3 of the pair, lesser endpoint first");
 	{
 		uint8_t x[16] = {10, 0, 0, 1}, y[16] = {10, 0, 0, 2}, m[36];
+		uint8_t x6[16] = {0x20, 0x01, 0x0d, 0xb8, [15] = 1},
+		        y6[16] = {0x20, 0x01, 0x0d, 0xb8};
 		uint64_t h;
 
-		memcpy(m, x, 16);
-		memcpy(m + 16, y, 16);
-		m[32] = 0x39, m[33] = 0x30; /* 12345, little-endian */
-		m[34] = 0xbb, m[35] = 0x01; /* 443 */
-		h = siphash(&key, 1, 3, m, sizeof m);
+		/* IPv4: the addresses' 4 bytes each, then the ports. */
+		memcpy(m, x, 4);
+		memcpy(m + 4, y, 4);
+		m[8] = 0x39, m[9] = 0x30;   /* 12345, little-endian */
+		m[10] = 0xbb, m[11] = 0x01; /* 443 */
+		h = siphash(&key, 1, 3, m, 12);
 		CHECK_EQ_U(flowtab_hash(&ft, x, 12345, y, 443), (uint32_t)(h ^ h >> 32));
 		CHECK_EQ_U(flowtab_hash(&ft, y, 443, x, 12345), (uint32_t)(h ^ h >> 32));
+		/* IPv6: 16 bytes each; y6 is the lesser (the words compare from byte 0 up,
+		 * little-endian). */
+		memcpy(m, y6, 16);
+		memcpy(m + 16, x6, 16);
+		m[32] = 0xbb, m[33] = 0x01;
+		m[34] = 0x39, m[35] = 0x30;
+		h = siphash(&key, 1, 3, m, 36);
+		CHECK_EQ_U(flowtab_hash(&ft, x6, 12345, y6, 443), (uint32_t)(h ^ h >> 32));
+		CHECK_EQ_U(flowtab_hash(&ft, y6, 443, x6, 12345), (uint32_t)(h ^ h >> 32));
 	}
 	TEST_END();
 
