@@ -125,44 +125,38 @@ flowtab_match(const struct flowtab *ft, uint32_t i, uint32_t hash, uint8_t famil
 	return 0;
 }
 
-/* Look in the slots of bits, a mask of slots from s, for the flow; *touched counts the flows read.
+/*
+ * Both buckets, then the stash; *touched counts the flows read. Inline, so
+ * that flowtab_lookup() counts nothing.
  */
 static inline uint32_t
-flowtab_scan(const struct flowtab *ft, const uint32_t *s, uint32_t bits, uint32_t hash,
-             uint8_t family, const uint8_t *sa, uint16_t sp, const uint8_t *da, uint16_t dp,
-             int *side, uint32_t *touched)
+flowtab_find(const struct flowtab *ft, uint32_t hash, uint8_t family, const uint8_t *sa,
+             uint16_t sp, const uint8_t *da, uint16_t dp, int *side, uint32_t *touched)
 {
-	uint32_t i;
+	uint32_t b1 = flowtab_bucket1(ft, hash), b2 = flowtab_bucket2(ft, hash);
+	uint32_t bits = flowtab_candidates(ft, hash, b1, b2), tag, i, k;
 
 	for (; bits != 0; bits &= bits - 1) {
-		if ((i = (s[__builtin_ctz(bits)] & ft->idx_mask) - 1) == FLOW_NONE)
+		i = (flowtab_candidate(ft, b1, b2, (uint32_t)__builtin_ctz(bits)) & ft->idx_mask) -
+		    1;
+		if (i == FLOW_NONE)
 			continue; /* an empty slot, when the tag is 0 */
 		(*touched)++;
 		if (flowtab_match(ft, i, hash, family, sa, sp, da, dp, side))
 			return i;
 	}
-	return FLOW_NONE;
-}
-
-/* Both buckets, then the stash: inline, so that flowtab_lookup() counts nothing. */
-static inline uint32_t
-flowtab_find(const struct flowtab *ft, uint32_t hash, uint8_t family, const uint8_t *sa,
-             uint16_t sp, const uint8_t *da, uint16_t dp, int *side, uint32_t *touched)
-{
-	uint32_t tag = flowtab_tag(ft, hash), b1 = flowtab_bucket1(ft, hash);
-	uint32_t b2 = flowtab_bucket2(ft, hash), i, k, bits = 0;
-
-	i = flowtab_scan(ft, &ft->slot[b1], flowtab_tagged(ft, b1, tag), hash, family, sa, sp, da,
-	                 dp, side, touched);
-	if (i == FLOW_NONE && b2 != b1)
-		i = flowtab_scan(ft, &ft->slot[b2], flowtab_tagged(ft, b2, tag), hash, family, sa,
-		                 sp, da, dp, side, touched);
-	if (i == FLOW_NONE && ft->nstash > 0) {
-		for (k = 0; k < ft->nstash; k++)
-			bits |= (uint32_t)((ft->stash[k] & ~ft->idx_mask) == tag) << k;
-		i = flowtab_scan(ft, ft->stash, bits, hash, family, sa, sp, da, dp, side, touched);
+	if (ft->nstash == 0)
+		return FLOW_NONE;
+	tag = flowtab_tag(ft, hash);
+	for (k = 0; k < ft->nstash; k++) {
+		if ((ft->stash[k] & ~ft->idx_mask) != tag)
+			continue;
+		i = (ft->stash[k] & ft->idx_mask) - 1;
+		(*touched)++;
+		if (flowtab_match(ft, i, hash, family, sa, sp, da, dp, side))
+			return i;
 	}
-	return i;
+	return FLOW_NONE;
 }
 
 uint32_t

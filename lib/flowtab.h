@@ -284,40 +284,53 @@ flowtab_tagged(const struct flowtab *ft, uint32_t b, uint32_t tag)
 	return flowtab_lanes(ft, b, ~ft->idx_mask, tag);
 }
 
-/* The first flow of bucket b (an offset) whose tag is tag, or FLOW_NONE. */
+/*
+ * The tagged slots of both buckets of hash in one mask: bits 0-15 the first
+ * bucket's, 16-31 the second's (none when both are the same bucket). One
+ * mask, so that which bucket holds the flow is not a branch to mispredict.
+ */
 static inline uint32_t
-flowtab_first_tagged(const struct flowtab *ft, uint32_t b, uint32_t tag)
+flowtab_candidates(const struct flowtab *ft, uint32_t hash, uint32_t b1, uint32_t b2)
 {
-	uint32_t bits = flowtab_tagged(ft, b, tag);
+	uint32_t tag = flowtab_tag(ft, hash);
 
-	return bits ? (ft->slot[b + (uint32_t)__builtin_ctz(bits)] & ft->idx_mask) - 1 : FLOW_NONE;
+	return flowtab_tagged(ft, b1, tag) | (b2 != b1 ? flowtab_tagged(ft, b2, tag) << 16 : 0);
+}
+
+/* The slot of bit k of a flowtab_candidates() mask. */
+static inline uint32_t
+flowtab_candidate(const struct flowtab *ft, uint32_t b1, uint32_t b2, uint32_t k)
+{
+	return ft->slot[k < FLOWTAB_SLOTS ? b1 + k : b2 + k - FLOWTAB_SLOTS];
 }
 
 /* The flow in either bucket (both have arrived by now), or the slot a new one would take. */
 static inline void
 flowtab_prefetch_flow(const struct flowtab *ft, uint32_t hash)
 {
-	uint32_t tag = flowtab_tag(ft, hash);
-	uint32_t i = flowtab_first_tagged(ft, flowtab_bucket1(ft, hash), tag);
+	uint32_t b1 = flowtab_bucket1(ft, hash), b2 = flowtab_bucket2(ft, hash);
+	uint32_t bits = flowtab_candidates(ft, hash, b1, b2), i = ft->free_head;
 
-	if (i == FLOW_NONE)
-		i = flowtab_first_tagged(ft, flowtab_bucket2(ft, hash), tag);
-	if (i == FLOW_NONE)
-		i = ft->free_head; /* where a new flow would go */
-	if (i != FLOW_NONE)
+	if (bits != 0)
+		i = (flowtab_candidate(ft, b1, b2, (uint32_t)__builtin_ctz(bits)) & ft->idx_mask) -
+		    1;
+	if (i < ft->capacity)
 		flowtab_prefetch_lines(ft, i);
 }
 
-/* A second candidate: the second bucket's, when the first had one too (a tag matching by chance).
- */
+/* A second candidate, when two slots carry the tag (one by chance). */
 static inline void
 flowtab_prefetch_next(const struct flowtab *ft, uint32_t hash)
 {
-	uint32_t tag = flowtab_tag(ft, hash);
-	uint32_t i = flowtab_first_tagged(ft, flowtab_bucket2(ft, hash), tag);
+	uint32_t b1 = flowtab_bucket1(ft, hash), b2 = flowtab_bucket2(ft, hash);
+	uint32_t bits = flowtab_candidates(ft, hash, b1, b2), i;
 
-	if (i != FLOW_NONE && flowtab_first_tagged(ft, flowtab_bucket1(ft, hash), tag) != FLOW_NONE)
-		__builtin_prefetch(&ft->flows[i]);
+	if ((bits &= bits - 1) != 0) {
+		i = (flowtab_candidate(ft, b1, b2, (uint32_t)__builtin_ctz(bits)) & ft->idx_mask) -
+		    1;
+		if (i < ft->capacity)
+			__builtin_prefetch(&ft->flows[i]);
+	}
 }
 
 /* Unlink a flow from the index and its class and return it to the free list. */
