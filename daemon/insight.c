@@ -56,6 +56,7 @@ insight_record(const struct insight *in, struct stats_record *r)
 		r->suppressed += in->out[k].suppressed;
 	}
 	r->alerts_firing = insight_alerts_firing(in);
+	r->hash_overflows = in->ts->hash_overflows;
 }
 
 void

@@ -899,6 +899,22 @@ main_log_counters(struct main_state *m, int final)
 	}
 }
 
+/*
+ * Fill buf from the kernel's random pool, waiting for it only if it is not
+ * initialised yet (early boot). Fails closed: the flow table's key is what
+ * keeps its index from being flooded, and nothing else would be secret.
+ */
+static void
+main_random(void *buf, size_t len)
+{
+	ssize_t n;
+
+	while ((n = getrandom(buf, len, 0)) == -1 && errno == EINTR)
+		;
+	if (n != (ssize_t)len)
+		fatal("getrandom: cannot have a secret key for the flow table");
+}
+
 /* -r: read the file through the same path as live capture, then exit. */
 static void __attribute__((noreturn))
 main_replay(struct main_state *m)
@@ -909,6 +925,7 @@ main_replay(struct main_state *m)
 	int rc;
 
 	main_insight_open(m);
+	main_random(&m->cfg.tracking.hash_key, sizeof(m->cfg.tracking.hash_key));
 	main_tracker_config(m, &tc);
 	m->tracker = tracker_new(&tc, main_event_cb, m, err, sizeof(err));
 	if (m->tracker == NULL)
@@ -980,6 +997,7 @@ main_reload(struct main_state *m)
 		    m->cfg.tracking.max_flows);
 	n->tracking.max_flows = m->cfg.tracking.max_flows;
 	n->tracking.id_seed = m->cfg.tracking.id_seed;
+	n->tracking.hash_key = m->cfg.tracking.hash_key;
 	if (strcmp(n->daemon.user, m->cfg.daemon.user) != 0)
 		log_warnx("daemon.user changed: that takes a restart");
 	snprintf(n->daemon.user, sizeof(n->daemon.user), "%s", m->cfg.daemon.user);
@@ -1198,9 +1216,8 @@ main_live_open(struct main_state *m)
 	main_refuse_second(m);
 	if (main_shared_user(&m->cfg) != NULL)
 		log_warnx("%s", main_shared_user(&m->cfg));
-	if (getrandom(&m->cfg.tracking.id_seed, sizeof(m->cfg.tracking.id_seed), GRND_NONBLOCK) !=
-	    (ssize_t)sizeof(m->cfg.tracking.id_seed))
-		m->cfg.tracking.id_seed = main_now_us() ^ ((uint64_t)getpid() << 32);
+	main_random(&m->cfg.tracking.hash_key, sizeof(m->cfg.tracking.hash_key));
+	main_random(&m->cfg.tracking.id_seed, sizeof(m->cfg.tracking.id_seed));
 	m->base = event_base_new();
 	if (m->base == NULL)
 		fatalx("cannot create the event loop");

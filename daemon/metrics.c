@@ -125,6 +125,9 @@ metrics_render(const struct insight *in, struct evbuffer *out)
 	metrics_family(out, "tcpstated_connections_max", "gauge",
 	    "The flow table's capacity (tracking.max_flows).");
 	evbuffer_add_printf(out, "tcpstated_connections_max %u\n", in->max_flows);
+	metrics_family(out, "tcpstated_hash_overflows_total", "counter",
+	    "New connections both of whose flow-table index buckets were full (a flood aimed at the table).");
+	evbuffer_add_printf(out, "tcpstated_hash_overflows_total %" PRIu64 "\n", in->ts->hash_overflows);
 	metrics_family(out, "tcpstated_connection_attempts_total", "counter",
 	    "Connection attempts: client SYNs, first transmissions.");
 	evbuffer_add_printf(out, "tcpstated_connection_attempts_total %" PRIu64 "\n",

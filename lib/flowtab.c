@@ -1,6 +1,6 @@
 /*
- * flowtab.c - fixed-capacity flow table with keyed hashing and O(1) expiry
- * lists. See flowtab.h for the contract.
+ * flowtab.c - fixed-capacity flow table with a keyed, bounded index and O(1)
+ * expiry lists. See flowtab.h for the contract.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -10,75 +10,72 @@
 /* The table's cost per connection: keep it in view when adding a field. */
 _Static_assert(sizeof(struct flow) == 232, "struct flow grew: see the comment above it");
 
-static inline uint64_t
-flowtab_mix(uint64_t h)
-{
-	/* splitmix64's finaliser: full avalanche, cheap. */
-	h ^= h >> 30;
-	h *= 0xbf58476d1ce4e5b9ULL;
-	h ^= h >> 27;
-	h *= 0x94d049bb133111ebULL;
-	h ^= h >> 31;
-	return h;
-}
-
-static inline uint64_t
-flowtab_load64(const uint8_t *p)
-{
-	uint64_t v;
-
-	memcpy(&v, p, sizeof v);
-	return v;
-}
-
-/* 64x64->128 multiply, folded: one multiplication mixes two words (wyhash's "mum"). */
-static inline uint64_t
-flowtab_mum(uint64_t a, uint64_t b)
-{
-	__extension__ unsigned __int128 r = (unsigned __int128)a * b;
-
-	return (uint64_t)r ^ (uint64_t)(r >> 64);
-}
-
 /*
- * Hash an endpoint pair independently of direction: the two endpoints are
- * hashed separately and combined with a commutative operation, so a reply
- * finds the flow without first ordering the addresses. Keyed, so that
- * colliding 4-tuples cannot be chosen from outside.
+ * SipHash-1-3 of the endpoint pair, lesser endpoint first (see flowtab.h).
+ * An IPv4 address is stored as 4 bytes and 12 zeros; when both are, the
+ * zeros are left out of the message (its length tells the two forms apart).
+ * The order is chosen without branches: which endpoint is lesser is a coin
+ * toss per packet, and a mispredicted branch costs more than the selects.
  */
 uint32_t
 flowtab_hash(const struct flowtab *ft, const uint8_t *a, uint16_t ap, const uint8_t *b, uint16_t bp)
 {
-	uint64_t ha, hb;
+	uint64_t a0 = siphash_le64(a), a1 = siphash_le64(a + 8);
+	uint64_t b0 = siphash_le64(b), b1 = siphash_le64(b + 8);
+	uint64_t swap, t, h;
+	struct siphash_state s;
 
-	ha = flowtab_mum(flowtab_load64(a) ^ ft->key0, flowtab_load64(a + 8) ^ ft->key1 ^ ap);
-	hb = flowtab_mum(flowtab_load64(b) ^ ft->key0, flowtab_load64(b + 8) ^ ft->key1 ^ bp);
-	return (uint32_t)flowtab_mum(ha + hb, ft->key0 ^ 0x9e3779b97f4a7c15ULL);
+	swap = (uint64_t)0 -
+	       (uint64_t)((a0 > b0) | ((a0 == b0) & ((a1 > b1) | ((a1 == b1) & (ap > bp)))));
+	t = (a0 ^ b0) & swap;
+	a0 ^= t;
+	b0 ^= t;
+	t = (a1 ^ b1) & swap;
+	a1 ^= t;
+	b1 ^= t;
+	t = (uint64_t)(ap ^ bp) & swap;
+	ap = (uint16_t)(ap ^ t);
+	bp = (uint16_t)(bp ^ t);
+	siphash_init(&s, &ft->key);
+	if (((a0 >> 32) | a1 | (b0 >> 32) | b1) == 0) {
+		/* Two IPv4 addresses: 4 bytes each, 12 in all, 5 rounds instead of 8. */
+		siphash_word(&s, a0 | b0 << 32, 1);
+		h = siphash_final(&s, (uint64_t)ap | (uint64_t)bp << 16 | (uint64_t)12 << 56, 1, 3);
+	} else {
+		siphash_word(&s, a0, 1);
+		siphash_word(&s, a1, 1);
+		siphash_word(&s, b0, 1);
+		siphash_word(&s, b1, 1);
+		h = siphash_final(&s, (uint64_t)ap | (uint64_t)bp << 16 | (uint64_t)36 << 56, 1, 3);
+	}
+	return (uint32_t)(h ^ h >> 32);
 }
 
 int
-flowtab_init(struct flowtab *ft, uint32_t capacity, uint64_t seed)
+flowtab_init(struct flowtab *ft, uint32_t capacity, const struct siphash_key *key)
 {
 	uint32_t i;
 
 	memset(ft, 0, sizeof *ft);
 	if (capacity == 0 || capacity > (1u << 30))
 		return -1;
-	/* One bucket per flow: chains average at most one, for 4 bytes a flow. */
+	ft->capacity = capacity;
+	ft->nbuckets = (capacity + FLOWTAB_LOAD - 1) / FLOWTAB_LOAD;
+	/* index + 1 fits under the mask; the bits above it are the tag. */
+	ft->idx_mask = 1;
+	while (ft->idx_mask < capacity)
+		ft->idx_mask = ft->idx_mask << 1 | 1;
 	ft->flows = calloc(capacity, sizeof *ft->flows);
-	ft->bucket = malloc((size_t)capacity * sizeof *ft->bucket);
-	if (ft->flows == NULL || ft->bucket == NULL) {
+	ft->slot = aligned_alloc(64, (size_t)ft->nbuckets * FLOWTAB_SLOTS * sizeof *ft->slot);
+	if (ft->flows == NULL || ft->slot == NULL) {
 		flowtab_free(ft);
 		return -1;
 	}
-	memset(ft->bucket, 0xff, (size_t)capacity * sizeof *ft->bucket);
-	ft->capacity = capacity;
-	ft->nbuckets = capacity;
-	ft->key0 = flowtab_mix(seed ^ 0x6a09e667f3bcc908ULL);
-	ft->key1 = flowtab_mix(seed ^ 0xbb67ae8584caa73bULL);
+	memset(ft->slot, 0, (size_t)ft->nbuckets * FLOWTAB_SLOTS * sizeof *ft->slot);
+	ft->key = *key;
 	for (i = 0; i < capacity; i++) {
 		ft->flows[i].cls = FC_FREE;
-		ft->flows[i].hnext = i + 1 < capacity ? i + 1 : FLOW_NONE;
+		ft->flows[i].next = i + 1 < capacity ? i + 1 : FLOW_NONE;
 	}
 	ft->free_head = 0;
 	for (i = 0; i < FC_NCLASSES; i++)
@@ -91,41 +88,123 @@ void
 flowtab_free(struct flowtab *ft)
 {
 	free(ft->flows);
-	free(ft->bucket);
+	free(ft->slot);
 	ft->flows = NULL;
-	ft->bucket = NULL;
+	ft->slot = NULL;
 }
 
 size_t
 flowtab_memory(const struct flowtab *ft)
 {
-	return (size_t)ft->capacity * sizeof *ft->flows + (size_t)ft->nbuckets * sizeof *ft->bucket;
+	return (size_t)ft->capacity * sizeof *ft->flows +
+	       (size_t)ft->nbuckets * FLOWTAB_SLOTS * sizeof *ft->slot;
+}
+
+/*
+ * Is flow i the one from (sa, sp) to (da, dp)? Sets *side. The stored hash
+ * rejects almost every flow whose tag matched by chance before the addresses.
+ */
+static inline int
+flowtab_match(const struct flowtab *ft, uint32_t i, uint32_t hash, uint8_t family,
+              const uint8_t *sa, uint16_t sp, const uint8_t *da, uint16_t dp, int *side)
+{
+	const struct flow *f = &ft->flows[i];
+
+	if (f->hash != hash || f->family != family)
+		return 0;
+	if (f->port[0] == sp && f->port[1] == dp && memcmp(f->ip[0], sa, 16) == 0 &&
+	    memcmp(f->ip[1], da, 16) == 0) {
+		*side = 0;
+		return 1;
+	}
+	if (f->port[1] == sp && f->port[0] == dp && memcmp(f->ip[1], sa, 16) == 0 &&
+	    memcmp(f->ip[0], da, 16) == 0) {
+		*side = 1;
+		return 1;
+	}
+	return 0;
+}
+
+/*
+ * Both buckets, then the stash; *touched counts the flows read. Inline, so
+ * that flowtab_lookup() counts nothing.
+ */
+static inline uint32_t
+flowtab_find(const struct flowtab *ft, uint32_t hash, uint8_t family, const uint8_t *sa,
+             uint16_t sp, const uint8_t *da, uint16_t dp, int *side, uint32_t *touched)
+{
+	uint32_t b1 = flowtab_bucket1(ft, hash), b2 = flowtab_bucket2(ft, hash);
+	uint32_t bits = flowtab_candidates(ft, hash, b1, b2), tag, i, k;
+
+	for (; bits != 0; bits &= bits - 1) {
+		i = (flowtab_candidate(ft, b1, b2, (uint32_t)__builtin_ctz(bits)) & ft->idx_mask) -
+		    1;
+		if (i == FLOW_NONE)
+			continue; /* an empty slot, when the tag is 0 */
+		(*touched)++;
+		if (flowtab_match(ft, i, hash, family, sa, sp, da, dp, side))
+			return i;
+	}
+	if (ft->nstash == 0)
+		return FLOW_NONE;
+	tag = flowtab_tag(ft, hash);
+	for (k = 0; k < ft->nstash; k++) {
+		if ((ft->stash[k] & ~ft->idx_mask) != tag)
+			continue;
+		i = (ft->stash[k] & ft->idx_mask) - 1;
+		(*touched)++;
+		if (flowtab_match(ft, i, hash, family, sa, sp, da, dp, side))
+			return i;
+	}
+	return FLOW_NONE;
+}
+
+uint32_t
+flowtab_lookup_counted(const struct flowtab *ft, uint32_t hash, uint8_t family, const uint8_t *sa,
+                       uint16_t sp, const uint8_t *da, uint16_t dp, int *side, uint32_t *touched)
+{
+	*touched = 0;
+	return flowtab_find(ft, hash, family, sa, sp, da, dp, side, touched);
 }
 
 uint32_t
 flowtab_lookup(const struct flowtab *ft, uint32_t hash, uint8_t family, const uint8_t *sa,
                uint16_t sp, const uint8_t *da, uint16_t dp, int *side)
 {
-	uint32_t i;
-	const struct flow *f;
+	uint32_t touched = 0;
 
-	i = ft->bucket[flowtab_bucket(ft, hash)];
-	for (; i != FLOW_NONE; i = f->hnext) {
-		f = &ft->flows[i];
-		if (f->family != family)
-			continue;
-		if (f->port[0] == sp && f->port[1] == dp && memcmp(f->ip[0], sa, 16) == 0 &&
-		    memcmp(f->ip[1], da, 16) == 0) {
-			*side = 0;
-			return i;
-		}
-		if (f->port[1] == sp && f->port[0] == dp && memcmp(f->ip[1], sa, 16) == 0 &&
-		    memcmp(f->ip[0], da, 16) == 0) {
-			*side = 1;
-			return i;
-		}
+	return flowtab_find(ft, hash, family, sa, sp, da, dp, side, &touched);
+}
+
+/* Empty slots of the bucket at offset b; *first gets the first of them. */
+static uint32_t
+flowtab_room(const struct flowtab *ft, uint32_t b, uint32_t *first)
+{
+	uint32_t bits = flowtab_lanes(ft, b, UINT32_MAX, 0);
+
+	*first = bits ? b + (uint32_t)__builtin_ctz(bits) : FLOW_NONE;
+	return (uint32_t)__builtin_popcount(bits);
+}
+
+/*
+ * Where a new entry for hash goes: an empty slot of the emptier of its two
+ * buckets, else of the stash (counted), else NULL (counted).
+ */
+static uint32_t *
+flowtab_place(struct flowtab *ft, uint32_t hash)
+{
+	uint32_t s1, s2, n1, n2;
+
+	n1 = flowtab_room(ft, flowtab_bucket1(ft, hash), &s1);
+	n2 = flowtab_room(ft, flowtab_bucket2(ft, hash), &s2);
+	if (n1 > 0 || n2 > 0)
+		return &ft->slot[n1 >= n2 ? s1 : s2];
+	if (ft->nstash < FLOWTAB_STASH) {
+		ft->overflows++;
+		return &ft->stash[ft->nstash++];
 	}
-	return FLOW_NONE;
+	ft->refused++;
+	return NULL;
 }
 
 static void
@@ -162,42 +241,60 @@ uint32_t
 flowtab_insert(struct flowtab *ft, uint32_t hash, uint8_t family, const uint8_t *ca, uint16_t cp,
                const uint8_t *sa, uint16_t sp, enum flow_class cls)
 {
-	uint32_t idx, b;
+	uint32_t idx, *slot;
 	struct flow *f;
 
-	if ((idx = ft->free_head) == FLOW_NONE)
+	if ((idx = ft->free_head) == FLOW_NONE || (slot = flowtab_place(ft, hash)) == NULL)
 		return FLOW_NONE;
 	f = &ft->flows[idx];
-	ft->free_head = f->hnext;
+	ft->free_head = f->next;
 	memset(f, 0, sizeof *f);
 	memcpy(f->ip[0], ca, 16);
 	memcpy(f->ip[1], sa, 16);
 	f->port[0] = cp;
 	f->port[1] = sp;
 	f->family = family;
-	b = flowtab_bucket(ft, hash);
-	f->hnext = ft->bucket[b];
-	ft->bucket[b] = idx;
+	f->hash = hash;
+	*slot = flowtab_tag(ft, hash) | (idx + 1);
 	flowtab_list_append(ft, idx, cls);
 	ft->used++;
 	return idx;
+}
+
+/* Clear the slot of flow idx: in one of its buckets, or in the stash. */
+static void
+flowtab_unindex(struct flowtab *ft, uint32_t idx)
+{
+	uint32_t hash = ft->flows[idx].hash, want = flowtab_tag(ft, hash) | (idx + 1);
+	uint32_t b, bits, k;
+
+	b = flowtab_bucket1(ft, hash);
+	if ((bits = flowtab_lanes(ft, b, UINT32_MAX, want)) == 0) {
+		b = flowtab_bucket2(ft, hash);
+		bits = flowtab_lanes(ft, b, UINT32_MAX, want);
+	}
+	if (bits != 0) {
+		ft->slot[b + (uint32_t)__builtin_ctz(bits)] = 0;
+		return;
+	}
+	for (k = 0; k < ft->nstash; k++) {
+		if (ft->stash[k] == want) {
+			ft->stash[k] = ft->stash[--ft->nstash];
+			return;
+		}
+	}
 }
 
 void
 flowtab_remove(struct flowtab *ft, uint32_t idx)
 {
 	struct flow *f = &ft->flows[idx];
-	uint32_t *pp;
 
-	pp = &ft->bucket[flowtab_bucket(
-	    ft, flowtab_hash(ft, f->ip[0], f->port[0], f->ip[1], f->port[1]))];
-	while (*pp != idx)
-		pp = &ft->flows[*pp].hnext;
-	*pp = f->hnext;
+	flowtab_unindex(ft, idx);
 	flowtab_list_unlink(ft, idx);
 	flowtab_upd_unlink(ft, idx);
 	f->cls = FC_FREE;
-	f->hnext = ft->free_head;
+	f->next = ft->free_head;
 	ft->free_head = idx;
 	ft->used--;
 }

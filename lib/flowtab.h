@@ -4,6 +4,18 @@
  *
  * Everything is allocated once by flowtab_init(). Flows are addressed by a
  * 32-bit index; links are indices, not pointers, to keep struct flow small.
+ *
+ * The index that finds a flow from its endpoints is keyed: flowtab_hash() is
+ * SipHash-1-3 under a secret key, so that nobody who cannot read the key can
+ * choose endpoint pairs that share a place. And its worst case is bounded
+ * whatever the key: each hash has two candidate buckets of FLOWTAB_SLOTS
+ * slots (one cache line each), a slot holds a flow index and a tag of the
+ * hash (so a slot of another flow is passed over without reading that flow),
+ * and a new flow goes to the emptier of its two buckets. When both are full
+ * (random tables never get there: buckets average FLOWTAB_LOAD entries at
+ * most) it goes to a small shared overflow area, and when that is full too
+ * it is refused. Either is counted (overflows, refused). A lookup therefore
+ * reads at most 2 * FLOWTAB_SLOTS + FLOWTAB_STASH slots, whatever was sent.
  * Within one expiry class every flow has the same timeout, so appending a
  * flow at the tail when it is touched keeps each list ordered by deadline:
  * expiry and eviction only ever look at list heads. Moving a flow reads its
@@ -19,6 +31,11 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#ifdef __SSE2__
+#include <emmintrin.h>
+#endif
+
+#include "siphash.h"
 
 #define FLOW_NONE UINT32_MAX
 
@@ -95,8 +112,8 @@ struct flow {
 	uint8_t cls;           /* enum flow_class, FC_FREE when unused */
 	uint8_t flags;         /* FL_* */
 	uint8_t closed_by;     /* enum side: first FIN or the RST */
-	uint32_t hnext;        /* hash chain, or free list */
-	uint32_t prev, next;   /* expiry list of cls */
+	uint32_t hash;         /* flowtab_hash() of its endpoints */
+	uint32_t prev, next;   /* expiry list of cls, or the free list */
 	uint32_t uprev, unext; /* update list, while FL_UPD */
 	uint32_t queued;       /* when last moved in its list, in 1/1024 s units (wrapping) */
 	uint64_t id;
@@ -110,26 +127,41 @@ struct flow {
 	struct endpoint ep[2];
 };
 
+#define FLOWTAB_SLOTS 16 /* slots of a bucket: 64 bytes, one cache line */
+#define FLOWTAB_LOAD 12  /* flows per bucket at capacity, at most */
+#define FLOWTAB_STASH 16 /* the overflow area, for flows both of whose buckets are full */
+
 struct flowtab {
 	struct flow *flows;
-	uint32_t *bucket;
+	uint32_t *slot; /* nbuckets * FLOWTAB_SLOTS: 0 empty, else tag | (index + 1) */
 	uint32_t capacity;
-	uint32_t nbuckets; /* as many as flows: chains average at most 1 */
+	uint32_t nbuckets; /* capacity / FLOWTAB_LOAD, rounded up */
+	uint32_t idx_mask; /* the low bits of a slot, which hold index + 1; the tag is above */
 	uint32_t used;
 	uint32_t free_head;
-	uint64_t key0, key1; /* hash key: flooding the table needs the key */
+	uint32_t nstash;
+	uint32_t stash[FLOWTAB_STASH]; /* slots, as in a bucket */
+	uint64_t overflows;            /* flows put in the stash */
+	uint64_t refused;              /* flows refused: their buckets and the stash were full */
+	struct siphash_key key;        /* secret: flooding the index needs it */
 	uint32_t head[FC_NCLASSES], tail[FC_NCLASSES];
 	uint32_t upd_head, upd_tail; /* the update list, oldest deadline first */
 };
 
-/* Allocate for capacity flows; returns -1 when memory cannot be had. */
-int flowtab_init(struct flowtab *ft, uint32_t capacity, uint64_t seed);
+/*
+ * Allocate for capacity flows, hashed under key (which must be secret where
+ * the traffic is not trusted); returns -1 when memory cannot be had.
+ */
+int flowtab_init(struct flowtab *ft, uint32_t capacity, const struct siphash_key *key);
 void flowtab_free(struct flowtab *ft);
 size_t flowtab_memory(const struct flowtab *ft);
 
 /*
  * The keyed hash of the endpoint pair (a, ap), (b, bp): the same both ways
- * round, so a segment and its reply hash alike.
+ * round, so a segment and its reply hash alike. It is SipHash-1-3 of the
+ * pair in a fixed order (the lesser endpoint first): the addresses, 16 bytes
+ * each (4 each when both have zeros after their first 4 bytes, as IPv4
+ * addresses do), then the two ports, little-endian; folded to 32 bits.
  */
 uint32_t flowtab_hash(const struct flowtab *ft, const uint8_t *a, uint16_t ap, const uint8_t *b,
                       uint16_t bp);
@@ -142,29 +174,66 @@ uint32_t flowtab_lookup(const struct flowtab *ft, uint32_t hash, uint8_t family,
                         uint16_t sp, const uint8_t *da, uint16_t dp, int *side);
 
 /*
+ * flowtab_lookup(), and *touched set to how many flows it read to get there
+ * (the slots whose tag matched): what a flood of colliding keys costs.
+ */
+uint32_t flowtab_lookup_counted(const struct flowtab *ft, uint32_t hash, uint8_t family,
+                                const uint8_t *sa, uint16_t sp, const uint8_t *da, uint16_t dp,
+                                int *side, uint32_t *touched);
+
+/*
  * Take a free slot for client (ca, cp) and server (sa, sp), whose
- * flowtab_hash() is hash, linked into the hash and at the tail of cls.
- * Returns FLOW_NONE when the table is full: the caller evicts first.
+ * flowtab_hash() is hash, linked into the index and at the tail of cls.
+ * Returns FLOW_NONE when the table is full (the caller evicts first), or
+ * when the flow cannot be indexed (counted in refused).
  */
 uint32_t flowtab_insert(struct flowtab *ft, uint32_t hash, uint8_t family, const uint8_t *ca,
                         uint16_t cp, const uint8_t *sa, uint16_t sp, enum flow_class cls);
 
-/* The bucket of a hash: the high bits of hash * nbuckets, any count of buckets. */
+/* A hash's two buckets, as offsets of their first slot, and its tag. */
 static inline uint32_t
-flowtab_bucket(const struct flowtab *ft, uint32_t hash)
+flowtab_bucket1(const struct flowtab *ft, uint32_t hash)
 {
-	return (uint32_t)(((uint64_t)hash * ft->nbuckets) >> 32);
+	return (uint32_t)(((uint64_t)hash * ft->nbuckets) >> 32) * FLOWTAB_SLOTS;
+}
+
+/*
+ * A bijective mix of the hash (lowbias32): the second bucket and the tag
+ * come from other bits than the first bucket.
+ */
+static inline uint32_t
+flowtab_rehash(uint32_t h)
+{
+	h ^= h >> 16;
+	h *= 0x7feb352dU;
+	h ^= h >> 15;
+	h *= 0x846ca68bU;
+	h ^= h >> 16;
+	return h;
+}
+
+static inline uint32_t
+flowtab_bucket2(const struct flowtab *ft, uint32_t hash)
+{
+	return (uint32_t)(((uint64_t)flowtab_rehash(hash) * ft->nbuckets) >> 32) * FLOWTAB_SLOTS;
+}
+
+static inline uint32_t
+flowtab_tag(const struct flowtab *ft, uint32_t hash)
+{
+	return flowtab_rehash(hash) & ~ft->idx_mask;
 }
 
 /*
  * Start fetching from memory what a lookup of hash will read: first its
- * bucket, then (once the bucket has arrived) the flow it names. Hints only:
+ * buckets, then (once they have arrived) the flow they name. Hints only:
  * the table may change before the lookup, which is then merely slower.
  */
 static inline void
 flowtab_prefetch_bucket(const struct flowtab *ft, uint32_t hash)
 {
-	__builtin_prefetch(&ft->bucket[flowtab_bucket(ft, hash)]);
+	__builtin_prefetch(&ft->slot[flowtab_bucket1(ft, hash)]);
+	__builtin_prefetch(&ft->slot[flowtab_bucket2(ft, hash)]);
 }
 
 static inline void
@@ -179,28 +248,95 @@ flowtab_prefetch_lines(const struct flowtab *ft, uint32_t i)
 	__builtin_prefetch(p + sizeof(struct flow) - 1);
 }
 
+/*
+ * The slots k of the bucket at offset b with (slot & keep) == want, as bit k
+ * of the result: four SSE2 compares where there is SSE2.
+ */
+_Static_assert(FLOWTAB_SLOTS == 16, "flowtab_lanes() compares four times four slots");
+static inline uint32_t
+flowtab_lanes(const struct flowtab *ft, uint32_t b, uint32_t keep, uint32_t want)
+{
+	const uint32_t *s = &ft->slot[b];
+	uint32_t bits = 0;
+#ifdef __SSE2__
+	const __m128i k = _mm_set1_epi32((int)keep), w = _mm_set1_epi32((int)want);
+	const __m128i *v = (const __m128i *)(const void *)s;
+
+#define FLOWTAB_LANES4(q)                                                                          \
+	((uint32_t)_mm_movemask_ps(                                                                \
+	     _mm_castsi128_ps(_mm_cmpeq_epi32(_mm_and_si128(_mm_load_si128(v + (q)), k), w)))      \
+	 << (4 * (q)))
+	bits = FLOWTAB_LANES4(0) | FLOWTAB_LANES4(1) | FLOWTAB_LANES4(2) | FLOWTAB_LANES4(3);
+#undef FLOWTAB_LANES4
+#else
+	uint32_t q;
+
+	for (q = 0; q < FLOWTAB_SLOTS; q++)
+		bits |= (uint32_t)((s[q] & keep) == want) << q;
+#endif
+	return bits;
+}
+
+/*
+ * The slots of bucket b whose tag is tag: the flows a lookup reads. With a
+ * tag of 0 it includes the empty slots (0), which hold no flow: skip them.
+ */
+static inline uint32_t
+flowtab_tagged(const struct flowtab *ft, uint32_t b, uint32_t tag)
+{
+	return flowtab_lanes(ft, b, ~ft->idx_mask, tag);
+}
+
+/*
+ * The tagged slots of both buckets of hash in one mask: bits 0-15 the first
+ * bucket's, 16-31 the second's (none when both are the same bucket). One
+ * mask, so that which bucket holds the flow is not a branch to mispredict.
+ */
+static inline uint32_t
+flowtab_candidates(const struct flowtab *ft, uint32_t hash, uint32_t b1, uint32_t b2)
+{
+	uint32_t tag = flowtab_tag(ft, hash);
+
+	return flowtab_tagged(ft, b1, tag) | (b2 != b1 ? flowtab_tagged(ft, b2, tag) << 16 : 0);
+}
+
+/* The slot of bit k of a flowtab_candidates() mask. */
+static inline uint32_t
+flowtab_candidate(const struct flowtab *ft, uint32_t b1, uint32_t b2, uint32_t k)
+{
+	return ft->slot[k < FLOWTAB_SLOTS ? b1 + k : b2 + k - FLOWTAB_SLOTS];
+}
+
+/* The flow in either bucket (both have arrived by now), or the slot a new one would take. */
 static inline void
 flowtab_prefetch_flow(const struct flowtab *ft, uint32_t hash)
 {
-	uint32_t i = ft->bucket[flowtab_bucket(ft, hash)];
+	uint32_t b1 = flowtab_bucket1(ft, hash), b2 = flowtab_bucket2(ft, hash);
+	uint32_t bits = flowtab_candidates(ft, hash, b1, b2), i = ft->free_head;
 
-	if (i == FLOW_NONE)
-		i = ft->free_head; /* where a new flow would go */
-	if (i != FLOW_NONE)
+	if (bits != 0)
+		i = (flowtab_candidate(ft, b1, b2, (uint32_t)__builtin_ctz(bits)) & ft->idx_mask) -
+		    1;
+	if (i < ft->capacity)
 		flowtab_prefetch_lines(ft, i);
 }
 
-/* The second flow in the chain, once the first has arrived. */
+/* A second candidate, when two slots carry the tag (one by chance). */
 static inline void
 flowtab_prefetch_next(const struct flowtab *ft, uint32_t hash)
 {
-	uint32_t i = ft->bucket[flowtab_bucket(ft, hash)];
+	uint32_t b1 = flowtab_bucket1(ft, hash), b2 = flowtab_bucket2(ft, hash);
+	uint32_t bits = flowtab_candidates(ft, hash, b1, b2), i;
 
-	if (i != FLOW_NONE && (i = ft->flows[i].hnext) != FLOW_NONE)
-		__builtin_prefetch(&ft->flows[i]);
+	if ((bits &= bits - 1) != 0) {
+		i = (flowtab_candidate(ft, b1, b2, (uint32_t)__builtin_ctz(bits)) & ft->idx_mask) -
+		    1;
+		if (i < ft->capacity)
+			__builtin_prefetch(&ft->flows[i]);
+	}
 }
 
-/* Unlink a flow from the hash and its class and return it to the free list. */
+/* Unlink a flow from the index and its class and return it to the free list. */
 void flowtab_remove(struct flowtab *ft, uint32_t idx);
 
 #define FLOWTAB_REQUEUE_US 1000000 /* see above */

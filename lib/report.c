@@ -205,6 +205,7 @@ stats_fields(struct rec *r, const struct report *rp)
 	r_u64(r, "events", sr->events);
 	r_u64(r, "output_dropped", sr->output_dropped);
 	r_u64(r, "suppressed", sr->suppressed);
+	r_u64(r, "hash_overflows", sr->hash_overflows);
 	r_u64(r, "alerts_firing", sr->alerts_firing);
 }
 

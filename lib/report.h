@@ -41,7 +41,7 @@ struct suppressed {
  *   attempts opened closed closed_fin closed_rst_client ... closed_shutdown
  *   handshakes handshake_avg clock_steps syn_sent syn_rcvd established fin_wait_1
  *   fin_wait_2 closing time_wait close_wait last_ack events output_dropped
- *   suppressed alerts_firing
+ *   suppressed hash_overflows alerts_firing
  * (the closed_* and state keys from event.c's tables, in their order).
  * handshake_avg is in seconds (6 decimals); the states count endpoints now.
  * Message: "1234 packets (0 dropped by the kernel, 0 by the interface); 12
@@ -61,6 +61,7 @@ struct stats_record {
 	uint64_t events;                /* events delivered to the outputs */
 	uint64_t output_dropped;        /* every output */
 	uint64_t suppressed;            /* every output */
+	uint64_t hash_overflows;        /* new flows whose index buckets were full: flowtab.h */
 	uint64_t alerts_firing;
 };
 

@@ -29,6 +29,7 @@ struct tracker {
 	struct tracker_stats st;
 	uint64_t now; /* latest time seen, microseconds */
 	uint64_t next_id;
+	uint64_t id_nonce; /* see tracker_flow_id() */
 	uint64_t timeout_us[FC_NCLASSES];
 	uint64_t update_us; /* update interval; 0 = no TEV_UPDATE */
 };
@@ -102,7 +103,8 @@ tracker_new(const struct tracker_config *cfg, tracker_emit_cb *cb, void *arg, ch
 	t->cb = cb;
 	t->arg = arg;
 	tracker_apply_timeouts(t);
-	if (flowtab_init(&t->ft, cfg->max_flows, cfg->id_seed) == -1) {
+	t->id_nonce = cfg->id_seed;
+	if (flowtab_init(&t->ft, cfg->max_flows, &cfg->hash_key) == -1) {
 		snprintf(errbuf, errlen, "cannot allocate a table of %u flows", cfg->max_flows);
 		free(t);
 		return NULL;
@@ -122,7 +124,8 @@ tracker_free(struct tracker *t)
 int
 tracker_reconfigure(struct tracker *t, const struct tracker_config *cfg)
 {
-	int kept = cfg->max_flows != t->cfg.max_flows || cfg->id_seed != t->cfg.id_seed;
+	int kept = cfg->max_flows != t->cfg.max_flows || cfg->id_seed != t->cfg.id_seed ||
+	           memcmp(&cfg->hash_key, &t->cfg.hash_key, sizeof cfg->hash_key) != 0;
 	uint32_t idx;
 
 	t->cfg.timeout_syn_s = cfg->timeout_syn_s;
@@ -154,12 +157,31 @@ tracker_memory(const struct tracker *t)
 	return sizeof *t + flowtab_memory(&t->ft);
 }
 
-/* A flow id: a bijective mix of a counter, so ids are unique and unguessable in order. */
+/*
+ * A flow id: a bijective mix of a counter and the nonce, so ids are unique
+ * and look unrelated in order. They are printed, so they owe nothing to the
+ * table's hash key. With id_seed 0 the nonce is a hash (under a fixed,
+ * public key) of the segment that opens the first flow: its time, endpoints,
+ * sequence numbers and flags.
+ */
 static uint64_t
-tracker_flow_id(struct tracker *t)
+tracker_flow_id(struct tracker *t, const struct segment *seg)
 {
-	uint64_t z = ++t->next_id + t->cfg.id_seed * 0x9e3779b97f4a7c15ULL;
+	static const struct siphash_key nonce_key = {0x7463707374617465ULL, 0x666c6f772d696473ULL};
+	uint8_t m[52];
+	uint64_t z;
 
+	if (t->next_id == 0 && t->cfg.id_seed == 0) {
+		memcpy(m, &seg->ts_us, 8);
+		memcpy(m + 8, seg->saddr, 16);
+		memcpy(m + 24, seg->daddr, 16);
+		memcpy(m + 40, &seg->sport, 2);
+		memcpy(m + 42, &seg->dport, 2);
+		memcpy(m + 44, &seg->seq, 4);
+		memcpy(m + 48, &seg->ack, 4);
+		t->id_nonce = siphash(&nonce_key, 2, 4, m, sizeof m) ^ seg->flags;
+	}
+	z = ++t->next_id + t->id_nonce * 0x9e3779b97f4a7c15ULL;
 	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
 	z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
 	return z ^ (z >> 31);
@@ -379,8 +401,11 @@ tracker_create(struct tracker *t, const struct segment *seg, uint32_t hash, int 
 			return FLOW_NONE;
 		idx = flowtab_insert(&t->ft, hash, seg->family, ca, cp, sa, sp, FC_SYN);
 	}
+	t->st.hash_overflows = t->ft.overflows + t->ft.refused;
+	if (idx == FLOW_NONE)
+		return FLOW_NONE; /* the index refused it: flowtab.h */
 	f = &t->ft.flows[idx];
-	f->id = tracker_flow_id(t);
+	f->id = tracker_flow_id(t, seg);
 	f->first_ts = f->last_ts = f->touch_ts = seg->ts_us;
 	f->queued = (uint32_t)(seg->ts_us >> 10);
 	f->closed_by = SIDE_NONE;

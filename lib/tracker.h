@@ -16,6 +16,7 @@
 
 #include "event.h"
 #include "segment.h"
+#include "siphash.h"
 
 struct tracker_config {
 	uint32_t max_flows;             /* capacity of the flow table, fixed at tracker_new() */
@@ -24,9 +25,16 @@ struct tracker_config {
 	uint32_t timeout_closing_s;     /* a FIN not yet acknowledged */
 	uint32_t timeout_half_closed_s; /* one FIN acknowledged, the other side still open */
 	uint32_t timeout_time_wait_s;   /* how long a TIME_WAIT endpoint is remembered */
-	uint32_t update_interval_s; /* an TEV_UPDATE per open connection this often; 0 = never */
-	uint32_t event_mask;        /* TEV_BIT()s of the types to emit */
-	uint64_t id_seed;           /* flow ids are a keyed permutation of a counter */
+	uint32_t update_interval_s;     /* an TEV_UPDATE per open connection this often; 0 = never */
+	uint32_t event_mask;            /* TEV_BIT()s of the types to emit */
+	/*
+	 * Flow ids are a bijective mix of a counter and this nonce: unique within
+	 * a run, not secret. 0: the nonce is a hash of the first connection's
+	 * first segment, so ids are the same for the same capture file and
+	 * differ between files.
+	 */
+	uint64_t id_seed;
+	struct siphash_key hash_key; /* the flow table's: secret, and unrelated to id_seed */
 };
 
 /* Defaults: what tcpstated uses when the config does not say. */
@@ -39,7 +47,10 @@ struct tracker_config {
 #define TRACKER_TIMEOUT_TIME_WAIT_S 60
 #define TRACKER_LINGER_S 10 /* a reset connection is remembered this long (conntrack's CLOSE) */
 
-/* update_interval_s is 0 here: a caller that wants interim records says so. */
+/*
+ * update_interval_s is 0 here: a caller that wants interim records says so;
+ * and hash_key is 0: one that faces traffic from outside sets a secret one.
+ */
 void tracker_config_default(struct tracker_config *cfg);
 
 struct tracker_stats {
@@ -57,8 +68,8 @@ struct tracker_stats {
 	uint64_t syn_ignored;   /* SYN or SYN-ACK that opens nothing (RFC 5961 4 challenge) */
 	uint64_t retransmits;   /* segments wholly below what the sender already sent */
 	uint64_t duplicates;    /* the same segment captured twice */
-	uint64_t
-	    clock_steps; /* segments stamped before their flow's last one: taken at that time */
+	uint64_t clock_steps;    /* segments stamped before their flow's last one: taken at that time */
+	uint64_t hash_overflows; /* new flows whose two index buckets were full (see flowtab.h) */
 	uint64_t open_by_state[ST_NSTATES]; /* endpoints in each state now */
 };
 
@@ -76,8 +87,8 @@ void tracker_free(struct tracker *t);
 
 /*
  * Change timeouts, the update interval and the event mask of a running
- * tracker. max_flows and id_seed are kept (the table is not rebuilt); returns
- * -1 if they differ, after applying the rest. A changed update interval
+ * tracker. max_flows, id_seed and hash_key are kept (the table is not
+ * rebuilt); returns -1 if they differ, after applying the rest. A changed update interval
  * restarts every open connection's update clock at the latest time seen.
  */
 int tracker_reconfigure(struct tracker *t, const struct tracker_config *cfg);

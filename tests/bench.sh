@@ -21,6 +21,12 @@
 #            middle, replayed into the live daemon with max_flows
 #            BENCH_FLOOD_MAX_FLOWS: peak RSS, evictions, the real connection's
 #            CLOSED record, and the file output's rate-limit summaries.
+#   collide  BENCH_COLLIDE_PAIRS SYNs aimed at one bucket of the flow table
+#            beside as many random ones (tests/tools/benchcollide): the table
+#            before issue 15 (multiply-mix hash under the key -r derived from
+#            seed 0, chains) and flowtab now (SipHash-1-3, the bounded index;
+#            aimed with the key, which the daemon never shows), table alone
+#            and whole tracker, ns per packet side by side in one run.
 # Writes one JSON object to BENCH_JSON (build/bench.json) and prints a table.
 # For a quick run: BENCH_CONNS=100000 BENCH_OPEN_CONNS=100000 BENCH_RUNS=3
 # BENCH_FLOOD_SYNS=200000 BENCH_IDLE_S=3 make bench.
@@ -45,7 +51,8 @@ idle_s=${BENCH_IDLE_S:-10}
 flood_syns=${BENCH_FLOOD_SYNS:-2000000}
 flood_max_flows=${BENCH_FLOOD_MAX_FLOWS:-100000}
 flood_rate_limit=${BENCH_FLOOD_RATE_LIMIT:-1000}
-scenarios=${BENCH_SCENARIOS:-offline memory live idle flood}
+collide_pairs=${BENCH_COLLIDE_PAIRS:-2000}
+scenarios=${BENCH_SCENARIOS:-offline memory collide live idle flood}
 json_out=${BENCH_JSON:-$BUILD/bench.json}
 
 T=$(mktemp -d "${TMPDIR:-/tmp}/tcpstated-bench.XXXXXX")
@@ -76,7 +83,7 @@ die() { echo "bench: $*" >&2; exit 1; }
 put() { echo "$1 $2" >>"$RES"; }
 has() { case " $scenarios " in *" $1 "*) return 0 ;; esac; return 1; }
 
-for f in "$TCPSTATED" "$TOOLS/benchgen" "$TOOLS/pcapempty"; do
+for f in "$TCPSTATED" "$TOOLS/benchgen" "$TOOLS/pcapempty" "$TOOLS/benchcollide"; do
 	[ -x "$f" ] || die "$f is missing: run make tests-build"
 done
 [ -x /usr/bin/time ] || die "/usr/bin/time is missing (Debian package time)"
@@ -228,6 +235,20 @@ if has memory; then
 		put "memory.closed_$reason" "$(stat_closed "$T/mem_full.err" "$reason")"
 	done
 	rm -f "$T/open.pcap" "$T/open.json"
+fi
+
+# ---------------------------------------------------------------- collide
+if has collide; then
+	say "collide: $collide_pairs SYNs aimed at one bucket, old table and new (finding them takes seconds)"
+	if "$TOOLS/benchcollide" -n "$collide_pairs" -m "$flood_max_flows" -r "$runs" \
+	    >"$T/collide.out" 2>&1; then
+		grep -v '^key ' "$T/collide.out" >&2
+		sed -n 's/^key \([a-z_]*\) \([0-9.]*\)$/collide.\1 \2/p' "$T/collide.out" >>"$RES"
+		put collide.pairs "$collide_pairs"
+		put collide.max_flows "$flood_max_flows"
+	else
+		say "benchcollide failed: $(tail -n 2 "$T/collide.out")"
+	fi
 fi
 
 # ---------------------------------------------------------------- live scenarios
@@ -571,6 +592,8 @@ if "flood" in data:
     f = data["flood"]
     f["generated"] = data.get("gen_flood")
     summary["flood"] = f
+if "collide" in data:
+    summary["collide"] = data["collide"]
 json.dump(summary, open(out, "w"), indent=1, sort_keys=True)
 open(out, "a").write("\n")
 
@@ -608,6 +631,18 @@ if "flood" in data:
     print("  file output (rate_limit %s/s): %s lines, %s SUPPRESSED records summarising %s events; stdout (-o json) %s lines" % (
         f.get("rate_limit_per_s"), f.get("file_lines"), f.get("file_suppressed_records"), f.get("file_suppressed_events"),
         f.get("stdout_events")))
+if "collide" in data:
+    c = data["collide"]
+    def ratio(a, b):
+        return "%.1fx" % (c[a] / c[b]) if c.get(a) and c.get(b) else "-"
+    print("collide %s SYNs aimed at one bucket vs random, max_flows %s, ns/packet:" % (c.get("pairs"), c.get("max_flows")))
+    print("  old table (mix hash, -r key, chains): random %s, aimed %s (%s)" % (
+        c.get("old_random_ns"), c.get("old_aimed_ns"), ratio("old_aimed_ns", "old_random_ns")))
+    print("  new table (SipHash-1-3, bounded index): random %s, aimed at the old bucket %s (%s), at a new one with the key %s (%s)" % (
+        c.get("new_random_ns"), c.get("new_aimed_old_ns"), ratio("new_aimed_old_ns", "new_random_ns"),
+        c.get("new_aimed_new_ns"), ratio("new_aimed_new_ns", "new_random_ns")))
+    print("  new, whole tracker: random %s, aimed with the key %s (%s)" % (
+        c.get("tracker_random_ns"), c.get("tracker_aimed_new_ns"), ratio("tracker_aimed_new_ns", "tracker_random_ns")))
 if rows:
     print("B/conn: (b), (c): peak RSS over a process with a 16-flow table, per slot of max_flows;")
     print("        open connections: the same over the connections tracked at the end.")

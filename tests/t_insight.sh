@@ -63,7 +63,7 @@ s = stats[-1] if stats else {}
 want = {'attempts': 44, 'opened': 17, 'closed': 45, 'closed_fin': 11, 'closed_rst_server': 3,
         'closed_rst_client': 2, 'closed_refused': 25, 'closed_syn_timeout': 2,
         'closed_shutdown': 2, 'closed_idle_timeout': 0, 'closed_evicted': 0, 'handshakes': 17,
-        'handshake_avg': 0.002, 'connections': 0, 'alerts_firing': 0, 'uptime': 200,
+        'handshake_avg': 0.002, 'connections': 0, 'alerts_firing': 0, 'uptime': 200, 'hash_overflows': 0,
         'kernel_drops': 0, 'output_dropped': 0}
 bad = {k: (s.get(k), v) for k, v in want.items() if s.get(k) != v}
 check('stats_counters', not bad, 'got/want: %s' % bad)

@@ -1,6 +1,7 @@
 /*
  * test_flowtab.c - the flow table against a trivial model: random inserts,
- * lookups from both directions, removals and class moves.
+ * lookups from both directions, removals and class moves; and what a flood
+ * of colliding endpoint pairs costs, for a key the attacker knows.
  */
 #include <stdint.h>
 #include <string.h>
@@ -21,10 +22,96 @@ rnd(void)
 	return (uint32_t)rng;
 }
 
+/*
+ * Client addresses 10.x.y.z to server 192.0.2.1:80, as many as it takes to
+ * find n whose hash (under a key the attacker knows) has first bucket 0: a
+ * flood aimed at one bucket. Every one is tracked, none is refused, and
+ * finding any of them reads one flow, not the hundreds sharing its bucket.
+ */
+#define NCOLL 300
+static void
+test_collisions(const struct siphash_key *key)
+{
+	static uint8_t ca[NCOLL][16];
+	uint8_t sa[16] = {192, 0, 2, 1};
+	uint32_t i, n = 0, r, h, touched, most = 0, idx[NCOLL];
+	struct flowtab ft;
+	int side;
+
+	TEST_BEGIN("a flood aimed at one bucket costs one flow a lookup");
+	CHECK(flowtab_init(&ft, 4096, key) == 0);
+	memset(ca, 0, sizeof ca);
+	for (r = 1; n < NCOLL && r < (1u << 24); r++) {
+		ca[n][0] = 10;
+		ca[n][1] = (uint8_t)(r >> 16);
+		ca[n][2] = (uint8_t)(r >> 8);
+		ca[n][3] = (uint8_t)r;
+		if (flowtab_bucket1(&ft, flowtab_hash(&ft, ca[n], 1024, sa, 80)) == 0)
+			n++;
+	}
+	CHECK_EQ_U(n, NCOLL);
+	for (i = 0; i < n; i++) {
+		h = flowtab_hash(&ft, ca[i], 1024, sa, 80);
+		idx[i] = flowtab_insert(&ft, h, 4, ca[i], 1024, sa, 80, FC_SYN);
+		CHECK(idx[i] != FLOW_NONE);
+	}
+	for (i = 0; i < n; i++) {
+		h = flowtab_hash(&ft, sa, 80, ca[i], 1024);
+		CHECK(flowtab_lookup_counted(&ft, h, 4, sa, 80, ca[i], 1024, &side, &touched) ==
+		      idx[i]);
+		most = touched > most ? touched : most;
+	}
+	/* A tag (bits of the hash) matches another flow's 1 time in 2^19 here. */
+	CHECK(most <= 2);
+	CHECK_EQ_U(ft.refused, 0);
+	flowtab_free(&ft);
+	TEST_END();
+}
+
+/*
+ * The worst case: every flow has the same hash, as if the attacker had found
+ * full collisions. Both buckets and the overflow area fill, then inserts are
+ * refused and counted; no lookup reads more than the slots that exist.
+ */
+static void
+test_total_collision(const struct siphash_key *key)
+{
+	uint8_t ca[16] = {10}, sa[16] = {192, 0, 2, 1};
+	uint32_t i, placed = 0, refused = 0, touched, most = 0;
+	struct flowtab ft;
+	int side;
+
+	TEST_BEGIN("total collisions are bounded, counted and refused");
+	CHECK(flowtab_init(&ft, 4096, key) == 0);
+	for (i = 0; i < 1000; i++) {
+		ca[2] = (uint8_t)(i >> 8);
+		ca[3] = (uint8_t)i;
+		if (flowtab_insert(&ft, 0x12345678, 4, ca, 1024, sa, 80, FC_SYN) != FLOW_NONE)
+			placed++;
+		else
+			refused++;
+		flowtab_lookup_counted(&ft, 0x12345678, 4, ca, 1024, sa, 80, &side, &touched);
+		most = touched > most ? touched : most;
+	}
+	CHECK_EQ_U(placed, 2 * FLOWTAB_SLOTS + FLOWTAB_STASH);
+	CHECK_EQ_U(ft.overflows, FLOWTAB_STASH);
+	CHECK_EQ_U(ft.refused, refused);
+	CHECK(most <= 2 * FLOWTAB_SLOTS + FLOWTAB_STASH);
+	/* Removing one makes room for one again; the table stays consistent. */
+	flowtab_remove(&ft, flowtab_oldest(&ft, FC_SYN));
+	ca[3] = 0xee;
+	CHECK(flowtab_insert(&ft, 0x12345678, 4, ca, 1024, sa, 80, FC_SYN) != FLOW_NONE);
+	CHECK(flowtab_lookup(&ft, 0x12345678, 4, ca, 1024, sa, 80, &side) != FLOW_NONE);
+	CHECK_EQ_U(ft.used, 2 * FLOWTAB_SLOTS + FLOWTAB_STASH);
+	flowtab_free(&ft);
+	TEST_END();
+}
+
 int
 main(void)
 {
 	struct flowtab ft;
+	struct siphash_key key = {0x0706050403020100ULL, 0x0f0e0d0c0b0a0908ULL};
 	uint8_t a[N][16], b[N][16];
 	uint16_t pa[N], pb[N];
 	uint32_t idx[N];
@@ -33,21 +120,52 @@ main(void)
 	memset(a, 0, sizeof a);
 	memset(b, 0, sizeof b);
 	TEST_BEGIN("init");
-	CHECK(flowtab_init(&ft, N, 42) == 0);
+	CHECK(flowtab_init(&ft, N, &key) == 0);
 	flowtab_free(&ft);
-	CHECK(flowtab_init(&ft, 0, 42) == -1);
-	CHECK(flowtab_init(&ft, N, 42) == 0);
+	CHECK(flowtab_init(&ft, 0, &key) == -1);
+	CHECK(flowtab_init(&ft, N, &key) == 0);
 	TEST_END();
 
-	/* What tcpstated.conf(5) says max_flows costs: 232 bytes a flow, 4 of index. */
-	TEST_BEGIN("236 bytes a slot, whatever the capacity");
-	CHECK_EQ_U(flowtab_memory(&ft), (uint64_t)N * 236);
+	/*
+	 * What tcpstated.conf(5) says max_flows costs: 232 bytes a flow, and a
+	 * 64-byte bucket of index per 12 flows (5.3 bytes a flow).
+	 */
+	TEST_BEGIN("237.3 bytes a slot, whatever the capacity");
+	CHECK_EQ_U(flowtab_memory(&ft), (uint64_t)N * 232 + (N + 11) / 12 * 64);
 	{
 		struct flowtab big;
 
-		CHECK(flowtab_init(&big, 1100000, 1) == 0);
-		CHECK_EQ_U(flowtab_memory(&big), 1100000ULL * 236);
+		CHECK(flowtab_init(&big, 1100000, &key) == 0);
+		CHECK_EQ_U(flowtab_memory(&big), 1100000ULL * 232 + (1100000 + 11) / 12 * 64);
+		CHECK(flowtab_memory(&big) < 1100000ULL * 238);
 		flowtab_free(&big);
+	}
+	TEST_END();
+
+	TEST_BEGIN("the hash is SipHash-1-3 of the pair, lesser endpoint first");
+	{
+		uint8_t x[16] = {10, 0, 0, 1}, y[16] = {10, 0, 0, 2}, m[36];
+		uint8_t x6[16] = {0x20, 0x01, 0x0d, 0xb8, [15] = 1},
+		        y6[16] = {0x20, 0x01, 0x0d, 0xb8};
+		uint64_t h;
+
+		/* IPv4: the addresses' 4 bytes each, then the ports. */
+		memcpy(m, x, 4);
+		memcpy(m + 4, y, 4);
+		m[8] = 0x39, m[9] = 0x30;   /* 12345, little-endian */
+		m[10] = 0xbb, m[11] = 0x01; /* 443 */
+		h = siphash(&key, 1, 3, m, 12);
+		CHECK_EQ_U(flowtab_hash(&ft, x, 12345, y, 443), (uint32_t)(h ^ h >> 32));
+		CHECK_EQ_U(flowtab_hash(&ft, y, 443, x, 12345), (uint32_t)(h ^ h >> 32));
+		/* IPv6: 16 bytes each; y6 is the lesser (the words compare from byte 0 up,
+		 * little-endian). */
+		memcpy(m, y6, 16);
+		memcpy(m + 16, x6, 16);
+		m[32] = 0xbb, m[33] = 0x01;
+		m[34] = 0x39, m[35] = 0x30;
+		h = siphash(&key, 1, 3, m, 36);
+		CHECK_EQ_U(flowtab_hash(&ft, x6, 12345, y6, 443), (uint32_t)(h ^ h >> 32));
+		CHECK_EQ_U(flowtab_hash(&ft, y6, 443, x6, 12345), (uint32_t)(h ^ h >> 32));
 	}
 	TEST_END();
 
@@ -128,5 +246,8 @@ main(void)
 	CHECK(flowtab_memory(&ft) / N < 256);
 	TEST_END();
 	flowtab_free(&ft);
+
+	test_collisions(&key);
+	test_total_collision(&key);
 	TEST_EXIT();
 }

@@ -290,6 +290,7 @@ main(void)
 		rec.endpoints[ST_CLOSE_WAIT] = 3;
 		rec.endpoints[ST_TIME_WAIT] = 5;
 		rec.alerts_firing = 1;
+		rec.hash_overflows = 7;
 		n = report_format(FMT_JSON, REPORT_STATS_OF(&rec), buf, sizeof buf);
 		CHECK(n > 0 && buf[n - 1] == '\n');
 		CHECK(starts_with(buf,
@@ -303,7 +304,7 @@ main(void)
 		    NULL);
 		CHECK(strstr(buf, "\"handshakes\":2,\"handshake_avg\":0.001500,") != NULL);
 		CHECK(strstr(buf, "\"time_wait\":5,\"close_wait\":3,") != NULL);
-		CHECK(strstr(buf, "\"alerts_firing\":1}\n") != NULL);
+		CHECK(strstr(buf, "\"hash_overflows\":7,\"alerts_firing\":1}\n") != NULL);
 		n = report_format(FMT_KV, REPORT_STATS_OF(&rec), buf, sizeof buf);
 		CHECK(n > 0 &&
 		      starts_with(buf, "ts=2023-11-14T22:13:20.000000Z event=STATS uptime=60 "));
