@@ -960,6 +960,24 @@ main_timer(struct main_state *m, uint64_t period_us, event_callback_fn cb)
 	return ev;
 }
 
+/*
+ * At a stop or restart every open connection is reported CLOSED (reason
+ * shutdown) at info level, and this one line says how many, so that
+ * `journalctl -p warning` shows one line for a restart, not one per connection.
+ */
+static void
+main_flush_shutdown(struct main_state *m)
+{
+	uint64_t before = tracker_stats(m->tracker)->closed[CR_SHUTDOWN];
+	uint64_t n;
+
+	tracker_flush(m->tracker, main_now_us(), CR_SHUTDOWN);
+	n = tracker_stats(m->tracker)->closed[CR_SHUTDOWN] - before;
+	if (n > 0)
+		log_warnx("stopping: %" PRIu64 " open connection%s reported CLOSED with reason "
+			  "shutdown", n, n == 1 ? "" : "s");
+}
+
 /* Live: open everything, drop privileges, run the loop until a stop signal. */
 static void __attribute__((noreturn))
 main_live(struct main_state *m)
@@ -1055,7 +1073,7 @@ main_live(struct main_state *m)
 	m->control = NULL;
 	capture_drain(m->capture); /* what was captured before the signal still counts */
 	if (m->cfg.close_on_shutdown)
-		tracker_flush(m->tracker, main_now_us(), CR_SHUTDOWN);
+		main_flush_shutdown(m);
 	ladder_free(m->ladder);
 	m->ladder = NULL;
 	if (m->cfg.stats_interval_s > 0)
