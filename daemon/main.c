@@ -64,7 +64,7 @@
 #define MAIN_ENDPOINTS_EVERY_US 1000000u /* the endpoint walk is reused this long */
 
 /* Long options, past every short option's letter. */
-enum { OPT_FLOWS = 256, OPT_STATS, OPT_PORT, OPT_STATE, OPT_METRICS };
+enum { OPT_FLOWS = 256, OPT_STATS, OPT_PORT, OPT_STATE, OPT_METRICS, OPT_IP, OPT_SORT, OPT_WATCH };
 
 /* What the tracker must report for the counters and the alerts, whatever the config says. */
 #define MAIN_INSIGHT_MASK \
@@ -86,8 +86,11 @@ struct main_opts {
 	const char *metrics;  /* --metrics: overrides metrics.path */
 	int flows;            /* --flows: ask the daemon */
 	int stats;            /* --stats: ask the daemon; with -r, end with a STATS record */
+	const char *ip;       /* --ip, or NULL */
 	int port;             /* --port, or -1 */
 	int state;            /* --state, or -1 */
+	int sort;             /* --sort: enum control_sort */
+	unsigned watch_ms;    /* --watch: 0 = once */
 };
 
 /* The running daemon. */
@@ -126,8 +129,9 @@ usage(int status)
 
 	fprintf(f, "usage: tcpstated [-dfhtV] [-c file] [-F filter] [-i interface] [-o format]\n"
 		   "                 [-p ports] [-r file] [-S socket] [--metrics file] [--stats]\n"
-		   "       tcpstated --flows [--port port] [--state state] [-S socket]\n"
-		   "       tcpstated --stats [-S socket]\n");
+		   "       tcpstated --flows [--ip address[/len]] [--port port] [--sort age|bytes]\n"
+		   "                 [--state state] [--watch [seconds]] [-o json|text] [-S socket]\n"
+		   "       tcpstated --stats [-o json|text] [-S socket]\n");
 	if (status == 0)
 		fprintf(f, "\n"
 			   "  -c file       configuration file (default %s)\n"
@@ -147,8 +151,14 @@ usage(int status)
 			   "  --metrics file  write the Prometheus metrics there (overrides\n"
 			   "                metrics.path; with -r, once at the end of the file)\n"
 			   "  --flows       list the connections the running daemon tracks now\n"
+			   "  --ip address[/len]  with --flows: only those with a client or server\n"
+			   "                in this address or network\n"
 			   "  --port port   with --flows: only those with this client or server port\n"
+			   "  --sort age|bytes  with --flows: the oldest first (default), or the\n"
+			   "                most bytes first\n"
 			   "  --state state with --flows: only those with an endpoint in this state\n"
+			   "  --watch [seconds]  with --flows: ask again every 2 (or seconds)\n"
+			   "                seconds until interrupted, like watch(1)\n"
 			   "  --stats       print the running daemon's counters; with -r, end the\n"
 			   "                events with a STATS record of the whole file\n",
 		    CONF_PATH_DEFAULT);
@@ -230,6 +240,10 @@ main_optname(int opt, char **argv)
 		return "--state";
 	case OPT_METRICS:
 		return "--metrics";
+	case OPT_IP:
+		return "--ip";
+	case OPT_SORT:
+		return "--sort";
 	}
 	snprintf(buf, sizeof(buf), "%s", optind > 0 ? argv[optind - 1] : "?");
 	return buf;
@@ -241,15 +255,19 @@ main_options_check(const struct main_opts *o)
 {
 	if (o->flows && o->stats)
 		usage_error("--flows and --stats: one at a time");
-	if ((o->port >= 0 || o->state >= 0) && !o->flows)
-		usage_error("%s: only with --flows", o->port >= 0 ? "--port" : "--state");
+	if ((o->ip != NULL || o->port >= 0 || o->sort != CONTROL_SORT_AGE || o->state >= 0 ||
+	    o->watch_ms > 0) && !o->flows)
+		usage_error("%s: only with --flows", o->ip != NULL ? "--ip" : o->port >= 0 ? "--port" :
+		    o->sort != CONTROL_SORT_AGE ? "--sort" : o->state >= 0 ? "--state" : "--watch");
 	if (o->flows && o->rfile != NULL)
 		usage_error("--flows: not with -r (it asks a running daemon)");
 	if ((o->flows || (o->stats && o->rfile == NULL)) &&
 	    (o->conf != NULL || o->iface != NULL || o->filter != NULL || o->have_ports ||
-	    o->out >= 0 || o->check || o->metrics != NULL))
-		usage_error("%s: takes only -S (it asks the running daemon)",
+	    o->check || o->metrics != NULL))
+		usage_error("%s: takes only -o and -S (it asks the running daemon)",
 		    o->flows ? "--flows" : "--stats");
+	if ((o->flows || (o->stats && o->rfile == NULL)) && o->out == MAIN_OUT_LADDER)
+		usage_error("-o ladder: not with %s (json or text)", o->flows ? "--flows" : "--stats");
 	if (o->socket != NULL && o->rfile != NULL)
 		usage_error("-S: not with -r (no control socket while reading a file)");
 	if (o->metrics != NULL && o->metrics[0] != '/')
@@ -261,13 +279,18 @@ main_options(struct main_opts *o, int argc, char **argv)
 {
 	static const struct option longopts[] = {
 		{ "flows", no_argument, NULL, OPT_FLOWS },
-		{ "stats", no_argument, NULL, OPT_STATS },
-		{ "port", required_argument, NULL, OPT_PORT },
-		{ "state", required_argument, NULL, OPT_STATE },
+		{ "ip", required_argument, NULL, OPT_IP },
 		{ "metrics", required_argument, NULL, OPT_METRICS },
+		{ "port", required_argument, NULL, OPT_PORT },
+		{ "sort", required_argument, NULL, OPT_SORT },
+		{ "state", required_argument, NULL, OPT_STATE },
+		{ "stats", no_argument, NULL, OPT_STATS },
+		{ "watch", optional_argument, NULL, OPT_WATCH },
 		{ NULL, 0, NULL, 0 }
 	};
+	struct control_net net;
 	unsigned long v;
+	double secs;
 	char *end;
 	int ch;
 
@@ -349,6 +372,30 @@ main_options(struct main_opts *o, int argc, char **argv)
 			break;
 		case OPT_METRICS:
 			o->metrics = optarg;
+			break;
+		case OPT_IP:
+			if (control_parse_net(optarg, &net) == -1)
+				usage_error("--ip %s: an IPv4 or IPv6 address, or a network such as "
+				    "10.0.0.0/8 or 2001:db8::/32", optarg);
+			o->ip = optarg;
+			break;
+		case OPT_SORT:
+			if ((o->sort = control_parse_sort(optarg)) < 0)
+				usage_error("--sort %s: age or bytes", optarg);
+			break;
+		case OPT_WATCH:
+			/* watch(1)'s habit: the interval may also be the next word, "--watch 5". */
+			if (optarg == NULL && optind < argc && argv[optind][0] >= '0' &&
+			    argv[optind][0] <= '9')
+				optarg = argv[optind++];
+			secs = 2;
+			if (optarg != NULL) {
+				errno = 0;
+				secs = strtod(optarg, &end);
+				if (*end != '\0' || errno != 0 || !(secs >= 0.1 && secs <= 86400))
+					usage_error("--watch %s: seconds, 0.1 to 86400", optarg);
+			}
+			o->watch_ms = (unsigned)(secs * 1000 + 0.5);
 			break;
 		case ':':
 			usage_error("option %s needs an argument", main_optname(optopt, argv));
@@ -1103,8 +1150,9 @@ main_live(struct main_state *m)
 static int
 main_client(const struct main_opts *o)
 {
-	char path[108], req[CONTROL_REQUEST_MAX];
-	int len;
+	struct client_request r = { .stats = o->stats, .json = o->out == FMT_JSON, .ip = o->ip,
+		.port = o->port, .state = o->state, .sort = o->sort, .watch_ms = o->watch_ms };
+	char path[108];
 
 	if (o->socket != NULL)
 		snprintf(path, sizeof(path), "%s", o->socket);
@@ -1112,15 +1160,7 @@ main_client(const struct main_opts *o)
 		log_warnx("$RUNTIME_DIRECTORY is too long for a socket path: use -S");
 		return 1;
 	}
-	if (o->stats)
-		return client_run(path, "stats");
-	len = snprintf(req, sizeof(req), "flows");
-	if (o->port >= 0)
-		len += snprintf(req + len, sizeof(req) - (size_t)len, " port=%d", o->port);
-	if (o->state >= 0)
-		snprintf(req + len, sizeof(req) - (size_t)len, " state=%s",
-		    tcp_state_name((enum tcp_state)o->state));
-	return client_run(path, req);
+	return client_run(path, &r);
 }
 
 int
