@@ -62,44 +62,50 @@ client_write_all(int fd, const char *buf, size_t len, int sock)
 	return 0;
 }
 
-/* The request line for r, as control.h describes it. */
+/* How a request is spelled: on the control socket, or as the command that asked. */
+struct client_words {
+	const char *flows, *stats, *ip, *port, *state, *bytes, *json;
+};
+
+/* The request line, as control.h describes it. */
+static const struct client_words client_protocol = {
+    .flows = "flows",
+    .stats = "stats",
+    .ip = " ip=",
+    .port = " port=",
+    .state = " state=",
+    .bytes = " sort=bytes",
+    .json = " format=json",
+};
+
+/* The command being watched, for the first line of each round. */
+static const struct client_words client_command = {
+    .flows = "tcpstated --flows",
+    .stats = "tcpstated --stats",
+    .ip = " --ip ",
+    .port = " --port ",
+    .state = " --state ",
+    .bytes = " --sort bytes",
+    .json = " -o json",
+};
+
 static void
-client_request_line(const struct client_request *r, char *buf, size_t cap)
+client_spell(const struct client_request *r, const struct client_words *w, char *buf, size_t cap)
 {
 	int len;
 
-	len = snprintf(buf, cap, "%s", r->stats ? "stats" : "flows");
+	len = snprintf(buf, cap, "%s", r->stats ? w->stats : w->flows);
 	if (r->ip != NULL)
-		len += snprintf(buf + len, cap - (size_t)len, " ip=%s", r->ip);
+		len += snprintf(buf + len, cap - (size_t)len, "%s%s", w->ip, r->ip);
 	if (r->port >= 0)
-		len += snprintf(buf + len, cap - (size_t)len, " port=%d", r->port);
+		len += snprintf(buf + len, cap - (size_t)len, "%s%d", w->port, r->port);
 	if (r->state >= 0)
-		len += snprintf(buf + len, cap - (size_t)len, " state=%s",
+		len += snprintf(buf + len, cap - (size_t)len, "%s%s", w->state,
 		                tcp_state_name((enum tcp_state)r->state));
 	if (r->sort == CONTROL_SORT_BYTES)
-		len += snprintf(buf + len, cap - (size_t)len, " sort=bytes");
+		len += snprintf(buf + len, cap - (size_t)len, "%s", w->bytes);
 	if (r->json)
-		snprintf(buf + len, cap - (size_t)len, " format=json");
-}
-
-/* The command that is being watched, for the first line of each round. */
-static void
-client_title(const struct client_request *r, char *buf, size_t cap)
-{
-	int len;
-
-	len = snprintf(buf, cap, "tcpstated %s", r->stats ? "--stats" : "--flows");
-	if (r->ip != NULL)
-		len += snprintf(buf + len, cap - (size_t)len, " --ip %s", r->ip);
-	if (r->port >= 0)
-		len += snprintf(buf + len, cap - (size_t)len, " --port %d", r->port);
-	if (r->state >= 0)
-		len += snprintf(buf + len, cap - (size_t)len, " --state %s",
-		                tcp_state_name((enum tcp_state)r->state));
-	if (r->sort == CONTROL_SORT_BYTES)
-		len += snprintf(buf + len, cap - (size_t)len, " --sort bytes");
-	if (r->json)
-		snprintf(buf + len, cap - (size_t)len, " -o json");
+		snprintf(buf + len, cap - (size_t)len, "%s", w->json);
 }
 
 /* Append n bytes to the answer's text. */
@@ -282,7 +288,7 @@ client_draw(const struct client_request *r, const struct client_answer *a, int o
 		rows = ws.ws_row;
 		cols = ws.ws_col;
 	}
-	client_title(r, title, sizeof(title));
+	client_spell(r, &client_command, title, sizeof(title));
 	if (localtime_r(&now, &tm) == NULL ||
 	    strftime(when, sizeof(when), "%a %b %e %H:%M:%S %Y", &tm) == 0)
 		when[0] = '\0';
@@ -344,7 +350,7 @@ client_run(const char *path, const struct client_request *r)
 	struct client_answer a;
 	int rc;
 
-	client_request_line(r, line, sizeof(line));
+	client_spell(r, &client_protocol, line, sizeof(line));
 	if (r->watch_ms > 0)
 		return client_watch(path, line, r);
 	memset(&a, 0, sizeof(a));
