@@ -17,7 +17,8 @@
 # itself (SO_PEERCRED); bad requests, too long ones and too many at once get
 # one-line errors and the daemon serves on; a silent client is dropped at the
 # deadline. A second daemon, running as nobody, is held by a hostile client
-# of its own uid that takes every slot it can: root's --flows still gets in. The metrics file is valid
+# of its own uid that takes every slot it can: root's --flows still gets in;
+# and a client that asks for a large answer and never reads it is dropped. The metrics file is valid
 # exposition text with the endpoints in each state per port; STATS records
 # and the ALERT reach the outputs, STATUS= carries the same counters; at
 # SIGTERM the socket goes away.
@@ -495,7 +496,7 @@ for fam, addr in ((socket.AF_INET6, '::1'), (socket.AF_INET, '127.0.0.1')):
     c = socket.socket(fam); c.connect((addr, 7105)); a, _ = l.accept(); c.sendall(b'x')
     held += [l, c, a]
 open(sys.argv[1], 'w').write('ready\n')
-time.sleep(8)
+time.sleep(60)
 EOF
 CPIDS="$CPIDS $!"
 wait_for 5 test -s "$TMP/lo.ready"
@@ -531,6 +532,47 @@ if [ "$v6" = 1 ] && [ "$v6net" = 0 ] && [ "$v4net" = 1 ]; then
 	pass control_flows_ip_filter_ipv6
 else
 	fail control_flows_ip_filter_ipv6 "::1 $v6, 2001:db8::/32 $v6net, 127.0.0.0/8 $v4net"
+fi
+# A client that asks and then reads nothing, for an answer larger than the
+# socket's buffers (1000 connections in TIME_WAIT, as JSON): dropped at the
+# answer's deadline (10 s), counted, and the daemon serves on meanwhile.
+inA python3 -c "
+import socket
+l = socket.socket(); l.bind(('127.0.0.2', 7105)); l.listen(128)
+for _ in range(1000):
+    c = socket.create_connection(('127.0.0.2', 7105)); a, _ = l.accept(); c.close(); a.close()
+"
+wait_for 5 sh -c "[ \$('$TCPSTATED' --flows --ip 127.0.0.2 -S '$TMP/run2/control' | grep -c ' closed\$') -ge 1000 ]"
+full=$("$TCPSTATED" --flows -o json -S "$TMP/run2/control" | wc -c)
+expired() { "$TCPSTATED" --stats -S "$TMP/run2/control" | sed -n 's/^control socket: .*, \([0-9]*\) dropped at the deadline$/\1/p'; }
+before=$(expired)
+python3 - "$TMP/run2/control" >"$TMP/noread.out" <<'EOF' &
+import socket, sys, time
+s = socket.socket(socket.AF_UNIX)
+s.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
+s.connect(sys.argv[1]); s.sendall(b'flows format=json\n')
+time.sleep(11.5)
+got = 0
+try:
+    while True:
+        d = s.recv(65536)
+        if not d:
+            break
+        got += len(d)
+except OSError:
+    pass
+print(got)
+EOF
+rpid=$!
+sleep 1
+served=$("$TCPSTATED" --flows --ip ::1 -S "$TMP/run2/control" | tail -n +2 | grep -c '')
+wait $rpid
+after=$(expired)
+got=$(cat "$TMP/noread.out")
+if [ "$full" -gt 300000 ] && [ "$got" -lt "$full" ] && [ "$after" = $((before + 1)) ] && [ "$served" = 1 ]; then
+	pass control_nonreader_dropped_at_deadline
+else
+	fail control_nonreader_dropped_at_deadline "answer $full bytes, the non-reader got $got; dropped $before -> $after; served meanwhile: $served"
 fi
 kill -TERM $D2PID
 wait $D2PID
