@@ -147,7 +147,7 @@ control_parse_net(const char *s, struct control_net *net)
 			return -1;
 	}
 	net->prefix = (uint8_t)bits;
-	/* Host bits are ignored, as ip-route(8) would refuse them: mask them off. */
+	/* Bits past the prefix are cleared: 10.1.2.3/8 means 10.0.0.0/8, as a filter should. */
 	for (i = 0; i < 16; i++) {
 		if (i * 8 >= (int)bits)
 			net->addr[i] = 0;
@@ -329,8 +329,7 @@ control_flows_visit_cb(const struct event *snap, void *arg)
 	struct control_flows *q = arg;
 	int closed = snap->type == TEV_CLOSED;
 
-	/* Reported closed and remembered: shown only while an endpoint is in TIME_WAIT, as ss does.
-	 */
+	/* Closed and only remembered: shown while an endpoint is in TIME_WAIT, as ss does. */
 	if (closed && snap->client_state != ST_TIME_WAIT && snap->server_state != ST_TIME_WAIT)
 		return 0;
 	if (q->net.family != 0 && !control_net_match(&q->net, snap->family, snap->client_ip) &&
