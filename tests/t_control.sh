@@ -576,7 +576,13 @@ else
 fi
 kill -TERM $D2PID
 wait $D2PID
+rc=$?
 D2PID=""
+if [ $rc = 0 ] && ! grep -q 'Sanitizer' "$TMP/nobody-diag.err"; then
+	pass control_nobody_daemon_exits_clean
+else
+	fail control_nobody_daemon_exits_clean "rc=$rc $(tail -n 3 "$TMP/nobody-diag.err" | tr '\n' '|')"
+fi
 
 # --- a second daemon does not take the socket over; SIGTERM removes it --------------
 nsenter --net=/run/netns/"$NSA" -- "$TCPSTATED" -f -c "$TMP/control.conf" -S "$SOCK" \
