@@ -14,6 +14,7 @@
 #include <errno.h>
 #include <inttypes.h>
 #include <signal.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -28,11 +29,12 @@
 #define CLIENT_TIMEOUT_S 10
 #define CLIENT_ANSWER_MAX (64u << 20) /* bytes: far more than CONTROL_FLOWS_MAX lines */
 
-/* One answer: its status line and what follows it. */
+/* One answer: its status line and what follows it, or why there is none. */
 struct client_answer {
 	char status[512];
 	char *text;
 	size_t len, cap;
+	char error[1024];
 };
 
 /* Set by SIGINT and SIGTERM under --watch: finish the round being drawn, then stop. */
@@ -130,9 +132,24 @@ client_append(struct client_answer *a, const char *p, size_t n)
 	return 0;
 }
 
-/* Connect to path, or say why not. */
+/* Why there is no answer, in a->error; returns -1. */
+static int client_fail(struct client_answer *a, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+
 static int
-client_connect(const char *path)
+client_fail(struct client_answer *a, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(a->error, sizeof(a->error), fmt, ap);
+	va_end(ap);
+	return -1;
+}
+
+/* Connect to path, or say why not in a->error. */
+static int
+client_connect(const char *path, struct client_answer *a)
 {
 	struct sockaddr_un sun;
 	struct timeval tv = {CLIENT_TIMEOUT_S, 0};
@@ -141,22 +158,20 @@ client_connect(const char *path)
 	memset(&sun, 0, sizeof(sun));
 	sun.sun_family = AF_UNIX;
 	if (strlen(path) >= sizeof(sun.sun_path)) {
-		log_warnx("%s: a socket path has at most %zu characters", path,
-		          sizeof(sun.sun_path) - 1);
-		return -1;
+		return client_fail(a, "%s: a socket path has at most %zu characters", path,
+		                   sizeof(sun.sun_path) - 1);
 	}
 	memcpy(sun.sun_path, path, strlen(path) + 1);
 	if ((fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0)) == -1) {
-		log_warn("socket");
-		return -1;
+		return client_fail(a, "socket: %s", strerror(errno));
 	}
 	setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
 	setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv));
 	if (connect(fd, (const struct sockaddr *)&sun, sizeof(sun)) == -1) {
-		log_warnx("cannot connect to %s: %s%s", path, strerror(errno),
-		          errno == ENOENT || errno == ECONNREFUSED
-		              ? " (is tcpstated running? -S names another socket)"
-		              : "");
+		client_fail(a, "cannot connect to %s: %s%s", path, strerror(errno),
+		            errno == ENOENT || errno == ECONNREFUSED
+		                ? " (is tcpstated running? -S names another socket)"
+		                : "");
 		close(fd);
 		return -1;
 	}
@@ -165,8 +180,8 @@ client_connect(const char *path)
 
 /*
  * Send one request line and read the whole answer into a. Returns 0 when
- * the daemon answered OK, -1 when not (said on standard error), -2 when a
- * stop signal came first (nothing said).
+ * the daemon answered OK, -1 when not (why in a->error), -2 when a stop
+ * signal came first.
  */
 static int
 client_fetch(const char *path, const char *line, struct client_answer *a)
@@ -179,7 +194,8 @@ client_fetch(const char *path, const char *line, struct client_answer *a)
 
 	a->len = 0;
 	a->status[0] = '\0';
-	if ((fd = client_connect(path)) == -1)
+	a->error[0] = '\0';
+	if ((fd = client_connect(path, a)) == -1)
 		return -1;
 	/* A daemon that refuses says why and closes: its line is read even if sending failed. */
 	if (client_write_all(fd, line, strlen(line), 1) == -1 ||
@@ -194,20 +210,19 @@ client_fetch(const char *path, const char *line, struct client_answer *a)
 			if (client_stop)
 				rc = -2;
 			else
-				log_warnx("%s: %s", path,
-				          errno == EAGAIN || errno == EWOULDBLOCK
-				              ? "no answer in time"
-				              : strerror(errno));
+				rc = client_fail(a, "%s: %s", path,
+				                 errno == EAGAIN || errno == EWOULDBLOCK
+				                     ? "no answer in time"
+				                     : strerror(errno));
 			close(fd);
-			return rc != 0 ? rc : -1;
+			return rc;
 		}
 		if (n == 0)
 			break;
 		if (have_status) {
 			if (client_append(a, buf, (size_t)n) == -1) {
-				log_warnx("%s: the answer is too long", path);
 				close(fd);
-				return -1;
+				return client_fail(a, "%s: the answer is too long", path);
 			}
 			continue;
 		}
@@ -222,9 +237,8 @@ client_fetch(const char *path, const char *line, struct client_answer *a)
 		if (nl == NULL)
 			continue;
 		if (strncmp(a->status, "ERR ", 4) == 0) {
-			log_warnx("%s", a->status + 4);
 			close(fd);
-			return -1;
+			return client_fail(a, "%s", a->status + 4);
 		}
 		if (strcmp(a->status, "OK") != 0 && strncmp(a->status, "OK ", 3) != 0)
 			break;
@@ -233,14 +247,11 @@ client_fetch(const char *path, const char *line, struct client_answer *a)
 			break;
 	}
 	close(fd);
-	if (!have_status && sent_errno != 0) {
-		log_warnx("%s: cannot send the request: %s", path, strerror(sent_errno));
-		return -1;
-	}
-	if (!have_status) {
-		log_warnx("%s: no answer (or not tcpstated's)", path);
-		return -1;
-	}
+	if (!have_status && sent_errno != 0)
+		return client_fail(a, "%s: cannot send the request: %s", path,
+		                   strerror(sent_errno));
+	if (!have_status)
+		return client_fail(a, "%s: no answer (or not tcpstated's)", path);
 	return 0;
 }
 
@@ -272,12 +283,13 @@ client_lines(const char *text, size_t len, unsigned max)
 /*
  * One round of --watch on a terminal, as watch(1) draws it: clear, a title
  * line with the interval, the command and the time, then as much of the
- * answer as the screen holds.
+ * answer as the screen holds, or why there is none (escaped as the
+ * diagnostics are: it may quote what the socket said).
  */
 static void
 client_draw(const struct client_request *r, const struct client_answer *a, int ok)
 {
-	char title[512], head[640], when[64];
+	char title[512], head[640], when[64], why[4 * sizeof(a->error)];
 	struct winsize ws;
 	unsigned rows = 0, cols = 80;
 	time_t now = time(NULL);
@@ -297,8 +309,15 @@ client_draw(const struct client_request *r, const struct client_answer *a, int o
 	pad = (int)cols - (len - 7) - (int)strlen(when); /* 7: the escape sequences */
 	len += snprintf(head + len, sizeof(head) - (size_t)len, "%*s%s\n\n", pad > 1 ? pad : 1, "",
 	                when);
-	if (client_write_all(STDOUT_FILENO, head, (size_t)len, 0) == -1 || !ok)
+	if (client_write_all(STDOUT_FILENO, head, (size_t)len, 0) == -1)
 		return;
+	if (!ok) {
+		log_escape(why, sizeof(why), a->error);
+		if (client_write_all(STDOUT_FILENO, "tcpstated: ", 11, 0) == 0 &&
+		    client_write_all(STDOUT_FILENO, why, strlen(why), 0) == 0)
+			client_write_all(STDOUT_FILENO, "\n", 1, 0);
+		return;
+	}
 	client_write_all(STDOUT_FILENO, a->text,
 	                 rows > 2 ? client_lines(a->text, a->len, rows - 2) : a->len, 0);
 }
@@ -324,9 +343,10 @@ client_watch(const char *path, const char *line, const struct client_request *r)
 			break;
 		if (tty)
 			client_draw(r, &a, rc == 0);
-		else if (rc == 0) {
-			/* Plain repeated output: text rounds apart by an empty line, JSON as it is.
-			 */
+		else if (rc != 0)
+			log_warnx("%s", a.error);
+		else {
+			/* Plain repeated output: text rounds apart by an empty line, JSON as is. */
 			if (round > 0 && !r->json)
 				client_write_all(STDOUT_FILENO, "\n", 1, 0);
 			if (client_write_all(STDOUT_FILENO, a.text, a.len, 0) == -1)
@@ -355,7 +375,9 @@ client_run(const char *path, const struct client_request *r)
 		return client_watch(path, line, r);
 	memset(&a, 0, sizeof(a));
 	rc = client_fetch(path, line, &a) == 0 ? 0 : 1;
-	if (rc == 0 && client_write_all(STDOUT_FILENO, a.text, a.len, 0) == 0)
+	if (rc != 0)
+		log_warnx("%s", a.error);
+	else if (client_write_all(STDOUT_FILENO, a.text, a.len, 0) == 0)
 		client_note(&a);
 	free(a.text);
 	return rc;

@@ -47,7 +47,7 @@ enum control_sort {
 
 /* An address or a network to match either end of a connection with (--ip). */
 struct control_net {
-	uint8_t family; /* 4 or 6 */
+	uint8_t family; /* 4 or 6; 0 in a request without --ip: any */
 	uint8_t prefix; /* bits that must match: 0..32 or 0..128 */
 	uint8_t addr[16];
 };

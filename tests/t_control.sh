@@ -267,12 +267,19 @@ if [ $rc = 0 ] && [ "$rounds" -ge 3 ] && [ "$(grep -c ':7102 ' "$TMP/watch.out")
 else
 	fail control_watch_plain "rc=$rc rounds=$rounds $(head -c 300 "$TMP/watch.err")"
 fi
-if command -v script >/dev/null; then
-	script -qfec "exec '$TCPSTATED' --flows --watch 0.3 --state fin_wait_2 -S '$SOCK'" /dev/null >"$TMP/watch.tty" 2>&1 &
-	wpid=$!
+# watch_tty OUT ARGS...: tcpstated ARGS on a terminal for 1.2 s, then
+# SIGINT; its exit status.
+watch_tty() {
+	local out=$1 pid
+	shift
+	script -qfec "exec '$TCPSTATED' $*" /dev/null >"$out" 2>&1 &
+	pid=$!
 	sleep 1.2
-	pkill -INT -P $wpid
-	wait $wpid
+	pkill -INT -P $pid
+	wait $pid
+}
+if command -v script >/dev/null; then
+	watch_tty "$TMP/watch.tty" --flows --watch 0.3 --state fin_wait_2 -S "'$SOCK'"
 	rc=$?
 	if [ $rc = 0 ] && [ "$(grep -c $'\e\\[H\e\\[2JEvery 0.3s: tcpstated --flows --state FIN_WAIT_2 ' "$TMP/watch.tty")" -ge 2 ] &&
 	    grep -q 'FIN_WAIT_2 *CLOSE_WAIT' "$TMP/watch.tty"; then
@@ -612,4 +619,14 @@ if [ $rc -eq 1 ] && grep -q "^tcpstated: cannot connect to $SOCK: No such file o
 	pass control_no_daemon_one_line
 else
 	fail control_no_daemon_one_line "rc=$rc $(cat "$TMP/gone.err")"
+fi
+# --watch on a terminal with no daemon: each round says why under its title.
+if command -v script >/dev/null; then
+	watch_tty "$TMP/watch-gone.tty" --flows --watch 0.3 -S "'$SOCK'"
+	rc=$?
+	if [ $rc = 0 ] && [ "$(grep -c "tcpstated: cannot connect to $SOCK: No such file or directory" "$TMP/watch-gone.tty")" -ge 2 ]; then
+		pass control_watch_terminal_says_why
+	else
+		fail control_watch_terminal_says_why "rc=$rc $(head -c 300 "$TMP/watch-gone.tty" | od -An -c | tr -s ' ' | head -c 300)"
+	fi
 fi
