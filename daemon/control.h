@@ -8,9 +8,17 @@
  * bounded answer, then the connection is closed. A peer whose uid
  * (SO_PEERCRED) is neither 0 nor the daemon's own gets a one-line refusal.
  *
- * The protocol: the client sends one line, "flows [port=P] [state=S]" or
- * "stats"; the daemon answers "OK\n" and the text to print, or
- * "ERR message\n".
+ * One local user cannot lock the live view out: a uid other than root holds
+ * at most CONTROL_UID_MAX connections, and CONTROL_ROOT_SLOTS of the
+ * CONTROL_CLIENTS_MAX are root's alone; a connection must send its request
+ * within CONTROL_REQUEST_MS and read its answer within CONTROL_ANSWER_S, or
+ * it is dropped (and counted: `--stats` shows it).
+ *
+ * The protocol: the client sends one line,
+ *   "flows [ip=NET] [port=P] [state=S] [sort=age|bytes] [format=json|text]"
+ * or "stats [format=json|text]"; the daemon answers "OK\n" (or
+ * "OK more=N\n" when N more connections matched than one answer lists) and
+ * the text to print, or "ERR message\n".
  */
 #ifndef TCPSTATED_CONTROL_H
 #define TCPSTATED_CONTROL_H
@@ -25,7 +33,24 @@
 #define CONTROL_DIR_DEFAULT "/run/tcpstated"
 #define CONTROL_REQUEST_MAX 256 /* bytes of a request line */
 #define CONTROL_FLOWS_MAX 50000 /* connections listed at most in one answer */
-#define CONTROL_CLIENTS_MAX 4   /* answers in progress at once */
+#define CONTROL_CLIENTS_MAX 8   /* connections served at once */
+#define CONTROL_UID_MAX 2       /* of them held by one uid other than root */
+#define CONTROL_ROOT_SLOTS 2    /* of them only root may take */
+#define CONTROL_REQUEST_MS 2000 /* from accept to the whole request line */
+#define CONTROL_ANSWER_S 10     /* from the request to the whole answer read */
+
+/* The order of --flows. */
+enum control_sort {
+	CONTROL_SORT_AGE = 0, /* the oldest connection first */
+	CONTROL_SORT_BYTES    /* the most bytes (both ways) first */
+};
+
+/* An address or a network to match either end of a connection with (--ip). */
+struct control_net {
+	uint8_t family; /* 4 or 6; 0 in a request without --ip: any */
+	uint8_t prefix; /* bits that must match: 0..32 or 0..128 */
+	uint8_t addr[16];
+};
 
 struct event_base;
 struct control;
@@ -48,6 +73,15 @@ int control_default_path(char *buf, size_t cap);
 int control_parse_state(const char *name);
 
 /*
+ * "192.0.2.7", "10.0.0.0/8", "2001:db8::1" or "2001:db8::/32" to a network
+ * (bits past the prefix are ignored). Returns -1 when it is none of these.
+ */
+int control_parse_net(const char *s, struct control_net *net);
+
+/* "age" or "bytes" to an enum control_sort; -1 when unknown. */
+int control_parse_sort(const char *name);
+
+/*
  * Listen on path (a stale socket left there is replaced; a live one is an
  * error). The directory is created (0755; the socket is 0600) when missing.
  * Started as root with user set, the directory and the socket are given to
@@ -55,7 +89,8 @@ int control_parse_state(const char *name);
  * Returns NULL with a one-line reason in err.
  */
 struct control *control_open(struct event_base *base, const char *path, const char *user,
-    const struct tracker *t, control_insight_cb *cb, void *arg, char *err, size_t errlen);
+                             const struct tracker *t, control_insight_cb *cb, void *arg, char *err,
+                             size_t errlen);
 
 /* Stop listening, end the connections, remove the socket. */
 void control_close(struct control *c);

@@ -5,8 +5,10 @@
  *
  * A diagnostic quotes strings from outside (arguments, interface names,
  * paths, libpcap's messages), so every line is escaped on its way out: a
- * control character or a byte that is not UTF-8 becomes \xNN. A line then
- * stays one line, cannot drive a terminal, and journald keeps it as text.
+ * control character or a byte that is not UTF-8 becomes \xNN, and a
+ * backslash becomes \\ so that an escaped line decodes to one string only
+ * (a name spelled "\xff" is not the byte 0xff). A line then stays one line,
+ * cannot drive a terminal, and journald keeps it as text.
  */
 #include <sys/stat.h>
 
@@ -106,6 +108,14 @@ log_escape(char *dst, size_t cap, const char *src)
 	if (cap == 0)
 		return 0;
 	while (*s != '\0') {
+		if (*s == '\\') {
+			if (len + 2 >= cap)
+				break;
+			dst[len++] = '\\';
+			dst[len++] = '\\';
+			s++;
+			continue;
+		}
 		n = log_char_len(s);
 		if (n > 0) {
 			if (len + n >= cap)

@@ -26,7 +26,8 @@ void log_debug(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
 /*
  * Copy src to dst (cap bytes with the NUL) with control characters and bytes
- * that are not UTF-8 written as \xNN, cut at a character if it does not fit:
+ * that are not UTF-8 written as \xNN and a backslash as \\, cut at a
+ * character if it does not fit:
  * how every diagnostic line is written, and how the daemon shows a string
  * from outside anywhere else (STATUS=, --stats). Returns how many bytes of
  * src were copied: strlen(src) unless it was cut.

@@ -71,7 +71,17 @@
 #define MAIN_ENDPOINTS_EVERY_US 1000000u /* the endpoint walk is reused this long */
 
 /* Long options without a short one, past every short option's letter. */
-enum { OPT_FLOWS = 256, OPT_METRICS, OPT_OUTPUTS, OPT_PORT, OPT_STATE, OPT_STATS };
+enum {
+	OPT_FLOWS = 256,
+	OPT_IP,
+	OPT_METRICS,
+	OPT_OUTPUTS,
+	OPT_PORT,
+	OPT_SORT,
+	OPT_STATE,
+	OPT_STATS,
+	OPT_WATCH
+};
 
 /* What the tracker must report for the counters and the alerts, whatever the config says. */
 #define MAIN_INSIGHT_MASK \
@@ -94,8 +104,11 @@ struct main_opts {
 	int outputs;          /* --outputs: -o or -r also write the configured outputs */
 	int flows;            /* --flows: ask the daemon */
 	int stats;            /* --stats: ask the daemon; with -r, end with a STATS record */
+	const char *ip;       /* --ip, or NULL */
 	int port;             /* --port, or -1 */
 	int state;            /* --state, or -1 */
+	int sort;             /* --sort: enum control_sort */
+	unsigned watch_ms;    /* --watch: 0 = once */
 };
 
 /* The running daemon. */
@@ -135,8 +148,9 @@ usage(int status)
 	fprintf(f, "usage: tcpstated [-dfhtV] [-c file] [-F filter] [-i interface] [-o format]\n"
 		   "                 [-p ports] [-r file] [-S socket] [--metrics file] [--outputs]\n"
 		   "                 [--stats]\n"
-		   "       tcpstated --flows [--port port] [--state state] [-S socket]\n"
-		   "       tcpstated --stats [-S socket]\n");
+		   "       tcpstated --flows [--ip address[/len]] [--port port] [--sort age|bytes]\n"
+		   "                 [--state state] [--watch [seconds]] [-o json|text] [-S socket]\n"
+		   "       tcpstated --stats [-o json|text] [-S socket]\n");
 	if (status == 0)
 		fprintf(f, "\n"
 			   "  -c, --config file      configuration file (default %s)\n"
@@ -147,7 +161,8 @@ usage(int status)
 			   "  -i, --interface name   capture on this interface (\"any\" for every one)\n"
 			   "  -o, --format format    print every event on standard output: json, text or\n"
 			   "                         ladder (a sequence diagram per connection); the\n"
-			   "                         configured outputs stay untouched without --outputs\n"
+			   "                         configured outputs stay untouched without --outputs;\n"
+			   "                         with --flows or --stats: json or text\n"
 			   "  -p, --ports ports      capture only these TCP ports, comma-separated (80,443)\n"
 			   "  -r, --read file        read a pcap or pcapng file instead of capturing\n"
 			   "  -S, --socket socket    the control socket (default $RUNTIME_DIRECTORY/control,\n"
@@ -155,14 +170,20 @@ usage(int status)
 			   "  -t, --check-config     check the configuration and exit\n"
 			   "  -V, --version          print versions and exit\n"
 			   "      --flows            list the connections the running daemon tracks now\n"
+			   "      --ip address[/len] with --flows: only those with a client or server in\n"
+			   "                         this address or network\n"
 			   "      --metrics file     write the Prometheus metrics there (overrides\n"
 			   "                         metrics.path; with -r, once at the end of the file)\n"
 			   "      --outputs          with -o or -r: also write the configured outputs\n"
 			   "                         (journal, syslog, file, metrics, control socket)\n"
 			   "      --port port        with --flows: only those with this client or server port\n"
+			   "      --sort age|bytes   with --flows: the oldest first (default), or the most\n"
+			   "                         bytes first\n"
 			   "      --state state      with --flows: only those with an endpoint in this state\n"
 			   "      --stats            print the running daemon's counters; with -r, end the\n"
-			   "                         events with a STATS record of the whole file\n",
+			   "                         events with a STATS record of the whole file\n"
+			   "      --watch [seconds]  with --flows: ask again every 2 (or seconds) seconds\n"
+			   "                         until interrupted, like watch(1)\n",
 		    CONF_PATH_DEFAULT);
 	exit(status);
 }
@@ -251,15 +272,19 @@ main_options_check(const struct main_opts *o)
 {
 	if (o->flows && o->stats)
 		usage_error("--flows and --stats: one at a time");
-	if ((o->port >= 0 || o->state >= 0) && !o->flows)
-		usage_error("%s: only with --flows", o->port >= 0 ? "--port" : "--state");
+	if ((o->ip != NULL || o->port >= 0 || o->sort != CONTROL_SORT_AGE || o->state >= 0 ||
+	    o->watch_ms > 0) && !o->flows)
+		usage_error("%s: only with --flows", o->ip != NULL ? "--ip" : o->port >= 0 ? "--port" :
+		    o->sort != CONTROL_SORT_AGE ? "--sort" : o->state >= 0 ? "--state" : "--watch");
 	if (o->flows && o->rfile != NULL)
 		usage_error("--flows: not with -r (it asks a running daemon)");
 	if ((o->flows || (o->stats && o->rfile == NULL)) &&
 	    (o->conf != NULL || o->iface != NULL || o->filter != NULL || o->have_ports ||
-	    o->out >= 0 || o->check || o->metrics != NULL))
-		usage_error("%s: takes only -S (it asks the running daemon)",
+	    o->check || o->metrics != NULL))
+		usage_error("%s: takes only -o and -S (it asks the running daemon)",
 		    o->flows ? "--flows" : "--stats");
+	if ((o->flows || (o->stats && o->rfile == NULL)) && o->out == MAIN_OUT_LADDER)
+		usage_error("-o ladder: not with %s (json or text)", o->flows ? "--flows" : "--stats");
 	if (o->socket != NULL && o->rfile != NULL)
 		usage_error("-S: not with -r (no control socket while reading a file)");
 	if (o->metrics != NULL && o->metrics[0] != '/')
@@ -282,18 +307,23 @@ main_options(struct main_opts *o, int argc, char **argv)
 		{ "format", required_argument, NULL, 'o' },
 		{ "help", no_argument, NULL, 'h' },
 		{ "interface", required_argument, NULL, 'i' },
+		{ "ip", required_argument, NULL, OPT_IP },
 		{ "metrics", required_argument, NULL, OPT_METRICS },
 		{ "outputs", no_argument, NULL, OPT_OUTPUTS },
 		{ "port", required_argument, NULL, OPT_PORT },
 		{ "ports", required_argument, NULL, 'p' },
 		{ "read", required_argument, NULL, 'r' },
 		{ "socket", required_argument, NULL, 'S' },
+		{ "sort", required_argument, NULL, OPT_SORT },
 		{ "state", required_argument, NULL, OPT_STATE },
 		{ "stats", no_argument, NULL, OPT_STATS },
 		{ "version", no_argument, NULL, 'V' },
+		{ "watch", optional_argument, NULL, OPT_WATCH },
 		{ NULL, 0, NULL, 0 }
 	};
+	struct control_net net;
 	unsigned long v;
+	double secs;
 	char *end;
 	int ch;
 
@@ -378,6 +408,30 @@ main_options(struct main_opts *o, int argc, char **argv)
 			break;
 		case OPT_OUTPUTS:
 			o->outputs = 1;
+			break;
+		case OPT_IP:
+			if (control_parse_net(optarg, &net) == -1)
+				usage_error("--ip %s: an IPv4 or IPv6 address, or a network such as "
+				    "10.0.0.0/8 or 2001:db8::/32", optarg);
+			o->ip = optarg;
+			break;
+		case OPT_SORT:
+			if ((o->sort = control_parse_sort(optarg)) < 0)
+				usage_error("--sort %s: age or bytes", optarg);
+			break;
+		case OPT_WATCH:
+			/* watch(1)'s habit: the interval may also be the next word, "--watch 5". */
+			if (optarg == NULL && optind < argc && argv[optind][0] >= '0' &&
+			    argv[optind][0] <= '9')
+				optarg = argv[optind++];
+			secs = 2;
+			if (optarg != NULL) {
+				errno = 0;
+				secs = strtod(optarg, &end);
+				if (*end != '\0' || errno != 0 || !(secs >= 0.1 && secs <= 86400))
+					usage_error("--watch %s: seconds, 0.1 to 86400", optarg);
+			}
+			o->watch_ms = (unsigned)(secs * 1000 + 0.5);
 			break;
 		case ':':
 			usage_error("option %s needs an argument", main_optname(optopt, argv));
@@ -1131,6 +1185,24 @@ main_timer(struct main_state *m, uint64_t period_us, event_callback_fn cb)
 	return ev;
 }
 
+/*
+ * At a stop or restart every open connection is reported CLOSED (reason
+ * shutdown) at info level, and this one line says how many, so that
+ * `journalctl -p warning` shows one line for a restart, not one per connection.
+ */
+static void
+main_flush_shutdown(struct main_state *m)
+{
+	uint64_t before = tracker_stats(m->tracker)->closed[CR_SHUTDOWN];
+	uint64_t n;
+
+	tracker_flush(m->tracker, main_now_us(), CR_SHUTDOWN);
+	n = tracker_stats(m->tracker)->closed[CR_SHUTDOWN] - before;
+	if (n > 0)
+		log_warnx("stopping: %" PRIu64 " open connection%s reported CLOSED with reason "
+			  "shutdown", n, n == 1 ? "" : "s");
+}
+
 /* The control socket: -S, else the runtime directory's. */
 static void
 main_control_path(const struct main_state *m, char *path, size_t cap)
@@ -1320,7 +1392,7 @@ main_live_shutdown(struct main_state *m)
 	m->control = NULL;
 	capture_drain(m->capture); /* what was captured before the signal still counts */
 	if (m->cfg.daemon.close_on_shutdown)
-		tracker_flush(m->tracker, main_now_us(), CR_SHUTDOWN);
+		main_flush_shutdown(m);
 	ladder_free(m->ladder);
 	m->ladder = NULL;
 	if (m->cfg.daemon.stats_interval_s > 0)
@@ -1350,8 +1422,9 @@ main_live_shutdown(struct main_state *m)
 static int
 main_client(const struct main_opts *o)
 {
-	char path[108], req[CONTROL_REQUEST_MAX];
-	int len;
+	struct client_request r = { .stats = o->stats, .json = o->out == FMT_JSON, .ip = o->ip,
+		.port = o->port, .state = o->state, .sort = o->sort, .watch_ms = o->watch_ms };
+	char path[108];
 
 	if (o->socket != NULL)
 		snprintf(path, sizeof(path), "%s", o->socket);
@@ -1359,15 +1432,7 @@ main_client(const struct main_opts *o)
 		log_warnx("$RUNTIME_DIRECTORY is too long for a socket path: use -S");
 		return 1;
 	}
-	if (o->stats)
-		return client_run(path, "stats");
-	len = snprintf(req, sizeof(req), "flows");
-	if (o->port >= 0)
-		len += snprintf(req + len, sizeof(req) - (size_t)len, " port=%d", o->port);
-	if (o->state >= 0)
-		snprintf(req + len, sizeof(req) - (size_t)len, " state=%s",
-		    tcp_state_name((enum tcp_state)o->state));
-	return client_run(path, req);
+	return client_run(path, &r);
 }
 
 int

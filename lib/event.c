@@ -42,7 +42,9 @@ const struct event_type_info event_types[TEV_NTYPES] = {
 
 /*
  * In the order every report lists them. shutdown is abnormal (the close was
- * not seen) but says nothing of the connection, so no alert counts it.
+ * not seen) but says nothing of the connection, so no alert counts it, and
+ * its record is info: a restart must not put one warning per open
+ * connection into `journalctl -p warning` (the daemon logs one line instead).
  */
 const struct close_reason_info close_reasons[CR_NREASONS] = {
     [CR_NONE] = {.name = "none", .priority = 6},
@@ -80,7 +82,7 @@ const struct close_reason_info close_reasons[CR_NREASONS] = {
                                 .alert_abnormal = 1},
     [CR_EVICTED] = {.name = "evicted", .abnormal = 1, .priority = 4, .alert_abnormal = 1},
     [CR_REUSED] = {.name = "reused", .abnormal = 1, .priority = 4, .alert_abnormal = 1},
-    [CR_SHUTDOWN] = {.name = "shutdown", .abnormal = 1, .priority = 4},
+    [CR_SHUTDOWN] = {.name = "shutdown", .abnormal = 1, .priority = 6},
 };
 
 int

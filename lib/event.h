@@ -104,6 +104,7 @@ struct event {
 	enum side closed_by; /* who sent the first FIN or the RST; SIDE_NONE for timeouts */
 	uint64_t duration_us;
 	uint64_t lifetime_us;    /* TEV_CLOSED: first segment to the close decision (ts_us) */
+	uint64_t start_us;       /* the connection's first segment (not printed: the live view's age) */
 	struct endpoint_counts client, server;
 	struct tcpopts opt;
 	char conn_state[8]; /* Zeek conn_state, e.g. "SF", "REJ" */

@@ -312,6 +312,7 @@ tracker_fill(const struct flow *f, struct event *ev, uint64_t ts)
 	ev->partial = (f->flags & FL_PARTIAL) != 0;
 	ev->closed_by = f->closed_by;
 	ev->duration_us = ts_since(f->last_ts, f->first_ts);
+	ev->start_us = f->first_ts;
 	ev->client.bytes = ep_bytes(&f->ep[SIDE_CLIENT]);
 	ev->client.pkts = f->pkts[SIDE_CLIENT];
 	ev->client.missed = ep_missed(&f->ep[SIDE_CLIENT]);

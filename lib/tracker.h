@@ -126,8 +126,10 @@ size_t tracker_memory(const struct tracker *t);
 /*
  * Visit every flow in the table (for a live view); fills a struct event
  * without emitting it: UPDATE-shaped (duration_us = age at now_us) for a
- * connection still open, CLOSED-shaped (reason CR_NONE) for one already
- * reported CLOSED and only remembered (TIME_WAIT, or what trails a reset).
+ * connection still open, CLOSED-shaped (reason CR_NONE, duration_us first to
+ * last segment) for one already reported CLOSED and only remembered
+ * (TIME_WAIT, or what trails a reset). start_us is the first segment in both,
+ * so that now_us - start_us is the age.
  * Stops early if cb returns non-zero.
  */
 typedef int tracker_visit_cb(const struct event *snapshot, void *arg);

@@ -440,6 +440,14 @@ if [ $rc -eq 0 ] && grep -q '"event":"CLOSED".*"server_port":7010.*"reason":"shu
 else
 	fail live_sigterm_exit0_flushes_shutdown "rc=$rc $(grep 7010 "$TMP/events.json" | tail -n 1)"
 fi
+# One summary warning for the connections the stop reported, not one each.
+n_shut=$(grep -c '"event":"CLOSED".*"reason":"shutdown"' "$TMP/events.json")
+if [ "$(grep -c 'stopping: .* reported CLOSED with reason shutdown' "$TMP/diag.err")" = 1 ] &&
+    grep -Eq "^tcpstated: stopping: $n_shut open connections? reported CLOSED with reason shutdown$" "$TMP/diag.err"; then
+	pass live_sigterm_one_summary_line
+else
+	fail live_sigterm_one_summary_line "$n_shut shutdown records; $(grep stopping "$TMP/diag.err" | tr '\n' '|')"
+fi
 if grep -q '^STOPPING=1' "$TMP/notify.log"; then pass live_stopping_sent; else fail live_stopping_sent "$(tail -n 2 "$TMP/notify.log")"; fi
 if grep -q 'capture: [0-9]* packets received, [0-9]* dropped by the kernel, [0-9]* dropped by the interface' "$TMP/diag.err" &&
     grep -q '^tcpstated: tracker: ' "$TMP/diag.err"; then

@@ -129,6 +129,18 @@ got=$(journalctl --no-pager -q -t tcpstated TCPSTATE_EVENT=CLOSED TCPSTATE_REASO
 	python3 -c 'import json,sys; print(" ".join(json.loads(l)["TCPSTATE_CLOSED_BY"] + "/" + json.loads(l)["TCPSTATE_CONN_STATE"] for l in sys.stdin))')
 [ "$got" = "server/RSTR" ] && pass journalctl_closed_reason || fail journalctl_closed_reason "$got"
 
+# A stop or restart reports every open connection CLOSED with reason
+# shutdown: at info, so that `journalctl -p warning` does not get one line
+# per connection (the daemon logs one summary warning instead).
+{ echo "ts $((T0 + 50000000))"; echo "reason shutdown"; echo "emit CLOSED 3"; echo "await journal 3 5000"; } |
+	"$DRIVE" -s journal=on -s journal.events=all >/dev/null 2>"$TMP/err-shutdown"
+wait_entries 3 TCPSTATE_REASON=shutdown
+got=$(journalctl --no-pager -q -t tcpstated TCPSTATE_REASON=shutdown -o json |
+	python3 -c 'import json,sys; print(" ".join(json.loads(l)["PRIORITY"] for l in sys.stdin))')
+warn=$(journalctl --no-pager -q -t tcpstated -p warning TCPSTATE_REASON=shutdown -o json | grep -c '')
+[ "$got" = "6 6 6" ] && [ "$warn" = 0 ] && pass journal_shutdown_closes_info ||
+	fail journal_shutdown_closes_info "priorities: $got; -p warning: $warn"
+
 # --- Rate limit: one SUPPRESSED entry per window that went over
 {
 	echo "ts $((T0 + 100000000))"; echo "step 10000"; echo "emit RST 7"; echo "emit CLOSED 2"

@@ -384,6 +384,17 @@ for args in "-p 8$'\e[0m'0" "-o $'js\non'" "-S $'/x\e[2J'" "--port $'\xff'" "$'\
 done
 clean -u hostile_usage_errors_clean "$D/usage.err"
 
+# The escaping decodes one way only: an argument spelled backslash, x, f, f
+# is shown as \\xff, the byte 0xff as \xff.
+"$TCPSTATED" --port '\xff' 2>"$D/spelled.err" >/dev/null
+"$TCPSTATED" --port $'\xff' 2>"$D/byte.err" >/dev/null
+if [ "$(head -n 1 "$D/spelled.err")" = 'tcpstated: --port \\xff: a port number (1..65535)' ] &&
+    [ "$(head -n 1 "$D/byte.err")" = 'tcpstated: --port \xff: a port number (1..65535)' ]; then
+	pass hostile_escape_backslash_unambiguous
+else
+	fail hostile_escape_backslash_unambiguous "$(head -n 1 "$D/spelled.err") / $(head -n 1 "$D/byte.err")"
+fi
+
 # Config values: control characters are refused, and the -t lines that
 # quote them stay clean (C1 and bytes that are not UTF-8 are not control
 # characters to the config, so "js\x9bon" is refused only as a format).
@@ -429,7 +440,7 @@ if ip link add "$HN" netns "$NSA" type veth peer name "$HB" netns "$NSB" 2>"$D/l
 	fi
 	inA "$TCPSTATED" --stats -S "$D/ctl.sock" >"$D/stats.out" 2>&1
 	inA "$TCPSTATED" --flows -S "$D/ctl.sock" >"$D/flows.out" 2>&1
-	if grep -q '^tcpstated .*, capturing h"\\{\\xff\\x1b\[1m\\xc2\\x9b (' "$D/stats.out"; then
+	if grep -q '^tcpstated .*, capturing h"\\\\{\\xff\\x1b\[1m\\xc2\\x9b (' "$D/stats.out"; then
 		pass hostile_iface_stats_escaped
 	else
 		fail hostile_iface_stats_escaped "$(head -n 1 "$D/stats.out" | od -An -c | tr -s ' ' | head -c 300)"
@@ -447,7 +458,7 @@ if ip link add "$HN" netns "$NSA" type veth peer name "$HB" netns "$NSB" 2>"$D/l
 	ip -n "$NSA" link set "$HN" down
 	sleep 0.5
 	ip -n "$NSA" link del "$HN"
-	if wait_for 5 grep -q 'capture on h"\\{\\xff.* failed' "$D/diag.err"; then
+	if wait_for 5 grep -q 'capture on h"\\\\{\\xff.* failed' "$D/diag.err"; then
 		pass iface_down_then_deleted_noticed
 	else
 		fail iface_down_then_deleted_noticed "$(tail -n 2 "$D/diag.err" | tr '\n' '|')"
@@ -455,7 +466,7 @@ if ip link add "$HN" netns "$NSA" type veth peer name "$HB" netns "$NSB" 2>"$D/l
 	ip link add "$HN" netns "$NSA" type veth peer name "$HB" netns "$NSB" &&
 	    ip -n "$NSA" addr add 10.232.1.1/24 dev "$HN" && ip -n "$NSB" addr add 10.232.1.2/24 dev "$HB" &&
 	    ip -n "$NSA" link set "$HN" up && ip -n "$NSB" link set "$HB" up
-	if wait_for 10 grep -q 'capture on h"\\{\\xff.* resumed' "$D/diag.err" &&
+	if wait_for 10 grep -q 'capture on h"\\\\{\\xff.* resumed' "$D/diag.err" &&
 	    wait_for 5 inA python3 -c "import socket; socket.create_connection(('10.232.1.2', 7101), 0.3).close()" 2>/dev/null &&
 	    connect_closed 10.232.1.2 "$D/events.json"; then
 		pass iface_recreated_capture_resumes
@@ -466,7 +477,7 @@ if ip link add "$HN" netns "$NSA" type veth peer name "$HB" netns "$NSB" 2>"$D/l
 	[ "$rc" = 0 ] || fail hostile_iface_exit "exit status $rc"
 	clean -u hostile_iface_diagnostics_clean "$D/diag.err"
 	if out=$(python3 "$HERE/cleanchk.py" notify "$D/notify.log" 2>&1) && [ "$out" -ge 3 ] &&
-	    python3 -c 'import sys; sys.exit(0 if any(b"STATUS=capturing h\"\\{\\xff\\x1b[1m\\xc2\\x9b (" in bytes.fromhex(l.strip()) for l in open(sys.argv[1])) else 1)' "$D/notify.log"; then
+	    python3 -c 'import sys; sys.exit(0 if any(b"STATUS=capturing h\"\\\\{\\xff\\x1b[1m\\xc2\\x9b (" in bytes.fromhex(l.strip()) for l in open(sys.argv[1])) else 1)' "$D/notify.log"; then
 		pass hostile_iface_status_escaped
 	else
 		fail hostile_iface_status_escaped "${out:0:300}"
@@ -522,7 +533,7 @@ fi
 odd_conf "$D/odd2.conf" "$D/notadir"
 inA timeout 10 "$TCPSTATED" -c "$D/odd2.conf" -S "$D/ctl.sock" 2>>"$D/odd.err"
 rc=$?
-if [ $rc = 1 ] && grep -q 'cannot open .*/notadir/e"v\\%s\\xff.json: Not a directory' "$D/odd.err"; then
+if [ $rc = 1 ] && grep -q 'cannot open .*/notadir/e"v\\\\%s\\xff.json: Not a directory' "$D/odd.err"; then
 	pass hostile_path_error_escaped
 else
 	fail hostile_path_error_escaped "rc=$rc $(tail -n 2 "$D/odd.err" | od -An -c | tr -s ' ' | head -c 300)"

@@ -489,6 +489,9 @@ test_snapshot(void)
 	c = find(TEV_CLOSED, 44001, 0);
 	CHECK(u != NULL && u->duration_us == 42 * SEC && u->client_state == ST_ESTABLISHED);
 	CHECK(c != NULL && c->reason == CR_NONE && c->client_state == ST_TIME_WAIT);
+	/* The age of both is now minus the first segment; the closed one keeps its duration. */
+	CHECK(u != NULL && u->start_us == T0);
+	CHECK(c != NULL && c->start_us == T0 + SEC && c->duration_us == SEC + 200);
 	TEST_END();
 	tracker_free(t);
 }
