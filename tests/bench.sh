@@ -172,7 +172,7 @@ if has offline; then
 	softflowd=$(command -v softflowd || true)
 	if [ -n "$softflowd" ]; then
 		nf_port=$(python3 -c 'import socket; s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
-		put offline.softflowd "\"$("$softflowd" -h 2>&1 | sed -n 's/.*softflowd version \([^.]*\.[^.]*\.[^.]*\)\..*/\1/p')\""
+		put offline.softflowd_version "\"$("$softflowd" -h 2>&1 | sed -n 's/.*softflowd version \([^.]*\.[^.]*\.[^.]*\)\..*/\1/p')\""
 	else
 		say "offline: softflowd is not installed (Debian package softflowd): no peer row"
 	fi
@@ -591,6 +591,8 @@ if "a" in runs:
             # what each tracked connection costs when the table is full.
             d["bytes_per_table_slot"] = round((rss - base_min) * 1024 / off["max_flows"])
         variants[name] = d
+    if "softflowd" in variants:
+        variants["softflowd"].update(version=off.get("softflowd_version"), flows=off.get("softflowd_flows"))
     summary["offline"] = {
         "capture": {k: gen.get(k) for k in ("connections", "packets", "file_bytes", "traffic_seconds", "gen_seconds")},
         "runs": off.get("runs"), "max_flows": off.get("max_flows"),
