@@ -93,7 +93,7 @@ check-lib: $(LIB_OBJ)
 # Debian packages: what building, running and testing need. Installed only when missing.
 DEB_BUILD := gcc make pkg-config libpcap-dev libevent-dev libconfig-dev libsystemd-dev
 DEB_TEST  := python3 iproute2 tcpdump tcpreplay syslog-ng-core systemd mandoc groff-base \
-	procps util-linux libcap2-bin clang libclang-rt-14-dev valgrind logrotate strace man-db
+	procps util-linux libcap2-bin clang libclang-rt-14-dev valgrind logrotate strace man-db softflowd
 deps:
 	@missing=""; for p in $(DEB_BUILD) $(DEB_TEST); do \
 		dpkg-query -W -f='$${Status}\n' $$p 2>/dev/null | grep -q '^install ok installed' || missing="$$missing $$p"; \
