@@ -14,6 +14,7 @@ MANDIR     ?= $(PREFIX)/share/man
 SYSCONFDIR ?= /etc
 UNITDIR    ?= /lib/systemd/system
 CATALOGDIR ?= /usr/lib/systemd/catalog
+DOCDIR     ?= $(PREFIX)/share/doc/tcpstated
 DESTDIR    ?=
 SHARED     ?= $(abspath $(CURDIR)/../shared)
 
@@ -149,7 +150,7 @@ $(FUZZ_DIR)/fuzz_%: tests/fuzz/fuzz_%.c $(FUZZ_OBJ)
 install: all
 	install -d $(DESTDIR)$(SBINDIR) $(DESTDIR)$(MANDIR)/man8 $(DESTDIR)$(MANDIR)/man5 \
 		$(DESTDIR)$(SYSCONFDIR)/tcpstated $(DESTDIR)$(UNITDIR) $(DESTDIR)$(CATALOGDIR) \
-		$(DESTDIR)$(SYSCONFDIR)/logrotate.d
+		$(DESTDIR)$(DOCDIR)/examples
 	install -m 0755 $(BUILD)/tcpstated $(DESTDIR)$(SBINDIR)/tcpstated
 	install -m 0644 man/tcpstated.8 $(DESTDIR)$(MANDIR)/man8/tcpstated.8
 	install -m 0644 man/tcpstated.conf.5 $(DESTDIR)$(MANDIR)/man5/tcpstated.conf.5
@@ -159,12 +160,19 @@ install: all
 		systemd/tcpstated.service > $(DESTDIR)$(UNITDIR)/tcpstated.service
 	chmod 0644 $(DESTDIR)$(UNITDIR)/tcpstated.service
 	install -m 0644 systemd/tcpstated.catalog $(DESTDIR)$(CATALOGDIR)/tcpstated.catalog
-	install -m 0644 systemd/tcpstated.logrotate $(DESTDIR)$(SYSCONFDIR)/logrotate.d/tcpstated
+	install -m 0644 systemd/tcpstated.logrotate $(DESTDIR)$(DOCDIR)/examples/tcpstated.logrotate
+	@conf=$(DESTDIR)$(SYSCONFDIR)/tcpstated/tcpstated.conf; \
+	if [ -e $(DESTDIR)$(SYSCONFDIR)/logrotate.d/tcpstated ] && \
+	    ! grep -Eq '^[[:space:]]*max_size_mb[[:space:]]*=[[:space:]]*0[[:space:]]*;' $$conf; then \
+		echo "warning: $(SYSCONFDIR)/logrotate.d/tcpstated rotates the event file while $$conf" \
+			"rotates it too (max_size_mb is not 0): keep one of the two, see tcpstated.conf(5)" >&2; \
+	fi
 
 uninstall:
 	rm -f $(DESTDIR)$(SBINDIR)/tcpstated $(DESTDIR)$(MANDIR)/man8/tcpstated.8 \
 		$(DESTDIR)$(MANDIR)/man5/tcpstated.conf.5 $(DESTDIR)$(UNITDIR)/tcpstated.service \
-		$(DESTDIR)$(CATALOGDIR)/tcpstated.catalog $(DESTDIR)$(SYSCONFDIR)/logrotate.d/tcpstated
+		$(DESTDIR)$(CATALOGDIR)/tcpstated.catalog $(DESTDIR)$(DOCDIR)/examples/tcpstated.logrotate
+	@rmdir $(DESTDIR)$(DOCDIR)/examples $(DESTDIR)$(DOCDIR) 2>/dev/null || true
 	@echo "kept $(DESTDIR)$(SYSCONFDIR)/tcpstated/tcpstated.conf (remove it by hand if unwanted)"
 
 format:
