@@ -90,6 +90,7 @@ if [ "$(cat "$BASE/.tcpstated-base" 2>/dev/null)" != "$MARK" ]; then
 	if ! timeout 420 debootstrap --variant=minbase --include="$PKGS" "$SUITE" "$BASE.new" "$MIRROR" \
 	    >"$CACHE/debootstrap.log" 2>&1; then
 		skip systemd_boot "debootstrap $SUITE from $MIRROR failed: $(tail -n 2 "$CACHE/debootstrap.log" | tr '\n' ' ')"
+		umount -R "$BASE.new/proc" "$BASE.new/sys" 2>/dev/null # debootstrap's, if it was cut short
 		rm -rf --one-file-system "$BASE.new"
 		exit 0
 	fi
@@ -101,7 +102,7 @@ else
 	how="cached"
 fi
 cp -a "$BASE" "$ROOT"
-flock -u 9
+exec 9>&- # unlocks; nspawn need not inherit it
 echo "$MACHINE" >"$ROOT/etc/hostname"
 echo "base tree ($how): $((SECONDS - t0)) s" >&2
 
