@@ -46,7 +46,7 @@ CPID=""
 cleanup() {
 	local i d
 	# SDBOOT_JOURNAL=FILE keeps the container's journal, for a failure.
-	[ -n "${SDBOOT_JOURNAL:-}" ] && [ -n "$CPID" ] && in_ct journalctl -b --no-pager -o verbose >"$SDBOOT_JOURNAL" 2>&1
+	[ -n "${SDBOOT_JOURNAL:-}" ] && [ -d "/proc/$CPID" ] && in_ct journalctl -b --no-pager -o verbose >"$SDBOOT_JOURNAL" 2>&1
 	if [ -n "$NSPAWN_PID" ] && kill -0 "$NSPAWN_PID" 2>/dev/null; then
 		kill -TERM "$NSPAWN_PID" # nspawn asks the container's PID 1 to halt
 		for i in $(seq 1 50); do kill -0 "$NSPAWN_PID" 2>/dev/null || break; sleep 0.2; done
@@ -213,6 +213,17 @@ if [ "$state" != running ] && [ "$state" != degraded ]; then
 fi
 pass "sdboot_boot ($(in_ct systemctl --version | head -n 1 | cut -d' ' -f1-2) as PID 1, '$state', in $((SECONDS - t0)) s)"
 
+# until_ok SECONDS COMMAND...: retry until the command succeeds, for at most
+# SECONDS of wall-clock time (lib.sh's wait_for counts tries, and a try here
+# can take seconds: a hung daemon makes --flows wait for its timeout).
+until_ok() {
+	local end=$((SECONDS + $1))
+	shift
+	until "$@"; do
+		[ $SECONDS -ge $end ] && return 1
+		sleep 0.2
+	done
+}
 cursor() { in_ct journalctl -q -n 1 --show-cursor --no-pager -o cat | sed -n 's/^-- cursor: //p'; }
 # jafter CURSOR ARGS...: jsel.py over the journal after CURSOR.
 jafter() {
@@ -277,12 +288,12 @@ fi
 # --- capture under the sandbox ------------------------------------------------------
 in_ct systemd-run -q --unit=sdboot-srv python3 /usr/local/lib/tcpstated-test/server.py $PORT
 server_up() { [ "$(connect "$1")" = ok ]; }
-wait_for 10 server_up $PORT
+until_ok 10 server_up $PORT
 sleep 1 # that probe is a connection of its own: count from after it
 C=$(cursor)
 res="$(connect $PORT 3) / $(connect $CLOSED_PORT)"
-if [ "$res" = "ok ok ok / refused" ] && wait_for 10 closed_at_least "$C" $PORT fin 3 &&
-    wait_for 5 closed_at_least "$C" $CLOSED_PORT refused 1; then
+if [ "$res" = "ok ok ok / refused" ] && until_ok 10 closed_at_least "$C" $PORT fin 3 &&
+    until_ok 5 closed_at_least "$C" $CLOSED_PORT refused 1; then
 	pass "sdboot_capture (3 CLOSED fin on :$PORT, 1 CLOSED refused on :$CLOSED_PORT)"
 else
 	fail sdboot_capture "clients: $res; CLOSED fin $(closed_count "$C" $PORT fin), refused $(closed_count "$C" $CLOSED_PORT refused)"
@@ -318,7 +329,7 @@ fi
 
 # --- the metrics file, read by another user; the file output; the control socket ---------
 prom=/run/tcpstated/tcpstated.prom
-if wait_for 5 in_ct test -s $prom &&
+if until_ok 5 in_ct test -s $prom &&
     m=$(T=30 in_ct systemd-run -q --wait --pipe -p User=nobody -p Group=nogroup grep -c '^tcpstated_' $prom 2>&1) &&
     [ "$m" -gt 0 ] && r=$(T=30 in_ct systemd-run -q --wait --pipe -p User=nobody grep "^tcpstated_connections_closed_total{.*reason=\"refused\"" $prom 2>&1) &&
     [ -n "$r" ]; then
@@ -326,7 +337,7 @@ if wait_for 5 in_ct test -s $prom &&
 else
 	fail sdboot_metrics_other_user "$(in_ct ls -la /run/tcpstated 2>&1 | tr '\n' '|') nobody: ${m:-} ${r:-}"
 fi
-if wait_for 5 in_ct grep -q '"reason":"refused"' /var/log/tcpstated/events.json &&
+if until_ok 5 in_ct grep -q '"reason":"refused"' /var/log/tcpstated/events.json &&
     [ "$(in_ct readlink /var/log/tcpstated)" = private/tcpstated ]; then
 	pass "sdboot_file_output (/var/log/tcpstated -> private/tcpstated, $(in_ct stat -c '%a' /var/log/tcpstated/events.json))"
 else
@@ -344,7 +355,7 @@ C=$(cursor)
 out=$(T=30 in_ct systemctl reload tcpstated 2>&1)
 rc=$?
 reloaded() { jafter "$C" --unit=tcpstated.service | grep -q 'configuration reloaded'; }
-if [ $rc = 0 ] && [ "$(prop MainPID)" = "$MAINPID" ] && wait_for 5 reloaded; then
+if [ $rc = 0 ] && [ "$(prop MainPID)" = "$MAINPID" ] && until_ok 5 reloaded; then
 	pass sdboot_reload
 else
 	fail sdboot_reload "rc $rc $out; $(jafter "$C" --unit=tcpstated.service | tail -n 3 | tr '\n' '|')"
@@ -362,7 +373,7 @@ fi
 C=$(cursor)
 in_ct systemctl kill -s HUP --kill-whom=main tcpstated
 kept() { jafter "$C" --unit=tcpstated.service | grep -q 'keeping the running configuration'; }
-if wait_for 5 kept && [ "$(prop MainPID)" = "$MAINPID" ] && [ "$(prop SubState)" = running ]; then
+if until_ok 5 kept && [ "$(prop MainPID)" = "$MAINPID" ] && [ "$(prop SubState)" = running ]; then
 	pass sdboot_sighup_broken
 else
 	fail sdboot_sighup_broken "PID $(prop MainPID) $(prop SubState): $(jafter "$C" --unit=tcpstated.service | tail -n 3 | tr '\n' '|')"
@@ -373,11 +384,11 @@ C=$(cursor)
 out=$(T=30 in_ct systemctl reload tcpstated 2>&1)
 rc=$?
 in_ct systemd-run -q --unit=sdboot-srv2 python3 /usr/local/lib/tcpstated-test/server.py $NEW_PORT
-wait_for 10 server_up $NEW_PORT
+until_ok 10 server_up $NEW_PORT
 res="$(connect $NEW_PORT) $(connect $PORT)"
 sleep 1.5
 if [ $rc = 0 ] && [ "$(prop MainPID)" = "$MAINPID" ] && [ "$res" = "ok ok" ] &&
-    wait_for 5 closed_at_least "$C" $NEW_PORT fin 1 && [ "$(closed_count "$C" $PORT fin)" = 0 ]; then
+    until_ok 5 closed_at_least "$C" $NEW_PORT fin 1 && [ "$(closed_count "$C" $PORT fin)" = 0 ]; then
 	pass "sdboot_reload_ports (ports [ $PORT, $CLOSED_PORT ] -> [ $NEW_PORT ]: same PID, :$NEW_PORT logged, :$PORT no more)"
 else
 	fail sdboot_reload_ports "rc $rc, PID $(prop MainPID) (was $MAINPID), clients $res, CLOSED :$NEW_PORT $(closed_count "$C" $NEW_PORT fin), :$PORT $(closed_count "$C" $PORT fin)"
@@ -406,14 +417,14 @@ in_ct systemd-run -q --unit=sdboot-hold python3 -c "import socket, time
 c = socket.create_connection(('127.0.0.1', $PORT))
 while True:
     c.sendall(b'ping\n'); c.recv(64); time.sleep(0.2)"
-held() { in_ct tcpstated --flows 2>/dev/null | grep -q ":$PORT .*ESTABLISHED"; }
-wait_for 10 held
+held() { T=5 in_ct tcpstated --flows 2>/dev/null | grep -q ":$PORT .*ESTABLISHED"; }
+until_ok 10 held
 C=$(cursor)
 out=$(T=60 in_ct systemctl restart tcpstated 2>&1)
 rc=$?
 pid2=$(prop MainPID)
 if [ $rc = 0 ] && [ "$pid2" != "$MAINPID" ] && [ "$(prop SubState)" = running ] &&
-    wait_for 5 closed_at_least "$C" $PORT shutdown 1 && wait_for 10 held; then
+    until_ok 5 closed_at_least "$C" $PORT shutdown 1 && until_ok 10 held; then
 	pass "sdboot_restart_open_connections (the old instance closed the held connection as shutdown, the new one, PID $pid2, tracks it again)"
 else
 	fail sdboot_restart_open_connections "rc $rc $out; PID $MAINPID -> $pid2 $(prop SubState); shutdown records $(closed_count "$C" $PORT shutdown); --flows: $(in_ct tcpstated --flows 2>&1 | head -n 3 | tr '\n' '|')"
@@ -439,9 +450,9 @@ lr_ok=1
 for r in 1 2; do
 	C=$(cursor)
 	connect $PORT 2 >/dev/null
-	wait_for 10 closed_at_least "$C" $PORT fin 2
+	until_ok 10 closed_at_least "$C" $PORT fin 2
 	sleep 1.5 # the file gets its records at least once a second
-	if ! out=$(T=60 in_ct logrotate -f /etc/logrotate.d/tcpstated 2>&1) || ! wait_for 10 reopened; then
+	if ! out=$(T=60 in_ct logrotate -f /etc/logrotate.d/tcpstated 2>&1) || ! until_ok 10 reopened; then
 		lr_ok=0
 		fail sdboot_logrotate_rotate "rotation $r: $out; the daemon's files: $(in_ct ls -l "/proc/$MAINPID/fd" 2>&1 | grep -o '/var/log.*' | tr '\n' ' ')"
 		break
@@ -449,7 +460,7 @@ for r in 1 2; do
 done
 C=$(cursor)
 connect $PORT 2 >/dev/null
-wait_for 10 closed_at_least "$C" $PORT fin 2
+until_ok 10 closed_at_least "$C" $PORT fin 2
 sleep 1.5
 [ $lr_ok = 1 ] && pass "sdboot_logrotate_rotate (2 x logrotate -f, systemctl kill USR1, the daemon reopened)"
 files=$(in_ct ls /var/log/tcpstated/ | sort | tr '\n' ' ')
@@ -475,7 +486,7 @@ fi
 C=$(cursor)
 in_ct systemctl kill -s STOP --kill-whom=main tcpstated
 restarted() { p=$(prop MainPID); [ "$p" != "$MAINPID" ] && [ "$p" != 0 ] && [ "$(prop SubState)" = running ]; }
-if wait_for $(($wsec + 15)) restarted && jafter "$C" --unit=tcpstated.service | grep -q 'Watchdog timeout'; then
+if until_ok $(($wsec + 15)) restarted && jafter "$C" --unit=tcpstated.service | grep -q 'Watchdog timeout'; then
 	pass "sdboot_watchdog_fires (SIGSTOP'd PID $MAINPID: watchdog timeout, restarted as $(prop MainPID))"
 else
 	fail sdboot_watchdog_fires "PID $(prop MainPID) $(prop SubState): $(jafter "$C" --unit=tcpstated.service | tail -n 3 | tr '\n' '|')"
@@ -483,12 +494,12 @@ fi
 MAINPID=$(prop MainPID)
 
 # --- stop with a connection open ---------------------------------------------------------
-wait_for 10 held
+until_ok 10 held
 C=$(cursor)
 out=$(T=60 in_ct systemctl stop tcpstated 2>&1)
 rc=$?
 res="$(prop ActiveState) $(prop Result) $(prop ExecMainStatus)"
-if [ $rc = 0 ] && [ "$res" = "inactive success 0" ] && wait_for 5 closed_at_least "$C" $PORT shutdown 1; then
+if [ $rc = 0 ] && [ "$res" = "inactive success 0" ] && until_ok 5 closed_at_least "$C" $PORT shutdown 1; then
 	pass "sdboot_stop (clean exit, the held connection logged as shutdown)"
 else
 	fail sdboot_stop "rc $rc $out; $res; $(jafter "$C" --unit=tcpstated.service | tail -n 3 | tr '\n' '|')"
