@@ -1,8 +1,9 @@
 # tcpstated - one non-recursive Makefile. pkg-config for every library.
 #
 #   make            build build/tcpstated
-#   make run        install missing Debian packages, build, run in the foreground
-#   make test       install, build, run every test; ends with "N passed, N failed"
+#   make run        install missing build packages, build, run in the foreground
+#   make test       install the test tools too, build, run every test; ends with
+#                   "N passed, N failed"
 #   make asan       the same tests under -fsanitize=address,undefined
 #   make bench      throughput and memory, side by side with libpcap alone
 #   make fuzz       each libFuzzer harness for FUZZ_SECONDS
@@ -14,6 +15,7 @@ MANDIR     ?= $(PREFIX)/share/man
 SYSCONFDIR ?= /etc
 UNITDIR    ?= /lib/systemd/system
 CATALOGDIR ?= /usr/lib/systemd/catalog
+DOCDIR     ?= $(PREFIX)/share/doc/tcpstated
 DESTDIR    ?=
 SHARED     ?= $(abspath $(CURDIR)/../shared)
 
@@ -50,7 +52,7 @@ LIBA       := $(BUILD)/libtcpstate.a
 UNIT_BIN   := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
 TOOL_BIN   := $(TOOL_SRC:tests/tools/%.c=$(BUILD)/tools/%)
 
-.PHONY: all deps run test asan bench fuzz install uninstall format clean check-lib tests-build
+.PHONY: all deps deps-test run test asan bench fuzz install uninstall format clean check-lib tests-build
 all: $(BUILD)/tcpstated
 
 $(BUILD)/lib/%.o: lib/%.c
@@ -90,37 +92,46 @@ check-lib: $(LIB_OBJ)
 	bad=$$(nm -u $(LIB_OBJ) | awk 'NF == 2 { print $$2 }' | sort -u | grep -vxF -e "$$own" | grep -E '^(pcap_|event_|evbuffer_|config_|syslog|openlog|sd_|time$$|clock_gettime|gettimeofday|exit$$|abort$$|printf$$|fprintf$$)'); \
 	if [ -n "$$bad" ]; then echo "lib/ must stay pure; it references:"; echo "$$bad"; exit 1; fi
 
-# Debian packages: what building, running and testing need. Installed only when missing.
+# Debian packages, installed only when missing: what building and running
+# need (make run, make deps), and what only the tests, the bench and the fuzz
+# harnesses need on top (make test, make deps-test). CI runs make test on a
+# fresh Debian 12: every tool a test calls must be in one of the two lists.
 DEB_BUILD := gcc make pkg-config libpcap-dev libevent-dev libconfig-dev libsystemd-dev
 DEB_TEST  := python3 iproute2 tcpdump tcpreplay syslog-ng-core systemd mandoc groff-base \
-	procps util-linux libcap2-bin clang libclang-rt-14-dev valgrind logrotate strace man-db softflowd
-deps:
-	@missing=""; for p in $(DEB_BUILD) $(DEB_TEST); do \
+	procps util-linux libcap2-bin clang libclang-rt-14-dev valgrind logrotate strace man-db \
+	debootstrap systemd-container softflowd
+define apt_missing
+	@missing=""; for p in $(1); do \
 		dpkg-query -W -f='$${Status}\n' $$p 2>/dev/null | grep -q '^install ok installed' || missing="$$missing $$p"; \
 	done; \
 	if [ -n "$$missing" ]; then \
 		echo "installing:$$missing"; \
-		if [ "$$(id -u)" != 0 ]; then echo "make deps: need root to install:$$missing" >&2; exit 1; fi; \
+		if [ "$$(id -u)" != 0 ]; then echo "make $@: need root to install:$$missing" >&2; exit 1; fi; \
 		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $$missing >/dev/null || exit 1; \
 	fi
+endef
+deps:
+	$(call apt_missing,$(DEB_BUILD))
+deps-test:
+	$(call apt_missing,$(DEB_BUILD) $(DEB_TEST))
 
 run: deps
 	$(MAKE) all
 	./$(BUILD)/tcpstated -f -c conf/tcpstated.conf -o text
 
-test: deps
+test: deps-test
 	$(MAKE) tests-build
 	@BUILD=$(BUILD) SHARED=$(SHARED) tests/run.sh
 
-asan: deps
+asan: deps-test
 	$(MAKE) BUILD=build-asan SAN=1 test
 
-bench: deps
+bench: deps-test
 	$(MAKE) tests-build
 	@BUILD=$(BUILD) tests/bench.sh
 
 FUZZ_SECONDS ?= 60
-fuzz: deps
+fuzz: deps-test
 	@BUILD=$(BUILD) FUZZ_SECONDS=$(FUZZ_SECONDS) tests/fuzz.sh
 
 # libFuzzer harnesses (tests/fuzz/fuzz_*.c) in build-fuzz/: clang with the
@@ -149,7 +160,7 @@ $(FUZZ_DIR)/fuzz_%: tests/fuzz/fuzz_%.c $(FUZZ_OBJ)
 install: all
 	install -d $(DESTDIR)$(SBINDIR) $(DESTDIR)$(MANDIR)/man8 $(DESTDIR)$(MANDIR)/man5 \
 		$(DESTDIR)$(SYSCONFDIR)/tcpstated $(DESTDIR)$(UNITDIR) $(DESTDIR)$(CATALOGDIR) \
-		$(DESTDIR)$(SYSCONFDIR)/logrotate.d
+		$(DESTDIR)$(DOCDIR)/examples
 	install -m 0755 $(BUILD)/tcpstated $(DESTDIR)$(SBINDIR)/tcpstated
 	install -m 0644 man/tcpstated.8 $(DESTDIR)$(MANDIR)/man8/tcpstated.8
 	install -m 0644 man/tcpstated.conf.5 $(DESTDIR)$(MANDIR)/man5/tcpstated.conf.5
@@ -159,12 +170,19 @@ install: all
 		systemd/tcpstated.service > $(DESTDIR)$(UNITDIR)/tcpstated.service
 	chmod 0644 $(DESTDIR)$(UNITDIR)/tcpstated.service
 	install -m 0644 systemd/tcpstated.catalog $(DESTDIR)$(CATALOGDIR)/tcpstated.catalog
-	install -m 0644 systemd/tcpstated.logrotate $(DESTDIR)$(SYSCONFDIR)/logrotate.d/tcpstated
+	install -m 0644 systemd/tcpstated.logrotate $(DESTDIR)$(DOCDIR)/examples/tcpstated.logrotate
+	@conf=$(DESTDIR)$(SYSCONFDIR)/tcpstated/tcpstated.conf; \
+	if [ -e $(DESTDIR)$(SYSCONFDIR)/logrotate.d/tcpstated ] && \
+	    ! grep -Eq '^[[:space:]]*max_size_mb[[:space:]]*=[[:space:]]*0[[:space:]]*;' $$conf; then \
+		echo "warning: $(SYSCONFDIR)/logrotate.d/tcpstated rotates the event file while $$conf" \
+			"rotates it too (max_size_mb is not 0): keep one of the two, see tcpstated.conf(5)" >&2; \
+	fi
 
 uninstall:
 	rm -f $(DESTDIR)$(SBINDIR)/tcpstated $(DESTDIR)$(MANDIR)/man8/tcpstated.8 \
 		$(DESTDIR)$(MANDIR)/man5/tcpstated.conf.5 $(DESTDIR)$(UNITDIR)/tcpstated.service \
-		$(DESTDIR)$(CATALOGDIR)/tcpstated.catalog $(DESTDIR)$(SYSCONFDIR)/logrotate.d/tcpstated
+		$(DESTDIR)$(CATALOGDIR)/tcpstated.catalog $(DESTDIR)$(DOCDIR)/examples/tcpstated.logrotate
+	@rmdir $(DESTDIR)$(DOCDIR)/examples $(DESTDIR)$(DOCDIR) 2>/dev/null || true
 	@echo "kept $(DESTDIR)$(SYSCONFDIR)/tcpstated/tcpstated.conf (remove it by hand if unwanted)"
 
 format:

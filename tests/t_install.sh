@@ -39,7 +39,7 @@ file_ok install_man5 "$root/usr/share/man/man5/tcpstated.conf.5" 644 man/tcpstat
 file_ok install_conf "$root/etc/tcpstated/tcpstated.conf" 644 conf/tcpstated.conf
 file_ok install_unit "$root/lib/systemd/system/tcpstated.service" 644 systemd/tcpstated.service
 file_ok install_catalog "$root/usr/lib/systemd/catalog/tcpstated.catalog" 644 systemd/tcpstated.catalog
-file_ok install_logrotate "$root/etc/logrotate.d/tcpstated" 644 systemd/tcpstated.logrotate
+file_ok install_logrotate_example "$root/usr/share/doc/tcpstated/examples/tcpstated.logrotate" 644 systemd/tcpstated.logrotate
 
 # What an admin then runs: man finds both pages, journalctl indexes the catalog.
 if MANPATH="$root/usr/share/man" man -w tcpstated >/dev/null 2>&1 &&
@@ -93,7 +93,7 @@ if inst uninstall DESTDIR="$root" PREFIX=/usr SYSCONFDIR=/etc; then
 	left=""
 	for f in usr/sbin/tcpstated usr/share/man/man8/tcpstated.8 usr/share/man/man5/tcpstated.conf.5 \
 	    lib/systemd/system/tcpstated.service usr/lib/systemd/catalog/tcpstated.catalog \
-	    etc/logrotate.d/tcpstated; do
+	    usr/share/doc/tcpstated/examples/tcpstated.logrotate; do
 		[ -e "$root/$f" ] && left="$left $f"
 	done
 	if [ -n "$left" ]; then
