@@ -196,7 +196,7 @@ NPID=$!
 cat >"$TMP/live.conf" <<EOF
 capture: { interface = "$VA"; };
 tracking: { timeouts: { syn = 2; }; };
-daemon: { stats_interval = 0; };
+daemon: { stats_interval = 0; control = false; };
 outputs: {
 	journal: { enabled = false; };
 	syslog: { enabled = false; };
@@ -482,7 +482,7 @@ for who in root nobody; do
 	user=""; [ $who = nobody ] && user=nobody
 	cat >"$TMP/privs-$who.conf" <<EOF2
 capture: { interface = "$VA"; };
-daemon: { user = "$user"; stats_interval = 0; };
+daemon: { user = "$user"; stats_interval = 0; control = false; };
 outputs: {
 	journal: { enabled = false; };
 	file: { enabled = true; path = "$TMP/logs-$who/sub/events.json"; };
