@@ -43,37 +43,27 @@ fi
 netns_settle || { fail halfclose_netns "$A cannot reach $B over the veth"; exit 0; }
 
 cat >"$TMP/server.py" <<'EOF'
-import os, socket, sys, threading, time
+import os, sys, time
+from netserve import serve
 addr, cues = sys.argv[1], sys.argv[2]
 held = []
 
-def serve(port, handler):
-    s = socket.socket()
-    s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    s.bind((addr, port))
-    s.listen(16)
-    def loop():
-        while True:
-            c, _ = s.accept()
-            threading.Thread(target=handler, args=(c, port), daemon=True).start()
-    threading.Thread(target=loop, daemon=True).start()
-
-def read_to_fin(c, port):        # answer, read up to the client's FIN, keep the socket
-    c.recv(100); c.sendall(b'pong-%d' % port)
+def read_to_fin(c):              # answer, read up to the client's FIN, keep the socket
+    c.recv(100); c.sendall(b'pong')
     while c.recv(100):
         pass
     held.append(c)
     return c
 
-def closes_on_cue(c, port):      # 7202: close once the test says so
-    read_to_fin(c, port)
-    while not os.path.exists(os.path.join(cues, str(port))):
+def closes_on_cue(c):            # 7202: close once the test says so
+    read_to_fin(c)
+    while not os.path.exists(os.path.join(cues, '7202')):
         time.sleep(0.05)
     c.close()
 
-serve(7201, read_to_fin)         # never closes: CLOSE_WAIT until the process ends
-serve(7202, closes_on_cue)
-serve(7203, read_to_fin)
+serve(addr, 7201, read_to_fin)   # never closes: CLOSE_WAIT until the process ends
+serve(addr, 7202, closes_on_cue)
+serve(addr, 7203, read_to_fin)
 open(os.path.join(cues, 'ready'), 'w').write('ready\n')
 while True:
     time.sleep(3600)
@@ -113,7 +103,7 @@ EOF
 }
 conf 3600
 
-nsenter --net=/run/netns/"$NSB" -- python3 "$TMP/server.py" "$B" "$TMP/cues" >"$TMP/server.log" 2>&1 &
+PYTHONPATH=$PWD/tests nsenter --net=/run/netns/"$NSB" -- python3 "$TMP/server.py" "$B" "$TMP/cues" >"$TMP/server.log" 2>&1 &
 SPID=$!
 nsenter --net=/run/netns/"$NSA" -- "$TCPSTATED" -f -c "$TMP/hc.conf" -S "$SOCK" --metrics "$PROM" \
     -o json >"$TMP/events.json" 2>"$TMP/diag.err" &
@@ -178,7 +168,6 @@ p7201=$(cat "$TMP/cues/port.7201") p7202=$(cat "$TMP/cues/port.7202")
 # namespace, FIN_WAIT_2 in the client's).
 cat >"$TMP/compare.py" <<'EOF'
 import sys
-sys.path.insert(0, 'tests')
 import promcheck
 tag, d, A, B, want_s, kernel_s = sys.argv[1:]
 pairs = lambda s: {(int(w.split(':')[0]), int(w.split(':')[1])) for w in s.split()}
@@ -238,7 +227,7 @@ snapshot() {
 	inA ss -tan state fin-wait-2 >"$TMP/$1.ss-a"
 }
 compare() { # tag want kernel
-	python3 "$TMP/compare.py" "$1" "$TMP/$1" "$A" "$B" "$2" "$3"
+	PYTHONPATH=$PWD/tests python3 "$TMP/compare.py" "$1" "$TMP/$1" "$A" "$B" "$2" "$3"
 }
 snapshot kept
 compare kept "7201:$p7201 7202:$p7202" "7201:$p7201 7202:$p7202"
