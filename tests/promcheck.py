@@ -10,7 +10,7 @@ that is not a valid sample or # HELP / # TYPE comment of the text format
 label or value, a TYPE given twice or after its samples, a family split in
 two, a counter not ending in _total, a duplicate sample, no final newline.
 Run as a script on a file it prints the problems and exits 1 when there are
-any. Used by t_insight.sh and t_control.sh.
+any. Used by t_insight.sh, t_control.sh and t_halfclose.sh.
 """
 import re
 import sys

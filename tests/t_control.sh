@@ -39,19 +39,10 @@ fi
 netns_settle || { fail control_netns "$A cannot reach $B over the veth"; exit 0; }
 
 cat >"$TMP/server.py" <<'EOF'
-import socket, sys, threading, time
+import sys, time
+from netserve import serve
 addr, ready = sys.argv[1], sys.argv[2]
 held = []
-def serve(port, handler):
-    s = socket.socket()
-    s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    s.bind((addr, port))
-    s.listen(16)
-    def loop():
-        while True:
-            c, _ = s.accept()
-            threading.Thread(target=handler, args=(c,), daemon=True).start()
-    threading.Thread(target=loop, daemon=True).start()
 def hold(c):                  # answer, then keep it open, never close
     c.recv(100); c.sendall(b'held'); held.append(c)
 def close_after_client(c):    # 7103: close once the client has
@@ -59,9 +50,9 @@ def close_after_client(c):    # 7103: close once the client has
     while c.recv(100):
         pass
     c.close()
-serve(7101, hold)
-serve(7102, hold)
-serve(7103, close_after_client)
+serve(addr, 7101, hold)
+serve(addr, 7102, hold)
+serve(addr, 7103, close_after_client)
 open(ready, 'w').write('ready\n')
 while True:
     time.sleep(3600)
@@ -91,7 +82,7 @@ elif case == 'refused':
         s.close()
 EOF
 
-nsenter --net=/run/netns/"$NSB" -- python3 "$TMP/server.py" $B "$TMP/server.ready" >"$TMP/server.log" 2>&1 &
+PYTHONPATH=$PWD/tests nsenter --net=/run/netns/"$NSB" -- python3 "$TMP/server.py" $B "$TMP/server.ready" >"$TMP/server.log" 2>&1 &
 SPID=$!
 
 cat >"$TMP/notify.py" <<'EOF'

@@ -502,6 +502,33 @@ main(void)
 	    "STATE client FIN_WAIT_2 CLOSE_WAIT|"
 	    "CLOSED half_closed_timeout client FIN_WAIT_2 CLOSE_WAIT by=S2|");
 
+	/*
+	 * The other way round: the server closed, the client still sends, and a
+	 * keepalive of the FIN_WAIT_2 side sits on its FIN's sequence number.
+	 */
+	start(64);
+	handshake();
+	seg(S, TH_ACK | TH_FIN, 0);
+	seg(C, TH_ACK, 0);
+	seg(C, TH_ACK | TH_PSH, 100);
+	seg(S, TH_ACK, 0);
+	seg_full(S, TH_ACK, sseq - 1, cseq, 0, 40000); /* keepalive */
+	seg_full(C, TH_ACK, cseq, sseq, 0, 40000);
+	now_us += (TRACKER_TIMEOUT_CLOSING_S + 1) * 1000000ULL;
+	tracker_advance(tr, now_us);
+	TEST_BEGIN("half-closed by the server: kept past the closing timeout");
+	CHECK_EQ_U(nclosed, 0);
+	CHECK_EQ_U(tracker_stats(tr)->open_by_state[ST_CLOSE_WAIT], 1);
+	CHECK_EQ_U(tracker_stats(tr)->open_by_state[ST_FIN_WAIT_2], 1);
+	CHECK_EQ_U(tracker_stats(tr)->retransmits, 0);
+	TEST_END();
+	now_us += (uint64_t)TRACKER_TIMEOUT_HALF_CLOSED_S * 1000000ULL;
+	tracker_advance(tr, now_us);
+	EXPECT("half-closed by the server: ended by half_closed_timeout", HS
+	    "FIN server ESTABLISHED FIN_WAIT_1|STATE client CLOSE_WAIT FIN_WAIT_1|"
+	    "STATE server CLOSE_WAIT FIN_WAIT_2|"
+	    "CLOSED half_closed_timeout server CLOSE_WAIT FIN_WAIT_2 by=S3|");
+
 	/* An acceptable RST reaching the TIME_WAIT endpoint ends it (RFC 9293 3.10.7.4). */
 	start(64);
 	handshake();

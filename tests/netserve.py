@@ -1,0 +1,25 @@
+"""netserve.py - the listening side of the live tests' servers.
+
+    import netserve
+    netserve.serve(addr, port, handler)
+
+listens on addr:port and runs handler(conn) in a thread of its own for
+every connection accepted, so one slow or held connection never blocks the
+next. Used by the servers t_control.sh and t_halfclose.sh run in their
+server namespace (with PYTHONPATH naming tests/).
+"""
+import socket
+import threading
+
+
+def serve(addr, port, handler):
+    s = socket.socket()
+    s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    s.bind((addr, port))
+    s.listen(16)
+
+    def loop():
+        while True:
+            c, _ = s.accept()
+            threading.Thread(target=handler, args=(c,), daemon=True).start()
+    threading.Thread(target=loop, daemon=True).start()
