@@ -19,6 +19,10 @@
  * that, it is said once, and a retry at most once a second says when it
  * works again and how much was lost.
  *
+ * A file moved or removed with no signal to say so (a logrotate whose
+ * postrotate failed, an operator's mv) is noticed on the next tick, when the
+ * path no longer names the open file, and reopened as on SIGHUP.
+ *
  * Standard output is the same buffer without rotation; a terminal gets each
  * record at once. When its reader goes away (EPIPE) it stops for good. The
  * daemon must ignore SIGPIPE for that to be seen.
@@ -440,22 +444,6 @@ out_file_record(struct out_file *f, const char *rec, size_t len)
 }
 
 static void
-out_file_tick(struct out_file *f, uint64_t now_us)
-{
-	f->rotate_wait = 0;
-	if (f->suspended) {
-		if (f->last_retry_us == OUT_FILE_RETRY_UNSET || now_us < f->last_retry_us)
-			f->last_retry_us = now_us;
-		else if (now_us - f->last_retry_us >= OUT_FILE_RETRY_US) {
-			f->last_retry_us = now_us;
-			out_file_retry(f);
-		}
-		return;
-	}
-	out_file_flush(f);
-}
-
-static void
 out_file_reopen(struct out_file *f)
 {
 	char err[4200];
@@ -474,6 +462,45 @@ out_file_reopen(struct out_file *f)
 	}
 	if (f->suspended)
 		out_file_retry(f); /* an operator asked: try at once */
+}
+
+/*
+ * Has the open file left its path (an operator's mv, a logrotate whose
+ * postrotate signal never came)? lstat, as the file is opened O_NOFOLLOW.
+ */
+static int
+out_file_moved(const struct out_file *f)
+{
+	struct stat open_sb, path_sb;
+
+	if (f->stream || f->fd == -1 || fstat(f->fd, &open_sb) == -1)
+		return 0;
+	if (lstat(f->path, &path_sb) == -1)
+		return errno == ENOENT;
+	return open_sb.st_dev != path_sb.st_dev || open_sb.st_ino != path_sb.st_ino;
+}
+
+static void
+out_file_tick(struct out_file *f, uint64_t now_us)
+{
+	f->rotate_wait = 0;
+	if (f->suspended) {
+		if (f->last_retry_us == OUT_FILE_RETRY_UNSET || now_us < f->last_retry_us)
+			f->last_retry_us = now_us;
+		else if (now_us - f->last_retry_us >= OUT_FILE_RETRY_US) {
+			f->last_retry_us = now_us;
+			out_file_retry(f);
+		}
+		return;
+	}
+	if (out_file_moved(f)) {
+		/* What is buffered goes after the rest in the moved file; the path starts anew. */
+		log_info("file output: %s was moved or removed without a signal; reopened it",
+		         f->path);
+		out_file_reopen(f);
+		return;
+	}
+	out_file_flush(f);
 }
 
 static void

@@ -112,6 +112,22 @@ D=$TMP/logrotate; mkdir -p "$D"
 a=$(jsonl "$D/ev.json.old" 2>&1); b=$(jsonl "$D/ev.json" 2>&1)
 [ "$a" = 1500 ] && [ "$b" = 700 ] && pass reopen_after_logrotate || fail reopen_after_logrotate "old=$a new=$b"
 
+# --- The same mv with no signal: the next tick notices and reopens, saying so once
+D=$TMP/moved; mkdir -p "$D"
+{
+	echo "emit mix 1000"; echo "sync $D/s1"
+	while [ ! -e "$D/s1" ]; do sleep 0.05; done
+	mv "$D/ev.json" "$D/ev.json.old"
+	echo "emit mix 500"; echo "tick"; echo "emit mix 700"; echo "tick"; echo "sync $D/s2"
+	while [ ! -e "$D/s2" ]; do sleep 0.05; done
+	rm "$D/ev.json"
+	echo "emit mix 40"; echo "tick"; echo "emit mix 60"
+} | "$DRIVE" -s file="$D/ev.json" 2>"$D/err"
+a=$(jsonl "$D/ev.json.old" 2>&1); b=$(jsonl "$D/ev.json" 2>&1)
+said=$(grep -c "was moved or removed without a signal; reopened it" "$D/err")
+[ "$a" = 1500 ] && [ "$b" = 60 ] && [ "$said" = 2 ] && pass reopen_moved_unsignalled ||
+	fail reopen_moved_unsignalled "old=$a new=$b said=$said $(tr '\n' '|' <"$D/err")"
+
 # --- Refused paths at start: a missing directory, a symbolic link
 "$DRIVE" -s file="$TMP/nonexistent/ev.json" </dev/null 2>"$TMP/err.missing"
 rc=$?
