@@ -9,6 +9,7 @@
  * pflogd suspends rather than dies; it says so again when capture resumes.
  * Offline files run through the same per-frame path in a plain loop.
  */
+#include <sys/stat.h>
 #include <sys/time.h>
 
 #include <errno.h>
@@ -20,6 +21,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "capture.h"
 #include "log.h"
@@ -760,4 +762,22 @@ capture_run_file(struct capture *c, uint64_t *last_ts_us, char *err, size_t errl
 		return -1;
 	}
 	return 0;
+}
+
+void
+capture_file_progress(const struct capture *c, uint64_t *pos, uint64_t *size)
+{
+	struct stat sb;
+	off_t off;
+	int fd;
+
+	*pos = *size = 0;
+	if (c->p == NULL || pcap_file(c->p) == NULL)
+		return;
+	fd = fileno(pcap_file(c->p));
+	/* The kernel's offset runs ahead of libpcap by the stream's buffer at most. */
+	if (fstat(fd, &sb) == -1 || !S_ISREG(sb.st_mode) || (off = lseek(fd, 0, SEEK_CUR)) == -1)
+		return;
+	*pos = (uint64_t)off;
+	*size = (uint64_t)sb.st_size;
 }

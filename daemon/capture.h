@@ -112,4 +112,11 @@ struct capture *capture_open_file(const char *path, const struct capture_config 
  */
 int capture_run_file(struct capture *c, uint64_t *last_ts_us, char *err, size_t errlen);
 
+/*
+ * How far into its file an open capture_open_file() capture has read, and the
+ * file's size: *size 0 when not known (a pipe). Safe while capture_run_file()
+ * runs: it asks the kernel, not the reader's stream.
+ */
+void capture_file_progress(const struct capture *c, uint64_t *pos, uint64_t *size);
+
 #endif

@@ -52,6 +52,7 @@
 #include "notify.h"
 #include "output.h"
 #include "privs.h"
+#include "summary.h"
 
 #ifndef TCPSTATED_VERSION
 #define TCPSTATED_VERSION "unknown"
@@ -97,6 +98,7 @@ struct main_opts {
 	int have_ports;       /* -p */
 	int out;              /* -o: -1, FMT_JSON, FMT_TEXT or MAIN_OUT_LADDER */
 	const char *rfile;    /* -r */
+	int quiet;            /* -q: no summary at the end of -r */
 	int check;            /* -t */
 	int debug;            /* -d */
 	const char *socket;   /* -S */
@@ -121,6 +123,7 @@ struct main_state {
 	struct capture *capture;
 	struct outputs *outputs;
 	struct ladder *ladder;
+	struct summary *summary; /* -r without -q: progress and the summary on stderr */
 	struct decode_stats dstats;
 	uint64_t events;       /* delivered to the outputs */
 	struct stats *stats;   /* the per-port counters */
@@ -145,7 +148,7 @@ usage(int status)
 {
 	FILE *f = status == 0 ? stdout : stderr;
 
-	fprintf(f, "usage: tcpstated [-dfhtV] [-c file] [-F filter] [-i interface] [-o format]\n"
+	fprintf(f, "usage: tcpstated [-dfhqtV] [-c file] [-F filter] [-i interface] [-o format]\n"
 		   "                 [-p ports] [-r file] [-S socket] [--metrics file] [--outputs]\n"
 		   "                 [--stats]\n"
 		   "       tcpstated --flows [--ip address[/len]] [--port port] [--sort age|bytes]\n"
@@ -164,6 +167,7 @@ usage(int status)
 			   "                         configured outputs stay untouched without --outputs;\n"
 			   "                         with --flows or --stats: json or text\n"
 			   "  -p, --ports ports      capture only these TCP ports, comma-separated (80,443)\n"
+			   "  -q, --quiet            with -r: no progress line, no summary at the end\n"
 			   "  -r, --read file        read a pcap or pcapng file instead of capturing\n"
 			   "  -S, --socket socket    the control socket (default $RUNTIME_DIRECTORY/control,\n"
 			   "                         else /run/tcpstated/control)\n"
@@ -312,6 +316,7 @@ main_options(struct main_opts *o, int argc, char **argv)
 		{ "outputs", no_argument, NULL, OPT_OUTPUTS },
 		{ "port", required_argument, NULL, OPT_PORT },
 		{ "ports", required_argument, NULL, 'p' },
+		{ "quiet", no_argument, NULL, 'q' },
 		{ "read", required_argument, NULL, 'r' },
 		{ "socket", required_argument, NULL, 'S' },
 		{ "sort", required_argument, NULL, OPT_SORT },
@@ -332,7 +337,7 @@ main_options(struct main_opts *o, int argc, char **argv)
 	o->port = -1;
 	o->state = -1;
 	opterr = 0;
-	while ((ch = getopt_long(argc, argv, ":c:dF:fhi:o:p:r:S:tV", longopts, NULL)) != -1) {
+	while ((ch = getopt_long(argc, argv, ":c:dF:fhi:o:p:qr:S:tV", longopts, NULL)) != -1) {
 		switch (ch) {
 		case 'c':
 			o->conf = optarg;
@@ -369,6 +374,9 @@ main_options(struct main_opts *o, int argc, char **argv)
 			break;
 		case 'p':
 			main_parse_ports(o, optarg);
+			break;
+		case 'q':
+			o->quiet = 1;
 			break;
 		case 'r':
 			o->rfile = optarg;
@@ -655,6 +663,8 @@ main_event_cb(const struct event *ev, void *arg)
 	struct main_state *m = arg;
 
 	stats_event(m->stats, ev);
+	if (m->summary != NULL)
+		summary_event(m->summary, ev);
 	if (m->ladder != NULL)
 		ladder_event(m->ladder, ev);
 	if ((m->out_mask & TEV_BIT(ev->type)) && m->outputs != NULL) {
@@ -677,6 +687,17 @@ main_alert_cb(const struct alert_report *r, void *arg)
 }
 
 /* Packet time drives the alert windows too, so that a replay alerts as live capture did. */
+/* -r: n more packets for the progress line, with the file position when it is redrawn. */
+static void
+main_progress(struct main_state *m, size_t n)
+{
+	uint64_t pos = 0, size = 0;
+
+	if (summary_due(m->summary))
+		capture_file_progress(m->capture, &pos, &size);
+	summary_packets(m->summary, n, pos, size);
+}
+
 static void
 main_segments_cb(const struct segment *segs, size_t n, void *arg)
 {
@@ -691,6 +712,8 @@ main_segments_cb(const struct segment *segs, size_t n, void *arg)
 	}
 	tracker_segments(m->tracker, segs, n);
 	alerts_advance(m->alerts, m->last_us);
+	if (m->summary != NULL)
+		main_progress(m, n);
 }
 
 /*
@@ -988,6 +1011,8 @@ main_replay(struct main_state *m)
 	    err, sizeof(err));
 	if (m->capture == NULL)
 		fatalx("%s", err);
+	if (!m->opts->quiet && (m->summary = summary_new(m->opts->rfile)) == NULL)
+		fatalx("out of memory");
 	m->outputs = outputs_open(&m->cfg,
 	    m->opts->out == MAIN_OUT_LADDER ? -1 : m->opts->out < 0 ? FMT_JSON : m->opts->out, err,
 	    sizeof(err));
@@ -1014,9 +1039,13 @@ main_replay(struct main_state *m)
 	outputs_close(m->outputs);
 	capture_close(m->capture);
 	tracker_free(m->tracker);
-	main_insight_close(m);
 	if (fflush(stdout) == EOF)
 		log_warn("standard output");
+	/* After the events, the last screen; a file cut short gets its one error line instead. */
+	if (m->summary != NULL)
+		summary_print(m->summary, m->stats, m->dstats.frames, rc == 0 ? stderr : NULL);
+	summary_free(m->summary);
+	main_insight_close(m);
 	if (rc == -1)
 		fatalx("%s", err);
 	exit(0);

@@ -34,7 +34,7 @@ alerts = (
 );
 EOF
 
-"$TCPSTATED" -c "$TMP/insight.conf" -r "$TMP/mix.pcap" --stats --metrics "$TMP/mix.prom" \
+"$TCPSTATED" -q -c "$TMP/insight.conf" -r "$TMP/mix.pcap" --stats --metrics "$TMP/mix.prom" \
     >"$TMP/mix.json" 2>"$TMP/mix.err"
 rc=$?
 if [ $rc -ne 0 ] || [ -s "$TMP/mix.err" ]; then
@@ -181,7 +181,7 @@ else
 fi
 
 # --- deterministic, and the text forms -------------------------------------------
-"$TCPSTATED" -c "$TMP/insight.conf" -r "$TMP/mix.pcap" --stats --metrics "$TMP/mix2.prom" \
+"$TCPSTATED" -q -c "$TMP/insight.conf" -r "$TMP/mix.pcap" --stats --metrics "$TMP/mix2.prom" \
     >"$TMP/mix2.json" 2>/dev/null
 same_file insight_deterministic "$TMP/mix.json" "$TMP/mix2.json"
 grep -v '^tcpstated_start_time_seconds' "$TMP/mix.prom" >"$TMP/a.prom"
@@ -193,7 +193,7 @@ else
 	fail insight_metrics_file_mode "$(stat -c %a "$TMP/mix.prom") $(ls "$TMP" | tr '\n' ' ')"
 fi
 
-"$TCPSTATED" -c "$TMP/insight.conf" -r "$TMP/mix.pcap" --stats -o text >"$TMP/mix.txt" 2>/dev/null
+"$TCPSTATED" -q -c "$TMP/insight.conf" -r "$TMP/mix.pcap" --stats -o text >"$TMP/mix.txt" 2>/dev/null
 if grep -q '^2023-11-14T22:13:30\.[0-9]*Z alert pg-refused firing: 21 refused connections to port 5432 in 60 s (threshold 20); top peers 10.0.0.7 (12), 10.0.0.8 (8), 10.0.0.9 (1)$' "$TMP/mix.txt" &&
     grep -q '^2023-11-14T22:14:30.000000Z alert pg-refused recovered: [0-9]* refused connections to port 5432 in 60 s (recovery level 20, after 59 s)$' "$TMP/mix.txt" &&
     grep -q '^2023-11-14T22:14:20.000000Z C[0-9A-Za-z]* *UPDATE  *10.0.0.1:50000 - 10.0.0.2:80  client ESTABLISHED  server ESTABLISHED  60.000s client 110B/[0-9]*p server 0B/[0-9]*p$' "$TMP/mix.txt" &&
