@@ -145,9 +145,13 @@ insight_text(const struct insight *in, struct evbuffer *out)
 		evbuffer_add_printf(out, "capture on %s is down", in->interface);
 	evbuffer_add_printf(out, ", up ");
 	insight_duration(out, r.uptime_s);
-	evbuffer_add_printf(out, "\ncapture: %" PRIu64 " packets, %" PRIu64
-	    " dropped by the kernel, %" PRIu64 " by the interface\n", r.packets, r.kernel_drops,
-	    r.interface_drops);
+	/*
+	 * The kernel's count and ours differ where libpcap drops frames itself:
+	 * on lo it sees each one twice, sent and received, and keeps one.
+	 */
+	evbuffer_add_printf(out, "\ncapture: %" PRIu64 " packets counted by the kernel, %" PRIu64
+	    " received by tcpstated, %" PRIu64 " dropped by the kernel, %" PRIu64
+	    " by the interface\n", r.packets, in->frames, r.kernel_drops, r.interface_drops);
 	evbuffer_add_printf(out, "connections: %" PRIu64 " tracked (of %u), %" PRIu64 " attempts, %" PRIu64
 	    " opened, %" PRIu64 " closed (%" PRIu64 " abnormal)\n", r.connections, in->max_flows,
 	    r.attempts, r.opened, stats_closed(st->total.closed, 0), stats_closed(st->total.closed, 1));

@@ -32,6 +32,7 @@ struct insight {
 	const char *filter;
 	int capture_up;
 	struct capture_stats cap;
+	uint64_t frames; /* frames libpcap handed to tcpstated; on lo half of cap.received */
 	const struct tracker_stats *ts;
 	uint32_t max_flows;
 	const struct stats *stats;

@@ -829,6 +829,7 @@ main_insight(struct main_state *m, struct insight *in, int endpoints)
 		capture_stats(m->capture, &in->cap);
 	} else
 		in->cap.received = m->dstats.frames;
+	in->frames = m->dstats.frames;
 	in->ts = tracker_stats(m->tracker);
 	in->max_flows = m->cfg.tracking.max_flows;
 	in->stats = m->stats;

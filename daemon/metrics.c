@@ -113,6 +113,9 @@ metrics_render(const struct insight *in, struct evbuffer *out)
 	metrics_family(out, "tcpstated_capture_packets_total", "counter",
 	    "Packets the capture received (those that passed the filter).");
 	evbuffer_add_printf(out, "tcpstated_capture_packets_total %" PRIu64 "\n", in->cap.received);
+	metrics_family(out, "tcpstated_capture_frames_total", "counter",
+	    "Frames tcpstated received from the capture (on lo half the packets the kernel counts).");
+	evbuffer_add_printf(out, "tcpstated_capture_frames_total %" PRIu64 "\n", in->frames);
 	metrics_family(out, "tcpstated_capture_dropped_packets_total", "counter",
 	    "Packets the capture lost: no room in the kernel buffer, or dropped by the interface.");
 	evbuffer_add_printf(out,
