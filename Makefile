@@ -160,7 +160,7 @@ $(FUZZ_DIR)/fuzz_%: tests/fuzz/fuzz_%.c $(FUZZ_OBJ)
 install: all
 	install -d $(DESTDIR)$(SBINDIR) $(DESTDIR)$(MANDIR)/man8 $(DESTDIR)$(MANDIR)/man5 \
 		$(DESTDIR)$(SYSCONFDIR)/tcpstated $(DESTDIR)$(UNITDIR) $(DESTDIR)$(CATALOGDIR) \
-		$(DESTDIR)$(DOCDIR)/examples
+		$(DESTDIR)$(DOCDIR)/examples $(DESTDIR)$(PREFIX)/share/bash-completion/completions
 	install -m 0755 $(BUILD)/tcpstated $(DESTDIR)$(SBINDIR)/tcpstated
 	install -m 0644 man/tcpstated.8 $(DESTDIR)$(MANDIR)/man8/tcpstated.8
 	install -m 0644 man/tcpstated.conf.5 $(DESTDIR)$(MANDIR)/man5/tcpstated.conf.5
@@ -171,6 +171,9 @@ install: all
 	chmod 0644 $(DESTDIR)$(UNITDIR)/tcpstated.service
 	install -m 0644 systemd/tcpstated.catalog $(DESTDIR)$(CATALOGDIR)/tcpstated.catalog
 	install -m 0644 systemd/tcpstated.logrotate $(DESTDIR)$(DOCDIR)/examples/tcpstated.logrotate
+	install -m 0644 $(wildcard conf/examples/*.conf) $(DESTDIR)$(DOCDIR)/examples/
+	install -m 0644 conf/tcpstated.bash-completion \
+		$(DESTDIR)$(PREFIX)/share/bash-completion/completions/tcpstated
 	@conf=$(DESTDIR)$(SYSCONFDIR)/tcpstated/tcpstated.conf; \
 	if [ -e $(DESTDIR)$(SYSCONFDIR)/logrotate.d/tcpstated ] && \
 	    ! grep -Eq '^[[:space:]]*max_size_mb[[:space:]]*=[[:space:]]*0[[:space:]]*;' $$conf; then \
@@ -181,7 +184,9 @@ install: all
 uninstall:
 	rm -f $(DESTDIR)$(SBINDIR)/tcpstated $(DESTDIR)$(MANDIR)/man8/tcpstated.8 \
 		$(DESTDIR)$(MANDIR)/man5/tcpstated.conf.5 $(DESTDIR)$(UNITDIR)/tcpstated.service \
-		$(DESTDIR)$(CATALOGDIR)/tcpstated.catalog $(DESTDIR)$(DOCDIR)/examples/tcpstated.logrotate
+		$(DESTDIR)$(CATALOGDIR)/tcpstated.catalog $(DESTDIR)$(DOCDIR)/examples/tcpstated.logrotate \
+		$(DESTDIR)$(PREFIX)/share/bash-completion/completions/tcpstated \
+		$(addprefix $(DESTDIR)$(DOCDIR)/examples/,$(notdir $(wildcard conf/examples/*.conf)))
 	@rmdir $(DESTDIR)$(DOCDIR)/examples $(DESTDIR)$(DOCDIR) 2>/dev/null || true
 	@echo "kept $(DESTDIR)$(SYSCONFDIR)/tcpstated/tcpstated.conf (remove it by hand if unwanted)"
 

@@ -40,6 +40,10 @@ file_ok install_conf "$root/etc/tcpstated/tcpstated.conf" 644 conf/tcpstated.con
 file_ok install_unit "$root/lib/systemd/system/tcpstated.service" 644 systemd/tcpstated.service
 file_ok install_catalog "$root/usr/lib/systemd/catalog/tcpstated.catalog" 644 systemd/tcpstated.catalog
 file_ok install_logrotate_example "$root/usr/share/doc/tcpstated/examples/tcpstated.logrotate" 644 systemd/tcpstated.logrotate
+for f in conf/examples/*.conf; do
+	file_ok "install_example_$(basename "$f" .conf)" "$root/usr/share/doc/tcpstated/examples/$(basename "$f")" 644 "$f"
+done
+file_ok install_bash_completion "$root/usr/share/bash-completion/completions/tcpstated" 644 conf/tcpstated.bash-completion
 
 # What an admin then runs: man finds both pages, journalctl indexes the catalog.
 if MANPATH="$root/usr/share/man" man -w tcpstated >/dev/null 2>&1 &&
@@ -93,7 +97,9 @@ if inst uninstall DESTDIR="$root" PREFIX=/usr SYSCONFDIR=/etc; then
 	left=""
 	for f in usr/sbin/tcpstated usr/share/man/man8/tcpstated.8 usr/share/man/man5/tcpstated.conf.5 \
 	    lib/systemd/system/tcpstated.service usr/lib/systemd/catalog/tcpstated.catalog \
-	    usr/share/doc/tcpstated/examples/tcpstated.logrotate; do
+	    usr/share/doc/tcpstated/examples/tcpstated.logrotate \
+	    usr/share/bash-completion/completions/tcpstated \
+	    $(cd conf && ls examples/*.conf | sed 's|^|usr/share/doc/tcpstated/|'); do
 		[ -e "$root/$f" ] && left="$left $f"
 	done
 	if [ -n "$left" ]; then
