@@ -61,6 +61,22 @@ netns_veth() {
 	    ip -n "$NSA" addr add "$A/24" dev "$VA" && ip -n "$NSB" addr add "$B/24" dev "$VB" &&
 	    ip -n "$NSA" link set "$VA" up && ip -n "$NSB" link set "$VB" up
 }
+# netns_lo TAG: one namespace, NSA, with only its loopback up, for a daemon
+# capturing lo; non-zero with the reason in $TMP/setup.err if it cannot.
+# nsa_daemon CONF ARG...: tcpstated -c CONF -S $TMP/control ARG... in NSA,
+# diagnostics in $TMP/diag, pid in DPID; non-zero if its control socket does
+# not appear within 5 s.
+netns_lo() {
+	NSA=${1}$$
+	{ ip netns add "$NSA" && ip -n "$NSA" link set lo up; } 2>"$TMP/setup.err"
+}
+nsa_daemon() {
+	local conf=$1
+	shift
+	nsenter --net=/run/netns/"$NSA" -- "$TCPSTATED" -c "$conf" -S "$TMP/control" "$@" 2>"$TMP/diag" &
+	DPID=$!
+	wait_for 5 test -S "$TMP/control"
+}
 inA() { nsenter --net=/run/netns/"$NSA" -- "$@"; }
 inB() { nsenter --net=/run/netns/"$NSB" -- "$@"; }
 # netns_settle: wait (up to 5 s) until NSA reaches B; a refused connection

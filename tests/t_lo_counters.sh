@@ -8,21 +8,15 @@
 require_root lo_counters ip python3 nsenter
 
 DPID=""
-NSA=locnt$$
-trap 'kill -TERM $DPID 2>/dev/null; wait $DPID 2>/dev/null; ip netns del "$NSA" 2>/dev/null; rm -rf "$TMP"' EXIT
-if ! { ip netns add "$NSA" && ip -n "$NSA" link set lo up; } 2>"$TMP/setup.err"; then
-	skip lo_counters "cannot make a network namespace: $(head -n 1 "$TMP/setup.err")"
-	exit 0
-fi
+# shellcheck disable=SC2086
+trap 'netns_teardown $DPID' EXIT
+netns_lo locnt || { skip lo_counters "cannot make a network namespace: $(head -n 1 "$TMP/setup.err")"; exit 0; }
 cat >"$TMP/t.conf" <<EOF
 capture: { interface = "lo"; ports = [ 7107 ]; };
 metrics: { interval = 1; };
 outputs: { journal: { enabled = false; }; syslog: { enabled = false; }; file: { enabled = false; }; };
 EOF
-nsenter --net=/run/netns/"$NSA" -- "$TCPSTATED" -c "$TMP/t.conf" -S "$TMP/control" \
-    --metrics "$TMP/metrics.prom" 2>"$TMP/diag" &
-DPID=$!
-wait_for 5 test -S "$TMP/control" || { fail lo_counters_start "$(tail -n 3 "$TMP/diag")"; exit 0; }
+nsa_daemon "$TMP/t.conf" --metrics "$TMP/metrics.prom" || { fail lo_counters_start "$(tail -n 3 "$TMP/diag")"; exit 0; }
 nsenter --net=/run/netns/"$NSA" -- python3 -c "
 import socket
 l = socket.socket(); l.bind(('127.0.0.1', 7107)); l.listen(16)

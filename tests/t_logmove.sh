@@ -9,22 +9,15 @@
 require_root logmove ip python3 nsenter
 
 DPID=""
-NSA=logmv$$
-trap 'kill -TERM $DPID 2>/dev/null; wait $DPID 2>/dev/null; ip netns del "$NSA" 2>/dev/null; rm -rf "$TMP"' EXIT
-if ! { ip netns add "$NSA" && ip -n "$NSA" link set lo up; } 2>"$TMP/setup.err"; then
-	skip logmove "cannot make a network namespace: $(head -n 1 "$TMP/setup.err")"
-	exit 0
-fi
-
+# shellcheck disable=SC2086
+trap 'netns_teardown $DPID' EXIT
+netns_lo logmv || { skip logmove "cannot make a network namespace: $(head -n 1 "$TMP/setup.err")"; exit 0; }
 cat >"$TMP/t.conf" <<EOF
 capture: { interface = "lo"; ports = [ 7106 ]; };
 outputs: { journal: { enabled = false; }; syslog: { enabled = false; };
            file: { path = "$TMP/ev.json"; format = "json"; }; };
 EOF
-nsenter --net=/run/netns/"$NSA" -- "$TCPSTATED" -c "$TMP/t.conf" -S "$TMP/control" \
-    --metrics "$TMP/metrics" 2>"$TMP/diag" &
-DPID=$!
-wait_for 5 test -S "$TMP/control" || { fail logmove_start "$(tail -n 3 "$TMP/diag")"; exit 0; }
+nsa_daemon "$TMP/t.conf" || { fail logmove_start "$(tail -n 3 "$TMP/diag")"; exit 0; }
 
 # conns N: N connections to 127.0.0.1:7106, each opened and closed.
 conns() {
