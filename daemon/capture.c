@@ -13,6 +13,7 @@
 #include <sys/time.h>
 
 #include <errno.h>
+#include <linux/if_packet.h>
 #include <net/if.h>
 #include <event2/event.h>
 #include <pcap/pcap.h>
@@ -20,6 +21,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -70,7 +72,7 @@ static void capture_watch_cb(evutil_socket_t fd, short what, void *arg);
 #define CAPTURE_AGAIN_MIN_US 100000 /* the soonest a read libpcap asks for is honoured */
 
 /* Would a handle opened with a differ from one opened with b? */
-static int
+int
 capture_config_same(const struct capture_config *a, const struct capture_config *b)
 {
 	return strcmp(a->interface, b->interface) == 0 && strcmp(a->filter, b->filter) == 0 &&
@@ -494,19 +496,27 @@ capture_open(struct event_base *base, const struct capture_config *cfg, capture_
  * nothing ever after. So once a second the name is looked up again: gone or
  * replaced (a new index) is a capture failure, retried like any other.
  */
+static const char *
+capture_lost(const struct capture *c)
+{
+	unsigned idx;
+
+	if (c->p == NULL || c->ifindex == 0)
+		return NULL;
+	idx = if_nametoindex(c->cfg.interface);
+	if (idx == 0)
+		return "the interface disappeared";
+	return idx != c->ifindex ? "the interface was replaced" : NULL;
+}
+
 static void
 capture_watch_cb(evutil_socket_t fd, short what, void *arg)
 {
 	struct capture *c = arg;
-	unsigned idx;
+	const char *why = capture_lost(c);
 
-	if (c->p == NULL || c->ifindex == 0)
-		return;
-	idx = if_nametoindex(c->cfg.interface);
-	if (idx == 0)
-		capture_fail(c, "the interface disappeared");
-	else if (idx != c->ifindex)
-		capture_fail(c, "the interface was replaced");
+	if (why != NULL)
+		capture_fail(c, why);
 }
 
 int
@@ -552,6 +562,91 @@ capture_drain(struct capture *c)
 		if (n < CAPTURE_BATCH)
 			break;
 	}
+}
+
+struct capture *
+capture_open_fanout(const struct capture_config *cfg, unsigned group, capture_segments_cb *cb,
+                    void *arg, struct decode_stats *ds, char *err, size_t errlen)
+{
+	/*
+	 * The kernel's flow hash (skb_get_hash()) orders the two addresses and
+	 * ports before hashing, so both directions of a TCP connection land on
+	 * the same socket; DEFRAG makes a fragmented datagram whole first, so
+	 * that its fragments do not spread.
+	 */
+	int fanout = (int)((group & 0xffff) |
+	                   ((unsigned)(PACKET_FANOUT_HASH | PACKET_FANOUT_FLAG_DEFRAG) << 16));
+	struct capture *c;
+	pcap_t *p;
+	int dlt;
+
+	c = calloc(1, sizeof(*c));
+	if (c == NULL) {
+		snprintf(err, errlen, "out of memory");
+		return NULL;
+	}
+	c->cb = cb;
+	c->arg = arg;
+	c->ds = ds;
+	c->cfg = *cfg;
+	p = capture_activate(&c->cfg, &dlt, c->expr, sizeof(c->expr), err, errlen);
+	if (p == NULL) {
+		free(c);
+		return NULL;
+	}
+	/* libpcap has no call for it: the option goes on its socket, bound by pcap_activate(). */
+	if (setsockopt(pcap_fileno(p), SOL_PACKET, PACKET_FANOUT, &fanout, sizeof(fanout)) == -1) {
+		snprintf(err, errlen, "capture on %s: cannot join fanout group %u: %s",
+		         cfg->interface, group, strerror(errno));
+		pcap_close(p);
+		free(c);
+		return NULL;
+	}
+	c->p = p;
+	c->dlt = dlt;
+	c->ifindex = if_nametoindex(cfg->interface);
+	return c;
+}
+
+int
+capture_fd(const struct capture *c)
+{
+	return c->p != NULL ? pcap_get_selectable_fd(c->p) : -1;
+}
+
+int
+capture_read(struct capture *c, char *err, size_t errlen)
+{
+	int round, n, total = 0;
+
+	if (c->p == NULL)
+		return 0;
+	for (round = 0; round < CAPTURE_ROUNDS; round++) {
+		n = pcap_dispatch(c->p, CAPTURE_BATCH, capture_frame_cb, (u_char *)c);
+		capture_flush(c);
+		if (n < 0) {
+			snprintf(err, errlen, "capture on %s failed: %s", c->cfg.interface,
+			         n == PCAP_ERROR ? pcap_geterr(c->p) : pcap_statustostr(n));
+			capture_detach(c);
+			return -1;
+		}
+		total += n;
+		if (n < CAPTURE_BATCH)
+			break;
+	}
+	return total;
+}
+
+int
+capture_check(struct capture *c, char *err, size_t errlen)
+{
+	const char *why = capture_lost(c);
+
+	if (why == NULL)
+		return 0;
+	snprintf(err, errlen, "capture on %s failed: %s", c->cfg.interface, why);
+	capture_detach(c);
+	return -1;
 }
 
 void

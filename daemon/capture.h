@@ -16,6 +16,7 @@
 #include "../lib/segment.h"
 
 #define CAPTURE_MAX_PORTS 64
+#define CAPTURE_MAX_WORKERS 256
 
 /*
  * The capture settings (the config file's capture group, -i, -p and -F on
@@ -31,9 +32,13 @@ struct capture_config {
 	uint32_t buffer_size_kb;
 	int promiscuous;
 	int immediate;
+	uint32_t workers; /* capture threads (daemon/workers.c); 0 = one per online CPU */
 };
 
 struct event_base;
+
+/* Would a handle opened with a differ from one opened with b? */
+int capture_config_same(const struct capture_config *a, const struct capture_config *b);
 
 /*
  * Decoded segments, in capture order, a batch at a time: at most one
@@ -76,6 +81,33 @@ int capture_reconfigure(struct capture *c, const struct capture_config *cfg, cha
 void capture_drain(struct capture *c);
 
 void capture_stats(struct capture *c, struct capture_stats *st);
+
+/*
+ * For capture.workers: open cfg's interface as one member of the kernel's
+ * PACKET_FANOUT group `group` (flow hash), read by a worker thread of its
+ * own through capture_read() instead of an event loop. A handle that fails
+ * is not reopened. Returns NULL with a one-line reason in err.
+ */
+struct capture *capture_open_fanout(const struct capture_config *cfg, unsigned group,
+                                    capture_segments_cb *cb, void *arg, struct decode_stats *ds,
+                                    char *err, size_t errlen);
+
+/* The descriptor to poll(2) for readiness; -1 when the handle is closed. */
+int capture_fd(const struct capture *c);
+
+/*
+ * Read what is there without waiting (a few batches), feeding cb. Returns
+ * the frames read, or -1 with the reason in err when the handle failed
+ * (the interface went away): it is closed then.
+ */
+int capture_read(struct capture *c, char *err, size_t errlen);
+
+/*
+ * Is the interface still the one captured (not deleted, not re-created)?
+ * The event loop's handle checks once a second by itself; a worker calls
+ * this as often. -1 with the reason in err when not: the handle is closed.
+ */
+int capture_check(struct capture *c, char *err, size_t errlen);
 
 /* The filter expression in force ("" when none), and whether capture runs now. */
 const char *capture_filter(const struct capture *c);

@@ -80,7 +80,8 @@ enum key_kind {
 	K_PORT,       /* uint16_t in min..max */
 	K_TOKEN,      /* char[max + 1] of [A-Za-z0-9_.-], at least min characters */
 	K_ALERT_KIND, /* struct alert_kind */
-	K_ALERTS      /* the list of alert rules: struct config alerts/nalerts */
+	K_ALERTS,     /* the list of alert rules: struct config alerts/nalerts */
+	K_WORKERS     /* uint32_t in min..max, or the string "auto" (stored as 0) */
 };
 
 /*
@@ -175,6 +176,9 @@ static const struct key conf_capture_keys[] = {
 	  .doc = "also see traffic not addressed to this host (a mirror port)" },
 	{ .name = "immediate", .kind = K_BOOL, .off = CAP(immediate), .max = 1,
 	  .doc = "hand each packet over at once instead of in batches of up to 100 ms" },
+	{ .name = "workers", .kind = K_WORKERS, .off = CAP(workers), .min = 1,
+	  .max = CAPTURE_MAX_WORKERS, .def = 1,
+	  .doc = "capture threads, each with its own share of the connections (\"auto\": one per CPU)" },
 	{ .name = NULL }
 };
 
@@ -330,6 +334,7 @@ conf_default(const struct key *k, char *dst)
 	case K_U32_OFF:
 	case K_EVENTS:
 	case K_MODE:
+	case K_WORKERS:
 		*(uint32_t *)(void *)dst = (uint32_t)k->def;
 		break;
 	case K_MB:
@@ -397,9 +402,11 @@ conf_describe(const struct key *k, char *def, size_t dcap, char *range, size_t r
 	case K_U32_OFF:
 	case K_MB:
 	case K_PORT:
+	case K_WORKERS:
 		snprintf(def, dcap, "%" PRIu64, k->def);
-		snprintf(range, rcap, "%s%" PRIu64 "..%" PRIu64,
-		    k->kind == K_U32_OFF ? "0 (off) or " : "", k->min, k->max);
+		snprintf(range, rcap, "%s%" PRIu64 "..%" PRIu64 "%s",
+		    k->kind == K_U32_OFF ? "0 (off) or " : "", k->min, k->max,
+		    k->kind == K_WORKERS ? " or \"auto\"" : "");
 		break;
 	case K_MODE:
 		snprintf(def, dcap, "\"%04" PRIo64 "\"", k->def);
@@ -1204,6 +1211,25 @@ conf_value(struct conf_load *cl, const config_setting_t *s, const char *prefix,
 			return;
 		}
 		*(int *)(void *)dst = names->v[i].value;
+		break;
+	case K_WORKERS:
+		if (config_setting_type(s) == CONFIG_TYPE_STRING) {
+			if (strcmp(config_setting_get_string(s), "auto") != 0) {
+				SETERR(s, "\"%s\": a number (%" PRIu64 "..%" PRIu64 ") or \"auto\"",
+				    config_setting_get_string(s), k->min, k->max);
+				return;
+			}
+			*(uint32_t *)(void *)dst = 0;
+			break;
+		}
+		if (conf_get_int(cl, s, prefix, &n) == -1)
+			return;
+		if (n < (long long)k->min || n > (long long)k->max) {
+			SETERR(s, "%lld is out of range (%" PRIu64 "..%" PRIu64 ", or \"auto\")", n,
+			    k->min, k->max);
+			return;
+		}
+		*(uint32_t *)(void *)dst = (uint32_t)n;
 		break;
 	case K_U32_OFF:
 		if (conf_get_int(cl, s, prefix, &n) == -1)

@@ -55,7 +55,7 @@ struct control {
 	int fd;
 	struct event *ev;
 	char path[sizeof(((struct sockaddr_un *)0)->sun_path)];
-	const struct tracker *t;
+	control_walk_cb *walk;
 	control_insight_cb *cb;
 	void *arg;
 	struct control_conn *conns;
@@ -523,7 +523,7 @@ control_flows(struct control *c, char *args, struct evbuffer *out)
 		return;
 	c->cb(&in, 0, c->arg);
 	q.now_us = in.now_us;
-	tracker_foreach(c->t, in.now_us, control_flows_visit_cb, &q);
+	c->walk(in.now_us, control_flows_visit_cb, &q, c->arg);
 	if (q.n > 0)
 		qsort(q.rows, q.n, sizeof(*q.rows), control_cmp[q.sort]);
 	if (q.more > 0)
@@ -785,7 +785,7 @@ control_stale(const struct sockaddr_un *sun, char *err, size_t errlen)
 }
 
 struct control *
-control_open(struct event_base *base, const char *path, const char *user, const struct tracker *t,
+control_open(struct event_base *base, const char *path, const char *user, control_walk_cb *walk,
              control_insight_cb *cb, void *arg, char *err, size_t errlen)
 {
 	struct control *c;
@@ -813,7 +813,7 @@ control_open(struct event_base *base, const char *path, const char *user, const 
 		return NULL;
 	}
 	c->base = base;
-	c->t = t;
+	c->walk = walk;
 	c->cb = cb;
 	c->arg = arg;
 	memcpy(c->path, path, strlen(path) + 1);

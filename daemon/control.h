@@ -63,6 +63,12 @@ struct control;
 typedef void control_insight_cb(struct insight *in, int endpoints, void *arg);
 
 /*
+ * Visit every tracked flow at now_us, as tracker_foreach() does: the daemon
+ * knows whether its table is one tracker or several shards.
+ */
+typedef void control_walk_cb(uint64_t now_us, tracker_visit_cb *visit, void *visit_arg, void *arg);
+
+/*
  * The socket's path when -S does not say: $RUNTIME_DIRECTORY (its first
  * entry) + "/control", else /run/tcpstated/control. Returns -1 when it does
  * not fit in cap.
@@ -89,7 +95,7 @@ int control_parse_sort(const char *name);
  * Returns NULL with a one-line reason in err.
  */
 struct control *control_open(struct event_base *base, const char *path, const char *user,
-                             const struct tracker *t, control_insight_cb *cb, void *arg, char *err,
+                             control_walk_cb *walk, control_insight_cb *cb, void *arg, char *err,
                              size_t errlen);
 
 /* Stop listening, end the connections, remove the socket. */

@@ -53,6 +53,7 @@
 #include "output.h"
 #include "privs.h"
 #include "summary.h"
+#include "workers.h"
 
 #ifndef TCPSTATED_VERSION
 #define TCPSTATED_VERSION "unknown"
@@ -68,6 +69,7 @@
  */
 #define MAIN_ADVANCE_LAG_US 1000000u
 #define MAIN_ERRLEN 16384
+#define MAIN_COUNTERS_LINE 1024 /* one line of main_log_counters() */
 #define MAIN_ERRLINE 5120 /* one config error line, or -F's (conf.c's lines are shorter) */
 #define MAIN_ENDPOINTS_EVERY_US 1000000u /* the endpoint walk is reused this long */
 
@@ -119,8 +121,11 @@ struct main_state {
 	struct config cfg;
 	uint32_t out_mask;     /* event types the config lets reach the outputs */
 	struct event_base *base;
-	struct tracker *tracker;
-	struct capture *capture;
+	struct tracker *tracker; /* NULL with capture.workers > 1: the workers' shards instead */
+	struct capture *capture; /* likewise */
+	struct workers *workers; /* NULL with one worker: today's single-threaded path */
+	unsigned nworkers;       /* capture.workers resolved ("auto": the online CPUs) */
+	struct tracker_stats ts_sum; /* the shards' counters, summed for main_insight() */
 	struct outputs *outputs;
 	struct ladder *ladder;
 	struct summary *summary; /* -r without -q: progress and the summary on stderr */
@@ -603,6 +608,9 @@ main_check_world(const struct config *c)
 			    strerror(errno));
 		errors += main_check_file(c, "metrics.path", c->metrics.path);
 	}
+	if (c->capture.workers != 1 && strcmp(c->capture.interface, "any") == 0)
+		main_check_world_line(c, "warning: capture.workers: \"any\" cannot be split between "
+		    "workers (no fanout across interfaces); tcpstated runs one");
 	if ((why = main_shared_user(c)) != NULL)
 		main_check_world_line(c, "warning: %s", why);
 	return errors;
@@ -804,6 +812,92 @@ main_capture_shown(const struct capture_config *cc, char *buf, size_t cap)
 		    cc->ports[i]);
 }
 
+/* The tracker's counters: the one tracker's, or the shards' summed. */
+static const struct tracker_stats *
+main_tracker_stats(struct main_state *m)
+{
+	if (m->workers == NULL)
+		return tracker_stats(m->tracker);
+	workers_tracker_stats(m->workers, &m->ts_sum);
+	return &m->ts_sum;
+}
+
+/* The capture's counters, and whether it captures now (with workers: every handle does). */
+static void
+main_capture_stats(struct main_state *m, int *up, struct capture_stats *cs)
+{
+	if (m->workers != NULL) {
+		*up = workers_up(m->workers) == m->nworkers;
+		workers_capture_stats(m->workers, cs);
+	} else if (m->capture != NULL) {
+		*up = capture_is_up(m->capture);
+		capture_stats(m->capture, cs);
+	} else {
+		*up = 0;
+		memset(cs, 0, sizeof(*cs));
+	}
+}
+
+struct main_endpoints_walk {
+	struct main_state *m;
+	uint64_t now_us;
+};
+
+static void
+main_endpoints_shard(const struct tracker *t, void *arg)
+{
+	struct main_endpoints_walk *w = arg;
+
+	stats_endpoints_add(w->m->stats, t, w->now_us, w->m->ep);
+}
+
+/* m->ep: the endpoints in each state now, over the one table or every shard. */
+static void
+main_endpoints(struct main_state *m, uint64_t now_us)
+{
+	struct main_endpoints_walk w = { m, now_us };
+
+	if (m->workers == NULL) {
+		stats_endpoints(m->stats, m->tracker, now_us, m->ep);
+		return;
+	}
+	memset(m->ep, 0, sizeof(*m->ep));
+	workers_each(m->workers, main_endpoints_shard, &w);
+}
+
+/* For the control socket's --flows: every flow, of the one table or of every shard. */
+static void
+main_walk_cb(uint64_t now_us, tracker_visit_cb *visit, void *visit_arg, void *arg)
+{
+	struct main_state *m = arg;
+
+	if (m->workers != NULL)
+		workers_foreach(m->workers, now_us, visit, visit_arg);
+	else
+		tracker_foreach(m->tracker, now_us, visit, visit_arg);
+}
+
+/*
+ * capture.workers as it runs: "auto" is the online CPUs; "any" has no
+ * fanout of its own (one socket for every interface), so it gets one.
+ */
+static unsigned
+main_workers(const struct capture_config *cc)
+{
+	long n = cc->workers;
+
+	if (n == 0 && (n = sysconf(_SC_NPROCESSORS_ONLN)) < 1)
+		n = 1;
+	if (n > CAPTURE_MAX_WORKERS)
+		n = CAPTURE_MAX_WORKERS;
+	if (n > 1 && strcmp(cc->interface, "any") == 0) {
+		log_warnx("capture.workers: \"any\" cannot be split between workers (no fanout "
+		    "across interfaces); running one");
+		n = 1;
+	}
+	return (unsigned)n;
+}
+
 /*
  * Everything the STATS record, STATUS, the metrics and --stats show. With
  * endpoints, the table is walked for the states of its endpoints, at most
@@ -825,18 +919,19 @@ main_insight(struct main_state *m, struct insight *in, int endpoints)
 		log_escape(m->filter_shown, sizeof(m->filter_shown), what);
 		in->interface = m->iface_shown;
 		in->filter = m->filter_shown;
-		in->capture_up = capture_is_up(m->capture);
-		capture_stats(m->capture, &in->cap);
+		main_capture_stats(m, &in->capture_up, &in->cap);
 	} else
 		in->cap.received = m->dstats.frames;
+	if (m->workers != NULL)
+		workers_decode_stats(m->workers, &m->dstats);
 	in->frames = m->dstats.frames;
-	in->ts = tracker_stats(m->tracker);
+	in->ts = main_tracker_stats(m);
 	in->max_flows = m->cfg.tracking.max_flows;
 	in->stats = m->stats;
 	if (endpoints) {
 		if (m->ep_at_us == 0 || in->now_us < m->ep_at_us ||
 		    in->now_us - m->ep_at_us >= MAIN_ENDPOINTS_EVERY_US || m->opts->rfile != NULL) {
-			stats_endpoints(m->stats, m->tracker, in->now_us, m->ep);
+			main_endpoints(m, in->now_us);
 			m->ep_at_us = in->now_us;
 		}
 		in->ep = m->ep;
@@ -920,21 +1015,30 @@ main_metrics(struct main_state *m)
 	evbuffer_free(buf);
 }
 
+/* " 1234" appended to the line in arg: a shard's segments, to see how the traffic is split. */
+static void
+main_shard_segments(const struct tracker *t, void *arg)
+{
+	char *buf = arg;
+	size_t len = strlen(buf);
+
+	snprintf(buf + len, MAIN_COUNTERS_LINE - len, " %" PRIu64, tracker_stats(t)->segments);
+}
+
 /* The counters, as diagnostics lines: periodically (final = 0) and at stop. */
 static void
 main_log_counters(struct main_state *m, int final)
 {
-	const struct tracker_stats *ts = tracker_stats(m->tracker);
+	const struct tracker_stats *ts = main_tracker_stats(m);
 	const struct output_stats *os;
 	struct capture_stats cs;
-	char buf[1024];
+	char buf[MAIN_COUNTERS_LINE];
 	size_t len;
-	int i, k;
+	int i, k, up;
 
-	if (m->capture != NULL)
-		capture_stats(m->capture, &cs);
-	else
-		memset(&cs, 0, sizeof(cs));
+	main_capture_stats(m, &up, &cs);
+	if (m->workers != NULL)
+		workers_decode_stats(m->workers, &m->dstats);
 	if (!final) {
 		log_info("stats: %" PRIu64 " packets, %" PRIu64 " dropped by the kernel, %" PRIu64
 			 " by the interface; %" PRIu64 " connections tracked; %" PRIu64
@@ -947,6 +1051,15 @@ main_log_counters(struct main_state *m, int final)
 		log_info("capture: %" PRIu64 " packets received, %" PRIu64
 			 " dropped by the kernel, %" PRIu64 " dropped by the interface",
 		    cs.received, cs.dropped, cs.ifdropped);
+	if (m->workers != NULL) {
+		len = (size_t)snprintf(buf, sizeof(buf), "workers: %u capture threads, segments",
+		    m->nworkers);
+		workers_each(m->workers, main_shard_segments, buf);
+		len = strlen(buf);
+		snprintf(buf + len, sizeof(buf) - len, "; %" PRIu64 " events lost to a full ring",
+		    workers_dropped(m->workers));
+		log_info("%s", buf);
+	}
 	len = (size_t)snprintf(buf, sizeof(buf), "decode: %" PRIu64 " frames, %" PRIu64 " segments",
 	    m->dstats.frames, m->dstats.result[DECODE_OK]);
 	for (i = 1; i < DECODE_NREASONS && len < sizeof(buf); i++)
@@ -1090,7 +1203,15 @@ main_reload(struct main_state *m)
 		log_warnx("reload: %s; keeping the running configuration", err);
 		goto out;
 	}
-	r = capture_reconfigure(m->capture, &n->capture, err, MAIN_ERRLEN);
+	if (n->capture.workers != m->cfg.capture.workers)
+		log_warnx("capture.workers changed: that takes a restart");
+	n->capture.workers = m->cfg.capture.workers;
+	if (m->workers != NULL) {
+		r = capture_config_same(&n->capture, &m->cfg.capture) ? 0 : -1;
+		snprintf(err, MAIN_ERRLEN, "with capture.workers > 1 a change of the capture "
+		    "settings takes a restart");
+	} else
+		r = capture_reconfigure(m->capture, &n->capture, err, MAIN_ERRLEN);
 	if (r == -1) {
 		log_warnx("reload: %s; the capture keeps its old settings", err);
 		n->capture = m->cfg.capture;
@@ -1123,7 +1244,10 @@ main_reload(struct main_state *m)
 	main_pin_ports(m);
 	m->out_mask = m->cfg.tracking.event_mask;
 	main_tracker_config(m, &tc);
-	tracker_reconfigure(m->tracker, &tc);
+	if (m->workers != NULL)
+		workers_reconfigure(m->workers, &tc);
+	else
+		tracker_reconfigure(m->tracker, &tc);
 	log_info("configuration reloaded from %s", m->cfg.path);
 out:
 	free(n);
@@ -1162,9 +1286,11 @@ main_tick_cb(evutil_socket_t fd, short what, void *arg)
 	struct main_state *m = arg;
 	struct capture_stats cs;
 	uint64_t now = main_now_us();
+	int up;
 
 	if (now > MAIN_ADVANCE_LAG_US) {
-		tracker_advance(m->tracker, now - MAIN_ADVANCE_LAG_US);
+		if (m->tracker != NULL) /* the workers expire their shards themselves */
+			tracker_advance(m->tracker, now - MAIN_ADVANCE_LAG_US);
 		alerts_advance(m->alerts, now - MAIN_ADVANCE_LAG_US);
 	}
 	if (m->ladder != NULL)
@@ -1174,7 +1300,7 @@ main_tick_cb(evutil_socket_t fd, short what, void *arg)
 	if (m->ticks % MAIN_STATUS_EVERY_S == 0)
 		main_status(m, 0);
 	else
-		capture_stats(m->capture, &cs); /* sample often: pcap's counters are 32-bit */
+		main_capture_stats(m, &up, &cs); /* sample often: pcap's counters are 32-bit */
 }
 
 /* Every daemon.stats_interval: the STATS record, the counters line, STATUS. */
@@ -1223,11 +1349,14 @@ main_timer(struct main_state *m, uint64_t period_us, event_callback_fn cb)
 static void
 main_flush_shutdown(struct main_state *m)
 {
-	uint64_t before = tracker_stats(m->tracker)->closed[CR_SHUTDOWN];
+	uint64_t before = main_tracker_stats(m)->closed[CR_SHUTDOWN];
 	uint64_t n;
 
-	tracker_flush(m->tracker, main_now_us(), CR_SHUTDOWN);
-	n = tracker_stats(m->tracker)->closed[CR_SHUTDOWN] - before;
+	if (m->workers != NULL)
+		workers_flush(m->workers, main_now_us(), CR_SHUTDOWN);
+	else
+		tracker_flush(m->tracker, main_now_us(), CR_SHUTDOWN);
+	n = main_tracker_stats(m)->closed[CR_SHUTDOWN] - before;
 	if (n > 0)
 		log_warnx("stopping: %" PRIu64 " open connection%s reported CLOSED with reason "
 			  "shutdown", n, n == 1 ? "" : "s");
@@ -1326,15 +1455,25 @@ main_live_open(struct main_state *m)
 	m->start_us = main_now_us();
 	main_insight_open(m);
 	main_tracker_config(m, &tc);
-	m->tracker = tracker_new(&tc, main_event_cb, m, err, sizeof(err));
-	if (m->tracker == NULL)
-		fatalx("%s", err);
-	m->capture = capture_open(m->base, &m->cfg.capture, main_segments_cb, m, &m->dstats, err,
-	    sizeof(err));
-	if (m->capture == NULL)
-		fatalx("%s", err);
-	log_info("capturing on %s with filter \"%s\"", m->cfg.capture.interface,
-	    capture_filter(m->capture));
+	m->nworkers = main_workers(&m->cfg.capture);
+	if (m->nworkers > 1) {
+		m->workers = workers_open(m->base, &m->cfg.capture, m->nworkers, &tc, main_event_cb, m,
+		    err, sizeof(err));
+		if (m->workers == NULL)
+			fatalx("%s", err);
+		log_info("capturing on %s with filter \"%s\", %u workers", m->cfg.capture.interface,
+		    workers_filter(m->workers), m->nworkers);
+	} else {
+		m->tracker = tracker_new(&tc, main_event_cb, m, err, sizeof(err));
+		if (m->tracker == NULL)
+			fatalx("%s", err);
+		m->capture = capture_open(m->base, &m->cfg.capture, main_segments_cb, m, &m->dstats,
+		    err, sizeof(err));
+		if (m->capture == NULL)
+			fatalx("%s", err);
+		log_info("capturing on %s with filter \"%s\"", m->cfg.capture.interface,
+		    capture_filter(m->capture));
+	}
 
 	if (m->cfg.out[OUT_FILE].enabled &&
 	    privs_logdir(m->cfg.out[OUT_FILE].path, m->cfg.daemon.user, err, sizeof(err)) == -1)
@@ -1361,7 +1500,7 @@ main_live_open(struct main_state *m)
 		char path[108];
 
 		main_control_path(m, path, sizeof(path));
-		m->control = control_open(m->base, path, m->cfg.daemon.user, m->tracker,
+		m->control = control_open(m->base, path, m->cfg.daemon.user, main_walk_cb,
 		    main_control_insight_cb, m, err, sizeof(err));
 		if (m->control == NULL)
 			log_warnx("control socket: %s; --flows and --stats will not answer", err);
@@ -1372,6 +1511,9 @@ main_live_open(struct main_state *m)
 	if (privs_drop(m->cfg.daemon.user, err, sizeof(err)) == -1)
 		fatalx("cannot drop privileges: %s", err);
 	if (outputs_start(m->outputs, err, sizeof(err)) == -1)
+		fatalx("%s", err);
+	/* After the drop, as the outputs' senders: a thread inherits the dropped privileges. */
+	if (m->workers != NULL && workers_start(m->workers, err, sizeof(err)) == -1)
 		fatalx("%s", err);
 	if (geteuid() != 0 && m->cfg.daemon.user[0] != '\0')
 		log_info("running as %s (uid %u) with only CAP_NET_RAW", m->cfg.daemon.user,
@@ -1420,7 +1562,11 @@ main_live_shutdown(struct main_state *m)
 	notify_stopping();
 	control_close(m->control);
 	m->control = NULL;
-	capture_drain(m->capture); /* what was captured before the signal still counts */
+	/* What was captured before the signal still counts. */
+	if (m->workers != NULL)
+		workers_stop(m->workers);
+	else
+		capture_drain(m->capture);
 	if (m->cfg.daemon.close_on_shutdown)
 		main_flush_shutdown(m);
 	ladder_free(m->ladder);
@@ -1433,6 +1579,7 @@ main_live_shutdown(struct main_state *m)
 	outputs_close(m->outputs);
 	m->outputs = NULL;
 	capture_close(m->capture);
+	workers_close(m->workers);
 	for (i = 0; i < sizeof(main_sigs) / sizeof(main_sigs[0]); i++)
 		event_free(m->ev_sig[i]);
 	event_free(m->ev_tick);
@@ -1440,7 +1587,8 @@ main_live_shutdown(struct main_state *m)
 	event_free(m->ev_metrics);
 	if (m->ev_watchdog != NULL)
 		event_free(m->ev_watchdog);
-	tracker_free(m->tracker);
+	if (m->tracker != NULL)
+		tracker_free(m->tracker);
 	main_insight_close(m);
 	event_base_free(m->base);
 	if (fflush(stdout) == EOF && m->opts->out >= 0)

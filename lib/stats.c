@@ -161,8 +161,15 @@ void
 stats_endpoints(const struct stats *s, const struct tracker *t, uint64_t now_us,
                 struct stats_endpoints *ep)
 {
+	memset(ep, 0, sizeof *ep);
+	stats_endpoints_add(s, t, now_us, ep);
+}
+
+void
+stats_endpoints_add(const struct stats *s, const struct tracker *t, uint64_t now_us,
+                    struct stats_endpoints *ep)
+{
 	struct stats_walk w = {s, ep};
 
-	memset(ep, 0, sizeof *ep);
 	tracker_foreach(t, now_us, stats_visit_cb, &w);
 }

@@ -92,4 +92,8 @@ struct stats_endpoints {
 void stats_endpoints(const struct stats *s, const struct tracker *t, uint64_t now_us,
                      struct stats_endpoints *ep);
 
+/* The same, adding t's endpoints to ep's counts: for a table split in shards. */
+void stats_endpoints_add(const struct stats *s, const struct tracker *t, uint64_t now_us,
+                         struct stats_endpoints *ep);
+
 #endif

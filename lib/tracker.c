@@ -187,6 +187,19 @@ tracker_flow_id(struct tracker *t, const struct segment *seg)
 	return z ^ (z >> 31);
 }
 
+void
+tracker_config_shard(struct tracker_config *cfg, unsigned shard, unsigned nshards)
+{
+	uint64_t inv = 0x9e3779b97f4a7c15ULL; /* the multiplier's inverse mod 2^64, by Newton */
+	int i;
+
+	for (i = 0; i < 5; i++)
+		inv *= 2 - 0x9e3779b97f4a7c15ULL * inv;
+	cfg->max_flows /= nshards;
+	/* The nonce moves shard's mix input up by shard * 2^56: a range of its own. */
+	cfg->id_seed += (uint64_t)shard * ((1ULL << 56) * inv);
+}
+
 static void
 ep_set_state(struct tracker *t, struct endpoint *ep, enum tcp_state s)
 {

@@ -118,6 +118,14 @@ void tracker_advance(struct tracker *t, uint64_t now_us);
 /* End every tracked connection with reason (normally CR_SHUTDOWN) at now_us. */
 void tracker_flush(struct tracker *t, uint64_t now_us, enum close_reason reason);
 
+/*
+ * Make cfg the configuration of shard `shard` of nshards (at most 256)
+ * trackers that split one table between them: max_flows is divided, and
+ * id_seed (when not 0) moved so that no two shards ever give the same flow
+ * id before one has made 2^56 of them.
+ */
+void tracker_config_shard(struct tracker_config *cfg, unsigned shard, unsigned nshards);
+
 const struct tracker_stats *tracker_stats(const struct tracker *t);
 
 /* Bytes the tracker allocated, for memory-per-flow reporting. */
