@@ -221,6 +221,22 @@ if diff or a.get('opened', 0) < 42:
 EOF
 quiet workers_stats_same "$TMP/stats.out"
 
+# SIGHUP: the shards take the new tracking settings; new capture settings wait for a restart.
+sed -i 's/daemon: {/tracking: { timeouts: { syn = 5; }; };\ndaemon: {/' "$TMP/w2.conf"
+kill -HUP "$D2"
+if wait_for 5 grep -q 'configuration reloaded' "$TMP/w2.err"; then
+	pass workers_reload
+else
+	fail workers_reload "$(tail -n 3 "$TMP/w2.err" | tr '\n' '|')"
+fi
+sed -i 's/7205 \]/7205, 7206 ]/' "$TMP/w2.conf"
+kill -HUP "$D2"
+if wait_for 5 grep -q 'capture settings takes a restart' "$TMP/w2.err"; then
+	pass workers_reload_capture_waits
+else
+	fail workers_reload_capture_waits "$(tail -n 3 "$TMP/w2.err" | tr '\n' '|')"
+fi
+
 # The held connections close; then both stop, and the records are compared.
 exec 9>&-
 wait "$HPID"
