@@ -19,6 +19,10 @@
 #   live     tcpreplay into a veth inside network namespaces made here while
 #            tcpstated captures the other end: offered and captured rates,
 #            kernel drops, and a search for the highest rate under 0.1% drops.
+#   workers  the live scenario's senders at top speed into the daemon with
+#            capture.workers = each of BENCH_LIVE_WORKERS ("1 2"): offered and
+#            captured rates, kernel drops, the daemon's CPU per packet (every
+#            thread's).
 #   idle     the live daemon on a silent interface for BENCH_IDLE_S seconds:
 #            its CPU time and wakeups.
 #   flood    BENCH_FLOOD_SYNS spoofed SYNs with one real connection in the
@@ -53,12 +57,14 @@ live_conns=${BENCH_LIVE_CONNS:-200000}
 live_senders=${BENCH_LIVE_SENDERS:-2}
 live_steps=${BENCH_LIVE_STEPS:-4}
 live_buffer_kb=${BENCH_LIVE_BUFFER_KB:-8192}
+live_workers_list=${BENCH_LIVE_WORKERS:-1 2}
+live_workers=1
 idle_s=${BENCH_IDLE_S:-10}
 flood_syns=${BENCH_FLOOD_SYNS:-2000000}
 flood_max_flows=${BENCH_FLOOD_MAX_FLOWS:-100000}
 flood_rate_limit=${BENCH_FLOOD_RATE_LIMIT:-1000}
 collide_pairs=${BENCH_COLLIDE_PAIRS:-2000}
-scenarios=${BENCH_SCENARIOS:-offline memory collide live idle flood}
+scenarios=${BENCH_SCENARIOS:-offline memory collide live workers idle flood}
 json_out=${BENCH_JSON:-$BUILD/bench.json}
 
 T=$(mktemp -d "${TMPDIR:-/tmp}/tcpstated-bench.XXXXXX")
@@ -295,7 +301,7 @@ live_conf() { # FILE MAX_FLOWS FILE_EVENTS RATE_LIMIT RATE_INTERVAL
 	local list="" e
 	for e in $3; do list="$list${list:+, }\"$e\""; done
 	cat >"$1" <<EOF
-capture: { interface = "tsb1"; buffer_size_kb = $live_buffer_kb; };
+capture: { interface = "tsb1"; buffer_size_kb = $live_buffer_kb; workers = $live_workers; };
 tracking: { max_flows = $2; };
 daemon: { stats_interval = 0; };
 outputs: {
@@ -395,20 +401,23 @@ live_run() {
 	say "$name: offered $SENT packets in $SENT_S s by $# sender(s), captured $captured, kernel drops $kdrop, loss $LOSS"
 }
 
-if has live || has idle || has flood; then
+if has live || has workers || has idle || has flood; then
 	if [ "$(id -u)" != 0 ] || ! netns_up; then
 		say "live scenarios skipped: need root and ip netns"
-		scenarios=$(echo " $scenarios " | sed 's/ live / /; s/ idle / /; s/ flood / /')
+		scenarios=$(echo " $scenarios " | sed 's/ live / /; s/ workers / /; s/ idle / /; s/ flood / /')
 	fi
 fi
 
-if has live; then
+if has live || has workers; then
 	say "live: generating $live_senders capture(s) of $live_conns connections"
 	files=()
 	for ((i = 1; i <= live_senders; i++)); do
 		gen "live$i" -n "$live_conns" -c "$conc" -s $((seed + 100 + i)) -6 "$v6"
 		files+=("$T/live$i.pcap")
 	done
+fi
+
+if has live; then
 	live_conf "$T/live.conf" "$max_flows" CLOSED 0 10
 	put live.buffer_size_kb "$live_buffer_kb"
 	# The fastest drop-free rate: top speed if it was, else halve the interval
@@ -443,6 +452,17 @@ if has live; then
 	fi
 	put live.best_dropfree_pps "$best"
 	put live.lowest_lossy_pps "$bad"
+fi
+
+if has workers; then
+	# Every sender at top speed, the most the senders reach, into each count of workers.
+	for live_workers in $live_workers_list; do
+		live_conf "$T/live.conf" "$max_flows" CLOSED 0 10
+		live_run "live_workers$live_workers" 0 "${files[@]}"
+	done
+	live_workers=1
+fi
+if has live || has workers; then
 	rm -f "${files[@]}"
 fi
 
