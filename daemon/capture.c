@@ -450,6 +450,25 @@ capture_free(struct capture *c)
 	free(c);
 }
 
+/* A struct capture for cfg feeding cb, with no handle yet; NULL (and why in err) without memory. */
+static struct capture *
+capture_new(const struct capture_config *cfg, capture_segments_cb *cb, void *arg,
+            struct decode_stats *ds, char *err, size_t errlen)
+{
+	struct capture *c;
+
+	c = calloc(1, sizeof(*c));
+	if (c == NULL) {
+		snprintf(err, errlen, "out of memory");
+		return NULL;
+	}
+	c->cb = cb;
+	c->arg = arg;
+	c->ds = ds;
+	c->cfg = *cfg;
+	return c;
+}
+
 struct capture *
 capture_open(struct event_base *base, const struct capture_config *cfg, capture_segments_cb *cb,
              void *arg, struct decode_stats *ds, char *err, size_t errlen)
@@ -458,17 +477,10 @@ capture_open(struct event_base *base, const struct capture_config *cfg, capture_
 	pcap_t *p;
 	int dlt;
 
-	c = calloc(1, sizeof(*c));
-	if (c == NULL) {
-		snprintf(err, errlen, "out of memory");
+	if ((c = capture_new(cfg, cb, arg, ds, err, errlen)) == NULL)
 		return NULL;
-	}
 	c->base = base;
-	c->cb = cb;
-	c->arg = arg;
-	c->ds = ds;
 	c->retry_s = CAPTURE_RETRY_MIN_S;
-	c->cfg = *cfg;
 	c->ev_retry = evtimer_new(base, capture_retry_cb, c);
 	c->ev_watch = event_new(base, -1, EV_PERSIST, capture_watch_cb, c);
 	c->ev_again = evtimer_new(base, capture_read_cb, c);
@@ -580,15 +592,8 @@ capture_open_fanout(const struct capture_config *cfg, unsigned group, capture_se
 	pcap_t *p;
 	int dlt;
 
-	c = calloc(1, sizeof(*c));
-	if (c == NULL) {
-		snprintf(err, errlen, "out of memory");
+	if ((c = capture_new(cfg, cb, arg, ds, err, errlen)) == NULL)
 		return NULL;
-	}
-	c->cb = cb;
-	c->arg = arg;
-	c->ds = ds;
-	c->cfg = *cfg;
 	p = capture_activate(&c->cfg, &dlt, c->expr, sizeof(c->expr), err, errlen);
 	if (p == NULL) {
 		free(c);

@@ -1458,7 +1458,7 @@ main_live_open(struct main_state *m)
 	m->nworkers = main_workers(&m->cfg.capture);
 	if (m->nworkers > 1) {
 		m->workers = workers_open(m->base, &m->cfg.capture, m->nworkers, &tc, main_event_cb, m,
-		    err, sizeof(err));
+		    main_now_us, err, sizeof(err));
 		if (m->workers == NULL)
 			fatalx("%s", err);
 		log_info("capturing on %s with filter \"%s\", %u workers", m->cfg.capture.interface,

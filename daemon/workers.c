@@ -21,7 +21,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 #include <unistd.h>
 
 #include "log.h"
@@ -55,19 +54,11 @@ struct workers {
 	int stopfd; /* the loop stops the workers: readable from then on */
 	tracker_emit_cb *cb;
 	void *arg;
+	uint64_t (*now_us)(void); /* main's clock */
 	unsigned n;
 	_Atomic unsigned up; /* handles still capturing */
 	struct worker *wk;
 };
-
-static uint64_t
-workers_now_us(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_REALTIME, &ts);
-	return (uint64_t)ts.tv_sec * 1000000u + (uint64_t)ts.tv_nsec / 1000u;
-}
 
 /* The tracker's callback, on the worker's thread: into the ring, or counted as lost. */
 static void
@@ -137,7 +128,7 @@ worker_main(void *arg)
 			capture_drain(
 			    k->capture); /* what was captured before the stop still counts */
 		failed = capture_read(k->capture, err, sizeof(err)) == -1;
-		now = workers_now_us();
+		now = w->now_us();
 		if (!stop && now >= next_us) {
 			if (now > WORKER_LAG_US)
 				tracker_advance(k->tracker, now - WORKER_LAG_US);
@@ -194,8 +185,8 @@ workers_wake_cb(evutil_socket_t fd, short what, void *arg)
 
 struct workers *
 workers_open(struct event_base *base, const struct capture_config *cfg, unsigned n,
-             const struct tracker_config *tc, tracker_emit_cb *cb, void *arg, char *err,
-             size_t errlen)
+             const struct tracker_config *tc, tracker_emit_cb *cb, void *arg,
+             uint64_t (*now_us)(void), char *err, size_t errlen)
 {
 	struct tracker_config shard;
 	struct workers *w;
@@ -210,6 +201,7 @@ workers_open(struct event_base *base, const struct capture_config *cfg, unsigned
 	w->base = base;
 	w->cb = cb;
 	w->arg = arg;
+	w->now_us = now_us;
 	w->wakefd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
 	w->stopfd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
 	if (w->wakefd == -1 || w->stopfd == -1) {

@@ -28,12 +28,13 @@ struct workers;
 /*
  * Open n fanout handles on cfg's interface and n tracker shards of
  * tc->max_flows / n flows each (before the privileges are dropped). Events
- * will be given to cb on base's thread. Returns NULL with a one-line reason
- * in err.
+ * will be given to cb on base's thread; the workers expire on now_us()'s
+ * time (main's clock, called from their threads). Returns NULL with a
+ * one-line reason in err.
  */
 struct workers *workers_open(struct event_base *base, const struct capture_config *cfg, unsigned n,
                              const struct tracker_config *tc, tracker_emit_cb *cb, void *arg,
-                             char *err, size_t errlen);
+                             uint64_t (*now_us)(void), char *err, size_t errlen);
 
 /* Start the threads (after the privileges are dropped: threads inherit them). */
 int workers_start(struct workers *w, char *err, size_t errlen);
