@@ -165,6 +165,9 @@ insight_text(const struct insight *in, struct evbuffer *out)
 	}
 	evbuffer_add_printf(out, "%s\nevents: %" PRIu64 " delivered to the outputs\n",
 	    first ? " none" : "", r.events);
+	if (in->workers > 1)
+		evbuffer_add_printf(out, "workers: %u capture threads, %" PRIu64
+		    " events lost to a full ring\n", in->workers, in->worker_lost);
 	for (k = 0; k < INSIGHT_NOUTS; k++)
 		if (in->out_on[k])
 			evbuffer_add_printf(out, "output %s: %" PRIu64 " written, %" PRIu64

@@ -41,6 +41,8 @@ struct insight {
 	struct output_stats out[INSIGHT_NOUTS];
 	const struct alerts *alerts;    /* may be NULL: no rules */
 	uint64_t events;                /* delivered to the outputs */
+	unsigned workers;               /* capture threads: 0 or 1 for the single-threaded path */
+	uint64_t worker_lost;           /* events lost to a worker's full ring */
 };
 
 /* The STATS record of these counters. */

@@ -946,6 +946,10 @@ main_insight(struct main_state *m, struct insight *in, int endpoints)
 	}
 	in->alerts = m->alerts;
 	in->events = m->events;
+	if (m->workers != NULL) {
+		in->workers = m->nworkers;
+		in->worker_lost = workers_dropped(m->workers);
+	}
 }
 
 /* For the control socket: the same, through its callback. */

@@ -142,6 +142,12 @@ metrics_render(const struct insight *in, struct evbuffer *out)
 		if (!event_types[t].internal)
 			evbuffer_add_printf(out, "tcpstated_events_total{type=\"%s\"} %" PRIu64 "\n",
 			    event_type_name((enum event_type)t), in->ts->events[t]);
+	if (in->workers > 1) {
+		metrics_family(out, "tcpstated_worker_events_lost_total", "counter",
+		    "Events lost between a capture worker and the outputs: its hand-over ring was full.");
+		evbuffer_add_printf(out, "tcpstated_worker_events_lost_total %" PRIu64 "\n",
+		    in->worker_lost);
+	}
 	metrics_family(out, "tcpstated_output_records_total", "counter",
 	    "Records an output delivered.");
 	for (k = 0; k < INSIGHT_NOUTS; k++)

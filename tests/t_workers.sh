@@ -136,7 +136,7 @@ nsenter --net=/run/netns/"$NSA" -- "$TCPSTATED" -d -f -c "$TMP/w1.conf" -S "$TMP
     -o json >"$TMP/w1.json" 2>"$TMP/w1.err" &
 D1=$!
 nsenter --net=/run/netns/"$NSA" -- "$TCPSTATED" -d -f -c "$TMP/w2.conf" -S "$TMP/w2.sock" \
-    -o json >"$TMP/w2.json" 2>"$TMP/w2.err" &
+    --metrics "$TMP/w2.prom" -o json >"$TMP/w2.json" 2>"$TMP/w2.err" &
 D2=$!
 if ! wait_for 10 test -S "$TMP/w1.sock" -a -S "$TMP/w2.sock"; then
 	fail workers_start "$(head -n 3 "$TMP/w1.err" "$TMP/w2.err" | tr '\n' '|')"
@@ -221,6 +221,13 @@ if diff or a.get('opened', 0) < 42:
 EOF
 quiet workers_stats_same "$TMP/stats.out"
 
+# --stats says how many workers, and that no event was lost between them and the loop.
+if grep -q '^workers: 2 capture threads, 0 events lost to a full ring$' <("$TCPSTATED" --stats -S "$TMP/w2.sock"); then
+	pass workers_stats_text
+else
+	fail workers_stats_text "$("$TCPSTATED" --stats -S "$TMP/w2.sock" | head -n 8 | tr '\n' '|')"
+fi
+
 # SIGHUP: the shards take the new tracking settings; new capture settings wait for a restart.
 sed -i 's/daemon: {/tracking: { timeouts: { syn = 5; }; };\ndaemon: {/' "$TMP/w2.conf"
 kill -HUP "$D2"
@@ -273,6 +280,14 @@ if bad:
     sys.exit('%d of %d connections differ, e.g. %s:\n%s\n%s' % (len(bad), len(a), k, a.get(k), b.get(k)))
 EOF
 quiet workers_records_same "$TMP/records.out"
+
+# The last metrics, written at the stop: the same count, and the shards' connections summed.
+if grep -qx 'tcpstated_worker_events_lost_total 0' "$TMP/w2.prom" &&
+    grep -qx 'tcpstated_connection_attempts_total 54' "$TMP/w2.prom"; then
+	pass workers_metrics
+else
+	fail workers_metrics "$(grep -E 'lost|attempts_total' "$TMP/w2.prom" | tr '\n' '|')"
+fi
 
 # Each worker had its share: the hash spread the 54 connections over both.
 line=$(grep 'workers: 2 capture threads' "$TMP/w2.err")
