@@ -209,26 +209,6 @@ control_endpoint(char *buf, size_t cap, uint8_t family, const uint8_t *ip, uint1
 	return n < 0 ? 0 : n;
 }
 
-/*
- * An age as people read it, as ss(8) and conntrack(8) users expect:
- * "0.4s", "34.2s", "5m07s", "2h03m", "3d04h". Cut, never rounded up, so
- * that 59.99 s is "59.9s", not "60.0s".
- */
-static void
-control_age(char *buf, size_t cap, uint64_t us)
-{
-	uint64_t s = us / 1000000u;
-
-	if (s < 60)
-		snprintf(buf, cap, "%" PRIu64 ".%" PRIu64 "s", s, us / 100000u % 10u);
-	else if (s < 3600)
-		snprintf(buf, cap, "%" PRIu64 "m%02" PRIu64 "s", s / 60, s % 60);
-	else if (s < 86400)
-		snprintf(buf, cap, "%" PRIu64 "h%02" PRIu64 "m", s / 3600, s / 60 % 60);
-	else
-		snprintf(buf, cap, "%" PRIu64 "d%02" PRIu64 "h", s / 86400, s / 3600 % 24);
-}
-
 static uint64_t
 control_age_us(const struct event *e, uint64_t now_us)
 {
@@ -396,7 +376,7 @@ control_flows_text(const struct control_flows *q, struct evbuffer *out)
 		control_endpoint(client, sizeof(client), e->family, e->client_ip, e->client_port);
 		control_endpoint(server, sizeof(server), e->family, e->server_ip, e->server_port);
 		format_flow_id(e->flow_id, flow, sizeof(flow));
-		control_age(age, sizeof(age), control_age_us(e, q->now_us));
+		format_age(control_age_us(e, q->now_us), age, sizeof(age));
 		evbuffer_add_printf(out,
 		                    "%-*s %-*s %-12s %-12s %7s %10" PRIu64 " %10" PRIu64
 		                    " %8" PRIu64 " %8" PRIu64 " %s%s\n",

@@ -78,11 +78,18 @@ put_bool(char *p, int v)
 	 : (n) > 0 ? put_kv_safe(PUT_LIT(p, " " key "="), (s), (n))                                \
 	           : (p))
 
-/* The counters of CLOSED and UPDATE, duration to partial. */
+/*
+ * The counters of CLOSED and UPDATE, duration to partial; a CLOSED record's
+ * lifetime (to the close decision) stands beside its duration (to the last
+ * packet). The live view's CLOSED of a connection it only remembers has no
+ * reason and no close decision on record, so no lifetime.
+ */
 static inline __attribute__((always_inline)) char *
-put_rec_counts(char *p, const struct event *ev, int json)
+put_rec_counts(char *p, const struct event *ev, int json, int closed)
 {
 	p = put_secs(PUT_KEY(p, json, "duration"), ev->duration_us, 6);
+	if (closed)
+		p = put_secs(PUT_KEY(p, json, "lifetime"), ev->lifetime_us, 6);
 	p = put_u64(PUT_KEY(p, json, "client_bytes"), ev->client.bytes);
 	p = put_u64(PUT_KEY(p, json, "server_bytes"), ev->server.bytes);
 	p = put_u64(PUT_KEY(p, json, "client_pkts"), ev->client.pkts);
@@ -135,14 +142,14 @@ put_record(char *p, const struct event *ev, int json)
 		p = put_bool(PUT_KEY(p, json, "abnormal"), ev->abnormal);
 		p = put_endq(put_name(PUT_KEYQ(p, json, "closed_by"), side_name(ev->closed_by)),
 		             json);
-		p = put_rec_counts(p, ev, json);
+		p = put_rec_counts(p, ev, json, ev->reason != CR_NONE);
 		n = strnlen(ev->conn_state, sizeof(ev->conn_state));
 		p = PUT_TEXT(p, json, "conn_state", ev->conn_state, n);
 		n = strnlen(ev->history, sizeof(ev->history));
 		p = PUT_TEXT(p, json, "history", ev->history, n);
 		break;
 	case TEV_UPDATE:
-		p = put_rec_counts(p, ev, json);
+		p = put_rec_counts(p, ev, json, 0);
 		break;
 	case TEV_SEGMENT:
 		p = put_endq(put_tcpflags(PUT_KEYQ(p, json, "flags"), ev->seg_flags), json);
@@ -188,11 +195,14 @@ put_counts(char *p, const struct endpoint_counts *c)
 	return p;
 }
 
-/* "0.123s client 3B/6p server 492B/5p" */
+/* "duration=34.2s client 3B/6p server 492B/5p"; a CLOSED adds "lifetime=6m02s" after its duration. */
 static char *
 put_text_counts(char *p, const struct event *ev)
 {
-	p = PUT_LIT(put_secs(p, ev->duration_us, 3), "s client ");
+	p = put_age(PUT_LIT(p, "duration="), ev->duration_us);
+	if (ev->type == TEV_CLOSED && ev->reason != CR_NONE)
+		p = put_age(PUT_LIT(p, " lifetime="), ev->lifetime_us);
+	p = PUT_LIT(p, " client ");
 	p = PUT_LIT(put_counts(p, &ev->client), " server ");
 	return put_counts(p, &ev->server);
 }
@@ -361,6 +371,17 @@ format_ip(uint8_t family, const uint8_t *addr, char *buf, size_t cap)
 
 	w_init(&w, buf, cap);
 	w_ip(&w, family, addr);
+	return w_end(&w);
+}
+
+size_t
+format_age(uint64_t us, char *buf, size_t cap)
+{
+	char t[AGE_LEN_MAX];
+	struct wbuf w;
+
+	w_init(&w, buf, cap);
+	w_mem(&w, t, (size_t)(put_age(t, us) - t));
 	return w_end(&w);
 }
 

@@ -10,7 +10,7 @@
  *   ts event flow by client_ip client_port server_ip server_port
  *   client_state server_state
  *   SYN, SYN_ACK: mss wscale sack_ok tsopt   (only the options present)
- *   CLOSED: reason abnormal closed_by duration client_bytes server_bytes
+ *   CLOSED: reason abnormal closed_by duration lifetime client_bytes server_bytes
  *           client_pkts server_pkts [client_missed_bytes server_missed_bytes]
  *           partial conn_state history
  *   UPDATE: duration client_bytes server_bytes client_pkts server_pkts
@@ -57,6 +57,12 @@ size_t format_flow_id(uint64_t id, char *buf, size_t cap);
 
 /* Numeric address text (RFC 5952 for IPv6); returns length. */
 size_t format_ip(uint8_t family, const uint8_t *addr, char *buf, size_t cap);
+
+/*
+ * A time span as people read it: "0.004s", "34.2s", "5m07s", "2h03m",
+ * "3d04h" (the text line's durations, the live view's ages); returns length.
+ */
+size_t format_age(uint64_t us, char *buf, size_t cap);
 
 /* "json", "text", "kv" to enum format; -1 when unknown. */
 int format_from_name(const char *name);

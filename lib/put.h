@@ -169,6 +169,33 @@ put_secs(char *p, uint64_t us, int decimals)
 	return put_u64w(p, frac, decimals);
 }
 
+/* Longest put_age(): the days of UINT64_MAX microseconds (9 digits), "d", "23h". */
+#define AGE_LEN_MAX (9 + 1 + 3)
+
+/*
+ * A time span as people read it, as ss(8) and conntrack(8) users expect:
+ * "0.004s", "34.2s", "5m07s", "2h03m", "3d04h". Milliseconds below a second,
+ * where most connections end; cut, never rounded up, so that 59.99 s is
+ * "59.9s", not "60.0s".
+ */
+PUT_STATIC char *
+put_age(char *p, uint64_t us)
+{
+	uint64_t s = us / 1000000u;
+
+	if (s == 0)
+		p = put_u64w(PUT_LIT(p, "0."), us / 1000u, 3);
+	else if (s < 60)
+		p = put_u64w(PUT_LIT(put_u64(p, s), "."), us / 100000u % 10u, 1);
+	else if (s < 3600)
+		p = PUT_LIT(put_u64w(PUT_LIT(put_u64(p, s / 60), "m"), s % 60, 2), "s");
+	else if (s < 86400)
+		p = PUT_LIT(put_u64w(PUT_LIT(put_u64(p, s / 3600), "h"), s / 60 % 60, 2), "m");
+	else
+		p = PUT_LIT(put_u64w(PUT_LIT(put_u64(p, s / 86400), "d"), s / 3600 % 24, 2), "h");
+	return s < 60 ? PUT_LIT(p, "s") : p;
+}
+
 /* Latest time ISO 8601's four-digit year can show: 9999-12-31T23:59:59.999999Z. */
 #define TS_MAX_US 253402300799999999ULL
 #define TS_LEN 27

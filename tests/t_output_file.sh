@@ -234,7 +234,7 @@ pos=$(grep -n SUPPRESSED "$D/ev.json" | head -n 1 | cut -d: -f1)
 
 # --- Standard output: text, and a reader that goes away (EPIPE)
 printf 'emit mix 8\n' | "$DRIVE" -o text >"$TMP/stdout.txt" 2>/dev/null
-[ "$(wc -l <"$TMP/stdout.txt")" = 8 ] && grep -q ' CLOSED      10.0.0.7:32775 - 192.0.2.10:5432  reason=fin closed_by=client 1.500s client 524B/7p server 4096B/6p SF ShADadfF$' "$TMP/stdout.txt" &&
+[ "$(wc -l <"$TMP/stdout.txt")" = 8 ] && grep -q ' CLOSED      10.0.0.7:32775 - 192.0.2.10:5432  reason=fin closed_by=client duration=1.5s lifetime=1m01s client 524B/7p server 4096B/6p SF ShADadfF$' "$TMP/stdout.txt" &&
 	pass stdout_text || fail stdout_text "$(head -n 8 "$TMP/stdout.txt" | tr '\n' '|')"
 { printf 'emit mix 2000\nflush\nsleep 300\nemit mix 2000\nflush\nemit mix 10\n'; } |
 	"$DRIVE" -o json 2>"$TMP/epipe.err" | head -n 1 >/dev/null

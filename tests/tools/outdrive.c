@@ -259,6 +259,7 @@ make_event(struct drive *d, enum event_type t, struct event *ev)
 		                : d->reason == CR_RST ? SIDE_SERVER
 		                                      : SIDE_NONE;
 		ev->duration_us = 1500000 + n;
+		ev->lifetime_us = ev->duration_us + 60000000; /* the close decided a minute on */
 		ev->client.bytes = 517 + n;
 		ev->client.pkts = 7;
 		ev->server.bytes = 4096;

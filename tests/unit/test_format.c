@@ -288,6 +288,7 @@ static void
 test_closed(void)
 {
 	struct event ev = base_event(TEV_CLOSED);
+	char buf[FORMAT_EVENT_MAX];
 
 	ev.by = SIDE_NONE;
 	ev.client_state_was = ev.client_state = ST_TIME_WAIT;
@@ -295,6 +296,7 @@ test_closed(void)
 	ev.reason = CR_FIN;
 	ev.closed_by = SIDE_SERVER;
 	ev.duration_us = 123456;
+	ev.lifetime_us = 362500000; /* six minutes on: the close decision came late */
 	ev.client.bytes = 3;
 	ev.client.pkts = 6;
 	ev.server.bytes = 492;
@@ -309,20 +311,22 @@ test_closed(void)
 	    "\"server_ip\":\"192.168.42.109\",\"server_port\":8000,"
 	    "\"client_state\":\"TIME_WAIT\",\"server_state\":\"CLOSED\","
 	    "\"reason\":\"fin\",\"abnormal\":false,\"closed_by\":\"server\",\"duration\":0.123456,"
-	    "\"client_bytes\":3,\"server_bytes\":492,\"client_pkts\":6,\"server_pkts\":5,"
+	    "\"lifetime\":362.500000,\"client_bytes\":3,\"server_bytes\":492,\"client_pkts\":6,\"server_pkts\":5,"
 	    "\"partial\":false,\"conn_state\":\"SF\",\"history\":\"ShADadfFa\"}\n");
 	check_event(
 	    "closed_kv", FMT_KV, &ev,
 	    HEAD_K
 	    "CLOSED flow=C1YtudU73D5k by=none client_ip=192.168.42.108 client_port=45714 "
 	    "server_ip=192.168.42.109 server_port=8000 client_state=TIME_WAIT server_state=CLOSED "
-	    "reason=fin abnormal=false closed_by=server duration=0.123456 client_bytes=3 "
+	    "reason=fin abnormal=false closed_by=server duration=0.123456 lifetime=362.500000 "
+	    "client_bytes=3 "
 	    "server_bytes=492 client_pkts=6 server_pkts=5 partial=false conn_state=SF "
 	    "history=ShADadfFa\n");
 	check_event(
 	    "closed_text", FMT_TEXT, &ev,
 	    HEAD_T "CLOSED      192.168.42.108:45714 - 192.168.42.109:8000  "
-	           "reason=fin closed_by=server 0.123s client 3B/6p server 492B/5p SF ShADadfFa\n");
+	           "reason=fin closed_by=server duration=0.123s lifetime=6m02s client 3B/6p "
+	           "server 492B/5p SF ShADadfFa\n");
 
 	/* An abnormal, partial close with nothing seen: empty strings. */
 	ev.reason = CR_IDLE_TIMEOUT;
@@ -330,6 +334,7 @@ test_closed(void)
 	ev.partial = 1;
 	ev.closed_by = SIDE_NONE;
 	ev.duration_us = 7440000001ULL;
+	ev.lifetime_us = 93784000000ULL; /* 1d02h03m04s */
 	ev.client.bytes = 18446744073709551615ULL;
 	ev.conn_state[0] = '\0';
 	ev.history[0] = '\0';
@@ -341,7 +346,8 @@ test_closed(void)
 	    "\"server_ip\":\"192.168.42.109\",\"server_port\":8000,"
 	    "\"client_state\":\"TIME_WAIT\",\"server_state\":\"CLOSED\","
 	    "\"reason\":\"idle_timeout\",\"abnormal\":true,\"closed_by\":\"none\","
-	    "\"duration\":7440.000001,\"client_bytes\":18446744073709551615,\"server_bytes\":492,"
+	    "\"duration\":7440.000001,\"lifetime\":93784.000000,"
+	    "\"client_bytes\":18446744073709551615,\"server_bytes\":492,"
 	    "\"client_pkts\":6,\"server_pkts\":5,\"partial\":true,\"conn_state\":\"\","
 	    "\"history\":\"\"}\n");
 	check_event(
@@ -350,12 +356,14 @@ test_closed(void)
 	    "CLOSED flow=C1YtudU73D5k by=none client_ip=192.168.42.108 client_port=45714 "
 	    "server_ip=192.168.42.109 server_port=8000 client_state=TIME_WAIT server_state=CLOSED "
 	    "reason=idle_timeout abnormal=true closed_by=none duration=7440.000001 "
+	    "lifetime=93784.000000 "
 	    "client_bytes=18446744073709551615 server_bytes=492 client_pkts=6 server_pkts=5 "
 	    "partial=true\n");
 	check_event("closed_empty_text", FMT_TEXT, &ev,
 	            HEAD_T
 	            "CLOSED      192.168.42.108:45714 - 192.168.42.109:8000  "
-	            "reason=idle_timeout closed_by=none 7440.000s client 18446744073709551615B/6p "
+	            "reason=idle_timeout closed_by=none duration=2h04m lifetime=1d02h "
+	            "client 18446744073709551615B/6p "
 	            "server 492B/5p partial\n");
 
 	/* A history that fills its array with no NUL is bounded, and odd bytes cannot break a line.
@@ -369,6 +377,7 @@ test_closed(void)
 	    "CLOSED flow=C1YtudU73D5k by=none client_ip=192.168.42.108 client_port=45714 "
 	    "server_ip=192.168.42.109 server_port=8000 client_state=TIME_WAIT server_state=CLOSED "
 	    "reason=idle_timeout abnormal=true closed_by=none duration=7440.000001 "
+	    "lifetime=93784.000000 "
 	    "client_bytes=18446744073709551615 server_bytes=492 client_pkts=6 server_pkts=5 "
 	    "partial=false conn_state=S?1??x history=aaaaaaaaaaaaaaaaaaaaaaaa\n");
 	check_event(
@@ -379,9 +388,19 @@ test_closed(void)
 	    "\"server_ip\":\"192.168.42.109\",\"server_port\":8000,"
 	    "\"client_state\":\"TIME_WAIT\",\"server_state\":\"CLOSED\","
 	    "\"reason\":\"idle_timeout\",\"abnormal\":true,\"closed_by\":\"none\","
-	    "\"duration\":7440.000001,\"client_bytes\":18446744073709551615,\"server_bytes\":492,"
+	    "\"duration\":7440.000001,\"lifetime\":93784.000000,"
+	    "\"client_bytes\":18446744073709551615,\"server_bytes\":492,"
 	    "\"client_pkts\":6,\"server_pkts\":5,\"partial\":false,\"conn_state\":\"S\\\"1 =x\","
 	    "\"history\":\"aaaaaaaaaaaaaaaaaaaaaaaa\"}\n");
+
+	/* The live view's CLOSED of a remembered connection: no close decision, no lifetime. */
+	TEST_BEGIN("closed_remembered_no_lifetime");
+	ev.reason = CR_NONE;
+	format_event(FMT_JSON, &ev, buf, sizeof(buf));
+	CHECK(strstr(buf, "\"duration\":7440.000001,\"client_bytes\":") != NULL);
+	format_event(FMT_TEXT, &ev, buf, sizeof(buf));
+	CHECK(strstr(buf, " duration=2h04m client ") != NULL);
+	TEST_END();
 }
 
 static void
@@ -494,7 +513,7 @@ test_max_event(void)
 	ev.reason = CR_CLOSING_TIMEOUT;
 	ev.abnormal = 1;
 	ev.closed_by = SIDE_SERVER;
-	ev.duration_us = UINT64_MAX;
+	ev.duration_us = ev.lifetime_us = UINT64_MAX;
 	ev.client.bytes = ev.client.pkts = UINT64_MAX;
 	ev.server.bytes = ev.server.pkts = UINT64_MAX;
 	ev.partial = 1;
@@ -509,7 +528,8 @@ test_max_event(void)
 	    "\"server_port\":65535,"
 	    "\"client_state\":\"ESTABLISHED\",\"server_state\":\"ESTABLISHED\","
 	    "\"reason\":\"closing_timeout\",\"abnormal\":true,\"closed_by\":\"server\","
-	    "\"duration\":18446744073709.551615,\"client_bytes\":18446744073709551615,"
+	    "\"duration\":18446744073709.551615,\"lifetime\":18446744073709.551615,"
+	    "\"client_bytes\":18446744073709551615,"
 	    "\"server_bytes\":18446744073709551615,\"client_pkts\":18446744073709551615,"
 	    "\"server_pkts\":18446744073709551615,\"partial\":true,"
 	    "\"conn_state\":\"" ESC80 ESC80 ESC80 ESC80 ESC80 ESC80 ESC80 ESC80 "\","
@@ -519,13 +539,14 @@ test_max_event(void)
 	            "client_ip=ffff:ffff:ffff:ffff:ffff:ffff:ffff:ffff client_port=65535 "
 	            "server_ip=2001:db8:1234:5678:9abc:def0:fedc:ba98 server_port=65535 "
 	            "client_state=ESTABLISHED server_state=ESTABLISHED reason=closing_timeout "
-	            "abnormal=true closed_by=server duration=18446744073709.551615 " MAXCOUNTS_K
+	            "abnormal=true closed_by=server duration=18446744073709.551615 "
+	            "lifetime=18446744073709.551615 " MAXCOUNTS_K
 	            "partial=true conn_state=???????? history=????????????????????????\n");
 	check_event("max_text", FMT_TEXT, &ev,
 	            "9999-12-31T23:59:59.999999Z CLygHa16AHYF CLOSED      "
 	            "[ffff:ffff:ffff:ffff:ffff:ffff:ffff:ffff]:65535 < "
 	            "[2001:db8:1234:5678:9abc:def0:fedc:ba98]:65535  reason=closing_timeout "
-	            "closed_by=server 18446744073709.551s "
+	            "closed_by=server duration=213503982d08h lifetime=213503982d08h "
 	            "client 18446744073709551615B/18446744073709551615p "
 	            "server 18446744073709551615B/18446744073709551615p " ESC80 ESC80 ESC80 ESC80
 	                ESC80 ESC80 ESC80 ESC80 " " ESCFF4 ESCFF4 ESCFF4 ESCFF4 ESCFF4 ESCFF4
@@ -653,8 +674,17 @@ test_numbers(void)
 	    {999, "0.000999", "0.000s"},
 	    {1000, "0.001000", "0.001s"},
 	    {999999, "0.999999", "0.999s"},
-	    {1000000, "1.000000", "1.000s"},
-	    {4294967296000001ULL, "4294967296.000001", "4294967296.000s"},
+	    {1000000, "1.000000", "1.0s"},
+	    {34299999, "34.299999", "34.2s"},
+	    {59999999, "59.999999", "59.9s"},
+	    {60000000, "60.000000", "1m00s"},
+	    {307999999, "307.999999", "5m07s"},
+	    {3599999999ULL, "3599.999999", "59m59s"},
+	    {3600000000ULL, "3600.000000", "1h00m"},
+	    {7380000000ULL, "7380.000000", "2h03m"},
+	    {86399999999ULL, "86399.999999", "23h59m"},
+	    {86400000000ULL, "86400.000000", "1d00h"},
+	    {4294967296000001ULL, "4294967296.000001", "49710d06h"},
 	};
 	struct event ev = base_event(TEV_UPDATE);
 	char buf[FORMAT_EVENT_MAX], want[128];
@@ -680,7 +710,7 @@ test_numbers(void)
 		snprintf(want, sizeof(want), " duration=%s ", durs[i].json);
 		CHECK(strstr(buf, want) != NULL);
 		format_event(FMT_TEXT, &ev, buf, sizeof(buf));
-		snprintf(want, sizeof(want), "  %s client ", durs[i].text);
+		snprintf(want, sizeof(want), "  duration=%s client ", durs[i].text);
 		CHECK(strstr(buf, want) != NULL);
 	}
 	TEST_END();

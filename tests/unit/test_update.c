@@ -520,7 +520,7 @@ test_format(void)
 		    "\"server_bytes\":0,\"client_pkts\":3,\"server_pkts\":1,\"partial\":false}\n") != NULL);
 		format_event(FMT_TEXT, u, buf, sizeof buf);
 		CHECK(strstr(buf, " UPDATE      10.0.0.1:45000 - 10.0.0.2:80  client ESTABLISHED  "
-		    "server ESTABLISHED  10.000s client 3B/3p server 0B/1p\n") != NULL);
+		    "server ESTABLISHED  duration=10.0s client 3B/3p server 0B/1p\n") != NULL);
 		format_event(FMT_KV, u, buf, sizeof buf);
 		CHECK(strstr(buf, " event=UPDATE ") != NULL && strstr(buf, " duration=10.000000 ") != NULL);
 		CHECK_EQ_S(event_type_name(TEV_UPDATE), "UPDATE");
