@@ -242,6 +242,11 @@ st = [json.loads(l) for l in open(spath)]
 check('stats_json_record', len(st) == 1 and st[0]['event'] == 'STATS' and st[0]['close_wait'] == 1 and
       st[0]['time_wait'] == 1 and st[0]['closed_refused'] == 3, st)
 EOF
+# The same lines hold to the record schema (t_schema.sh checks every other record).
+python3 tests/schemacheck.py man/tcpstated-records.schema.json control_flows \
+    --expect FLOWS_UPDATE,FLOWS_CLOSED "$TMP/flows.json" | sed 's/^\(PASS\|FAIL\) schema_/\1 control_schema_/'
+python3 tests/schemacheck.py man/tcpstated-records.schema.json control_stats \
+    --expect STATS "$TMP/stats.json" | sed 's/^\(PASS\|FAIL\) schema_/\1 control_schema_/'
 
 # --watch: plain repeated output when not on a terminal, a redrawn screen on
 # one (script(1) gives it a terminal); SIGINT stops it cleanly, status 0.
