@@ -159,11 +159,13 @@ $(FUZZ_DIR)/fuzz_%: tests/fuzz/fuzz_%.c $(FUZZ_OBJ)
 
 install: all
 	install -d $(DESTDIR)$(SBINDIR) $(DESTDIR)$(MANDIR)/man8 $(DESTDIR)$(MANDIR)/man5 \
+		$(DESTDIR)$(MANDIR)/man7 \
 		$(DESTDIR)$(SYSCONFDIR)/tcpstated $(DESTDIR)$(UNITDIR) $(DESTDIR)$(CATALOGDIR) \
 		$(DESTDIR)$(DOCDIR)/examples $(DESTDIR)$(PREFIX)/share/bash-completion/completions
 	install -m 0755 $(BUILD)/tcpstated $(DESTDIR)$(SBINDIR)/tcpstated
 	install -m 0644 man/tcpstated.8 $(DESTDIR)$(MANDIR)/man8/tcpstated.8
 	install -m 0644 man/tcpstated.conf.5 $(DESTDIR)$(MANDIR)/man5/tcpstated.conf.5
+	install -m 0644 man/tcpstated-records.7 $(DESTDIR)$(MANDIR)/man7/tcpstated-records.7
 	[ -e $(DESTDIR)$(SYSCONFDIR)/tcpstated/tcpstated.conf ] || \
 		install -m 0644 conf/tcpstated.conf $(DESTDIR)$(SYSCONFDIR)/tcpstated/tcpstated.conf
 	sed 's|/usr/sbin/|$(SBINDIR)/|g; s|/etc/tcpstated/|$(SYSCONFDIR)/tcpstated/|g' \
@@ -183,7 +185,8 @@ install: all
 
 uninstall:
 	rm -f $(DESTDIR)$(SBINDIR)/tcpstated $(DESTDIR)$(MANDIR)/man8/tcpstated.8 \
-		$(DESTDIR)$(MANDIR)/man5/tcpstated.conf.5 $(DESTDIR)$(UNITDIR)/tcpstated.service \
+		$(DESTDIR)$(MANDIR)/man5/tcpstated.conf.5 $(DESTDIR)$(MANDIR)/man7/tcpstated-records.7 \
+		$(DESTDIR)$(UNITDIR)/tcpstated.service \
 		$(DESTDIR)$(CATALOGDIR)/tcpstated.catalog $(DESTDIR)$(DOCDIR)/examples/tcpstated.logrotate \
 		$(DESTDIR)$(PREFIX)/share/bash-completion/completions/tcpstated \
 		$(addprefix $(DESTDIR)$(DOCDIR)/examples/,$(notdir $(wildcard conf/examples/*.conf)))

@@ -36,6 +36,7 @@ pass install
 file_ok install_binary "$root/usr/sbin/tcpstated" 755 "$BUILD/tcpstated"
 file_ok install_man8 "$root/usr/share/man/man8/tcpstated.8" 644 man/tcpstated.8
 file_ok install_man5 "$root/usr/share/man/man5/tcpstated.conf.5" 644 man/tcpstated.conf.5
+file_ok install_man7 "$root/usr/share/man/man7/tcpstated-records.7" 644 man/tcpstated-records.7
 file_ok install_conf "$root/etc/tcpstated/tcpstated.conf" 644 conf/tcpstated.conf
 file_ok install_unit "$root/lib/systemd/system/tcpstated.service" 644 systemd/tcpstated.service
 file_ok install_catalog "$root/usr/lib/systemd/catalog/tcpstated.catalog" 644 systemd/tcpstated.catalog
@@ -96,6 +97,7 @@ fi
 if inst uninstall DESTDIR="$root" PREFIX=/usr SYSCONFDIR=/etc; then
 	left=""
 	for f in usr/sbin/tcpstated usr/share/man/man8/tcpstated.8 usr/share/man/man5/tcpstated.conf.5 \
+	    usr/share/man/man7/tcpstated-records.7 \
 	    lib/systemd/system/tcpstated.service usr/lib/systemd/catalog/tcpstated.catalog \
 	    usr/share/doc/tcpstated/examples/tcpstated.logrotate \
 	    usr/share/bash-completion/completions/tcpstated \

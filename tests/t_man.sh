@@ -7,21 +7,33 @@
 
 MAN8=man/tcpstated.8
 MAN5=man/tcpstated.conf.5
+MAN7=man/tcpstated-records.7
 
 # --- lint ------------------------------------------------------------------
 # Run from man/ so that mandoc resolves our own cross references
-# (tcpstated(8) <-> tcpstated.conf(5)). "outdated mandoc.db" notes are about
+# (tcpstated(8), tcpstated.conf(5), tcpstated-records(7)). "outdated mandoc.db" notes are about
 # the host's man database, not about these pages.
-out=$(cd man && mandoc -Tlint -Wall tcpstated.8 tcpstated.conf.5 2>&1 | grep -v 'outdated mandoc.db')
+out=$(cd man && mandoc -Tlint -Wall tcpstated.8 tcpstated.conf.5 tcpstated-records.7 2>&1 | grep -v 'outdated mandoc.db')
 if [ -z "$out" ]; then pass mandoc_lint; else fail mandoc_lint "$(printf '%s' "$out" | head -n 5 | tr '\n' '|')"; fi
 
-for page in "$MAN8" "$MAN5"; do
+for page in "$MAN8" "$MAN5" "$MAN7"; do
 	if out=$(groff -mandoc -ww -z "$page" 2>&1) && [ -z "$out" ]; then
 		pass "groff_ww $(basename "$page")"
 	else
 		fail "groff_ww $(basename "$page")" "$(printf '%s' "$out" | head -n 5 | tr '\n' '|')"
 	fi
 done
+
+# --- each page's SEE ALSO names the other two --------------------------------
+bad=""
+for page in "$MAN8" "$MAN5" "$MAN7"; do
+	see=$(sed -n '/^\.Sh SEE ALSO/,/^\.Sh /p' "$page")
+	for other in "tcpstated 8" "tcpstated.conf 5" "tcpstated-records 7"; do
+		case $page in *"$(echo "$other" | sed 's/ \(.\)$/.\1/')") continue ;; esac
+		printf '%s\n' "$see" | grep -q "^\.Xr $other\b" || bad="$bad $(basename "$page"):$other"
+	done
+done
+[ -z "$bad" ] && pass see_also_each_other || fail see_also_each_other "missing:$bad"
 
 # --- options: tcpstated -h against tcpstated.8 ------------------------------
 documented_opts=$(sed -n 's/^\.It Fl \([A-Za-z]\)\b.*/\1/p' "$MAN8" | sort -u | tr -d '\n')
