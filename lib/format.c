@@ -195,7 +195,7 @@ put_counts(char *p, const struct endpoint_counts *c)
 	return p;
 }
 
-/* "duration=34.2s client 3B/6p server 492B/5p"; a CLOSED adds "lifetime=6m02s" after its duration. */
+/* "duration=34.2s client 3B/6p server 492B/5p"; a CLOSED adds "lifetime=6m02s" after it. */
 static char *
 put_text_counts(char *p, const struct event *ev)
 {
