@@ -332,7 +332,7 @@ fi
 # The catalog explains a record, with its fields filled in.
 xout=$(journalctl --no-pager -x -t tcpstated TCPSTATE_EVENT=RST 2>&1)
 if printf '%s\n' "$xout" | grep -q "Subject: TCP connection reset by the server: $CLI_IP port [0-9]* to $SRV_IP port $PORT" &&
-    printf '%s\n' "$xout" | grep -q 'Documentation: man:tcpstated(8)'; then
+    printf '%s\n' "$xout" | grep -q 'Documentation: man:tcpstated-records(7) man:tcpstated(8)'; then
 	pass service_journal_catalog
 else
 	fail service_journal_catalog "journalctl -x: $(printf '%s' "$xout" | head -n 6 | tr '\n' '|')"
