@@ -304,6 +304,7 @@ fields=$(in_ct journalctl -b --no-pager -o json -u tcpstated TCPSTATE_EVENT=CLOS
 import json, sys
 need = {"MESSAGE_ID", "TCPSTATE_REASON", "TCPSTATE_FLOW", "TCPSTATE_CLIENT_IP", "TCPSTATE_CLIENT_PORT",
         "TCPSTATE_SERVER_IP", "TCPSTATE_SERVER_PORT", "TCPSTATE_CLOSED_BY", "TCPSTATE_DURATION",
+        "TCPSTATE_LIFETIME",
         "TCPSTATE_CONN_STATE", "TCPSTATE_HISTORY"}
 recs = [json.loads(l) for l in sys.stdin]
 miss = sorted({k for r in recs for k in need - set(r)})
