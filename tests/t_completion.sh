@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # t_completion.sh - conf/tcpstated.bash-completion: it registers itself, its
 # lists agree with the binary (the options of --help, the formats and sort
-# keys its errors name, the states of tcpstated(8), each accepted by
+# keys its errors name, the states of tcpstated-records(7), each accepted by
 # --state), and it completes what the word before asks for.
 . "$(dirname "$0")/lib.sh"
 
@@ -26,7 +26,7 @@ sorts=$("$TCPSTATED" --sort nope 2>&1 | sed -n 's/.*--sort nope: \(.*\)$/\1/p' |
 [ -n "$sorts" ] && [ "$(words "$_tcpstated_sorts")" = "$(words "$sorts")" ] && pass completion_sorts ||
 	fail completion_sorts "binary: $sorts; completion: $_tcpstated_sorts"
 
-man_states=$(sed -n '/^\.Sh STATES/,/^\.El/s/^\.It Sy //p' man/tcpstated.8)
+man_states=$(sed -n '/^\.Sh STATES/,/^\.El/s/^\.It Sy //p' man/tcpstated-records.7)
 bad=""
 for s in $_tcpstated_states ${_tcpstated_states,,}; do
 	"$TCPSTATED" --flows --state "$s" -S "$TMP/none" 2>&1 | grep -q 'unknown state' && bad="$bad $s"
