@@ -198,7 +198,7 @@ static int
 capture_decode(struct capture *c, const struct pcap_pkthdr *h, const u_char *bytes,
                struct segment *seg)
 {
-	if (decode_packet(c->dlt, bytes, h->caplen, seg, c->ds) != DECODE_OK)
+	if (decode_packet(c->dlt, bytes, h->caplen, NULL, seg, c->ds) != DECODE_OK)
 		return 0;
 	seg->ts_us = capture_ts(h);
 	return 1;

@@ -42,6 +42,42 @@ struct tcpopts {
 #define SEGMENT_TS_MAX_US 253402300799999999ULL
 
 /*
+ * The encapsulations decode opens (struct tunnel.type). Their names and
+ * what each id means are in decode.c's table; keep the two in step.
+ */
+enum tunnel_type {
+	TUN_NONE = 0, /* the TCP was not inside a tunnel */
+	TUN_VXLAN,    /* UDP 4789; id: VNI */
+	TUN_GENEVE,   /* UDP 6081; id: VNI */
+	TUN_GRE,      /* IP protocol 47; id: the key, when present */
+	TUN_ERSPAN,   /* GRE 0x88be/0x22eb; id: the session, types II and III */
+	TUN_IPIP,     /* IP protocols 4 and 41: IPv4 or IPv6 in IPv4 or IPv6 */
+	TUN_TEREDO,   /* UDP 3544: IPv6 in UDP */
+	TUN_GTPU,     /* UDP 2152; id: the TEID, which differs by direction */
+	TUN_NTYPES
+};
+
+/* Bits of struct tunnel.flags. */
+#define TUNF_ID 0x01 /* id is present in the header (a GRE key may not be) */
+
+/*
+ * The tunnel directly around the TCP segment's IP header: when tunnels nest,
+ * the innermost one, because that is the one whose overlay the inner
+ * addresses belong to (an ERSPAN mirror carrying VXLAN records the VXLAN
+ * VNI and VTEPs, not the mirror session). depth counts every level opened.
+ * Without a tunnel every field is 0.
+ */
+struct tunnel {
+	uint32_t id;       /* VNI, GRE key, ERSPAN session or TEID (TUNF_ID) */
+	uint8_t type;      /* enum tunnel_type */
+	uint8_t family;    /* of the outer addresses: 4 or 6 */
+	uint8_t flags;     /* TUNF_* */
+	uint8_t depth;     /* encapsulation levels opened, 0..DECODE_MAX_DEPTH */
+	uint8_t saddr[16]; /* outer source and destination, as in struct segment */
+	uint8_t daddr[16];
+};
+
+/*
  * Addresses are 16 bytes; an IPv4 address sits in the first 4 bytes and the
  * rest are zero, so that two keys compare with one memcmp.
  */
@@ -59,6 +95,7 @@ struct segment {
 	uint32_t len;        /* payload bytes, from the IP lengths (not caplen) */
 	uint16_t vlan;       /* outermost 802.1Q VLAN id, 0 when untagged */
 	struct tcpopts opt;
+	struct tunnel tun;   /* where the segment was carried; TUN_NONE when not */
 };
 
 #endif

@@ -138,7 +138,7 @@ stage_run(const struct frames *fr, struct tracker *t, uint64_t *bad)
 
 	*bad = 0;
 	for (i = 0; i < fr->n; i++) {
-		if (decode_packet(fr->link, fr->arena + fr->off[i], fr->caplen[i], &seg[n], NULL) !=
+		if (decode_packet(fr->link, fr->arena + fr->off[i], fr->caplen[i], NULL, &seg[n], NULL) !=
 		    DECODE_OK) {
 			(*bad)++;
 			continue;

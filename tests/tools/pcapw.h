@@ -15,9 +15,13 @@
  *                  numbers right; conn_raw() emits any segment at all without
  *                  touching the script's numbers, for the odd cases.
  *
- * Frames get correct IPv4 header and TCP checksums (tcpdump -vv says
- * "correct"). Link types: Ethernet (optionally 802.1Q and 802.1ad tagged),
- * raw IP, Linux cooked v1 and v2, BSD loopback (NULL).
+ * Frames get correct IPv4 header, UDP, GRE and TCP checksums (tcpdump -vv
+ * says "correct"). Link types: Ethernet (optionally 802.1Q and 802.1ad
+ * tagged), raw IP, Linux cooked v1 and v2, BSD loopback (NULL). A segment
+ * (or a whole connection) may be carried in a tunnel, struct pcapw_tunnel:
+ * VXLAN, Geneve with an option, GRE plain or with checksum, key and
+ * sequence, ERSPAN II and III, IP-in-IP, Teredo, GTP-U with an extension
+ * header, 802.1ah PBB and VN-Tag.
  *
  * Functions return 0 on success and -1 on an I/O error or an impossible
  * request (payload too large); the writer remembers the first error in err,
@@ -41,8 +45,43 @@
 #define PCAPW_LINK_LINUX_SLL2 276
 
 #define PCAPW_MAXPAYLOAD 65000
-/* Largest link header (SLL2: 20) + IPv6 (40) + TCP with options (60). */
-#define PCAPW_MAXFRAME (PCAPW_MAXPAYLOAD + 128)
+/*
+ * Largest link header (SLL2: 20) + IPv6 (40) + TCP with options (60), and
+ * the largest tunnel: outer IPv6 (40), UDP (8), Geneve with its option (16)
+ * and an inner Ethernet header with two tags (22).
+ */
+#define PCAPW_MAXFRAME (PCAPW_MAXPAYLOAD + 256)
+
+/* Encapsulations (struct pcapw_tunnel.kind). */
+enum pcapw_tun_kind {
+	PCAPW_TUN_VXLAN = 1, /* UDP, VXLAN VNI id, Ethernet */
+	PCAPW_TUN_GENEVE,    /* UDP, Geneve VNI id with one 8-byte option, Ethernet */
+	PCAPW_TUN_GRE,       /* GRE, no optional words, IP */
+	PCAPW_TUN_GRE_KEY,   /* GRE with checksum, key id and sequence, IP */
+	PCAPW_TUN_ERSPAN2,   /* GRE with sequence, ERSPAN II session id, Ethernet */
+	PCAPW_TUN_ERSPAN3,   /* GRE, ERSPAN III session id, Ethernet */
+	PCAPW_TUN_IPIP,      /* IP protocol 4 or 41 */
+	PCAPW_TUN_TEREDO,    /* UDP to or from 3544, IPv6 (the outer family must be 4) */
+	PCAPW_TUN_GTPU,      /* UDP, GTP-U TEID id with a PDU session container, IP */
+	PCAPW_TUN_PBB,       /* no outer IP: 802.1ah I-TAG I-SID id in the Ethernet header */
+	PCAPW_TUN_VNTAG      /* no outer IP: a VN-Tag in the Ethernet header */
+};
+
+/*
+ * A tunnel the segments of a connection travel in. src and dst are the outer
+ * addresses of the client's segments; the server's go back the other way,
+ * except ERSPAN's, which a mirror sends to its collector both ways round.
+ * GTP-U's TEID is picked by the receiving end, so the server's segments
+ * carry id + 1.
+ */
+struct pcapw_tunnel {
+	int kind;   /* enum pcapw_tun_kind */
+	int family; /* of src and dst: 4 or 6 */
+	uint8_t src[16];
+	uint8_t dst[16];
+	uint32_t id;   /* VNI, GRE key, ERSPAN session, TEID or I-SID */
+	uint16_t port; /* UDP destination port; 0: the registered one */
+};
 
 /* BSD loopback address family values: AF_INET everywhere, AF_INET6 as Darwin. */
 #define PCAPW_NULL_AF_INET 2
@@ -83,8 +122,10 @@ struct pcapw_seg {
 	uint16_t vlan;       /* 802.1Q VLAN id, 0 = untagged */
 	uint16_t vlan_outer; /* 802.1ad service tag outside vlan, 0 = none */
 	uint16_t ip_id;
-	uint8_t ttl;  /* 0 means 64 */
-	int outgoing; /* cooked captures: the frame was sent by this host */
+	uint8_t ttl;                    /* 0 means 64 */
+	int outgoing;                   /* cooked captures: the frame was sent by this host */
+	const struct pcapw_tunnel *tun; /* NULL: not tunnelled */
+	int tun_reply;                  /* sent by the server: outer pair reversed */
 };
 
 static inline void
@@ -222,21 +263,14 @@ pcapw_linkhdr(uint32_t linktype, const struct pcapw_seg *sg, uint8_t *p)
 	}
 }
 
-/*
- * Build the frame for sg with linktype's header into buf; returns its length,
- * or 0 when the payload is larger than PCAPW_MAXPAYLOAD or cap too small.
- */
+/* Write sg's IP header, TCP header and payload at ip; returns their length. */
 static inline size_t
-pcapw_build(uint32_t linktype, const struct pcapw_seg *sg, uint8_t *buf, size_t cap)
+pcapw_iptcp(const struct pcapw_seg *sg, uint8_t *ip)
 {
-	uint8_t *ip, *tcp, pseudo[40];
-	size_t link, iphl, thl, total, alen;
+	uint8_t *tcp, pseudo[40];
+	size_t iphl, thl, total, alen;
 	uint32_t sum;
 
-	if (sg->len > PCAPW_MAXPAYLOAD || cap < PCAPW_MAXFRAME)
-		return 0;
-	link = pcapw_linkhdr(linktype, sg, buf);
-	ip = buf + link;
 	iphl = sg->family == 6 ? 40 : 20;
 	tcp = ip + iphl;
 	thl = 20 + pcapw_tcpopts(sg, tcp + 20);
@@ -286,7 +320,227 @@ pcapw_build(uint32_t linktype, const struct pcapw_seg *sg, uint8_t *buf, size_t 
 	sum += 6 + (uint32_t)(thl + sg->len);
 	sum = pcapw_sum(sum, tcp, thl + sg->len);
 	pcapw_put16(tcp + 16, pcapw_fold(sum));
-	return link + total;
+	return total;
+}
+
+/* The bytes a tunnel of kind puts between the outer IP header and the inner one. */
+static inline size_t
+pcapw_tun_hdrlen(const struct pcapw_seg *sg)
+{
+	size_t eth = 14 + (sg->vlan ? 4 : 0) + (sg->vlan_outer ? 4 : 0);
+
+	switch (sg->tun->kind) {
+	case PCAPW_TUN_VXLAN:
+		return 8 + 8 + eth;
+	case PCAPW_TUN_GENEVE:
+		return 8 + 16 + eth;
+	case PCAPW_TUN_GRE:
+		return 4;
+	case PCAPW_TUN_GRE_KEY:
+		return 16;
+	case PCAPW_TUN_ERSPAN2:
+		return 8 + 8 + eth;
+	case PCAPW_TUN_ERSPAN3:
+		return 4 + 12 + eth;
+	case PCAPW_TUN_TEREDO:
+		return 8;
+	case PCAPW_TUN_GTPU:
+		return 8 + 8 + 4 + 4;
+	default: /* IP-in-IP */
+		return 0;
+	}
+}
+
+/*
+ * Wrap the inner packet of sg (inner bytes, already written at
+ * ip + outer IP header + pcapw_tun_hdrlen()) in sg->tun's outer IP header
+ * and tunnel header at ip; returns the outer packet's length.
+ */
+static inline size_t
+pcapw_tun_wrap(const struct pcapw_seg *sg, uint8_t *ip, size_t inner)
+{
+	const struct pcapw_tunnel *t = sg->tun;
+	int mirror = t->kind == PCAPW_TUN_ERSPAN2 || t->kind == PCAPW_TUN_ERSPAN3;
+	int back = sg->tun_reply && !mirror;
+	const uint8_t *src = back ? t->dst : t->src, *dst = back ? t->src : t->dst;
+	size_t iphl = t->family == 6 ? 40 : 20, alen = t->family == 6 ? 16 : 4;
+	size_t hl = pcapw_tun_hdrlen(sg), total = iphl + hl + inner, n;
+	uint8_t *h = ip + iphl, proto, pseudo[40];
+	uint16_t dport, sport;
+	uint32_t sum;
+
+	switch (t->kind) {
+	case PCAPW_TUN_VXLAN:
+	case PCAPW_TUN_GENEVE:
+	case PCAPW_TUN_TEREDO:
+	case PCAPW_TUN_GTPU:
+		proto = 17;
+		break;
+	case PCAPW_TUN_IPIP:
+		proto = sg->family == 6 ? 41 : 4;
+		break;
+	default:
+		proto = 47;
+		break;
+	}
+	/* The tunnel header, then (for UDP) the UDP header in front of it. */
+	n = proto == 17 ? 8 : 0;
+	switch (t->kind) {
+	case PCAPW_TUN_VXLAN:
+		pcapw_put32(h + n, 0x08000000);
+		pcapw_put32(h + n + 4, t->id << 8);
+		pcapw_linkhdr(PCAPW_LINK_ETHERNET, sg, h + n + 8);
+		break;
+	case PCAPW_TUN_GENEVE:
+		h[n] = 2; /* two words of options */
+		h[n + 1] = 0;
+		pcapw_put16(h + n + 2, 0x6558);
+		pcapw_put32(h + n + 4, t->id << 8);
+		pcapw_put32(h + n + 8, 0x01038001); /* class 0x0103, type 0x80, one word */
+		pcapw_put32(h + n + 12, 0xfeedf00d);
+		pcapw_linkhdr(PCAPW_LINK_ETHERNET, sg, h + n + 16);
+		break;
+	case PCAPW_TUN_GRE:
+		pcapw_put16(h, 0);
+		pcapw_put16(h + 2, sg->family == 6 ? 0x86dd : 0x0800);
+		break;
+	case PCAPW_TUN_GRE_KEY:
+		pcapw_put16(h, 0xb000); /* checksum, key, sequence */
+		pcapw_put16(h + 2, sg->family == 6 ? 0x86dd : 0x0800);
+		pcapw_put32(h + 4, 0);
+		pcapw_put32(h + 8, t->id);
+		pcapw_put32(h + 12, (uint32_t)sg->ip_id);
+		pcapw_put16(h + 4, pcapw_fold(pcapw_sum(0, h, hl + inner)));
+		break;
+	case PCAPW_TUN_ERSPAN2:
+		pcapw_put16(h, 0x1000); /* sequence */
+		pcapw_put16(h + 2, 0x88be);
+		pcapw_put32(h + 4, (uint32_t)sg->ip_id);
+		pcapw_put16(h + 8, 0x1000 | (sg->vlan & 0x0fff));
+		pcapw_put16(h + 10, (uint16_t)(t->id & 0x03ff));
+		pcapw_put32(h + 12, 0);
+		pcapw_linkhdr(PCAPW_LINK_ETHERNET, sg, h + 16);
+		break;
+	case PCAPW_TUN_ERSPAN3:
+		pcapw_put16(h, 0);
+		pcapw_put16(h + 2, 0x22eb);
+		pcapw_put16(h + 4, 0x2000 | (sg->vlan & 0x0fff));
+		pcapw_put16(h + 6, (uint16_t)(t->id & 0x03ff));
+		pcapw_put32(h + 8, (uint32_t)sg->ip_id); /* timestamp */
+		pcapw_put32(h + 12, 0);
+		pcapw_linkhdr(PCAPW_LINK_ETHERNET, sg, h + 16);
+		break;
+	case PCAPW_TUN_GTPU:
+		h[n] = 0x34; /* version 1, GTP, E */
+		h[n + 1] = 255;
+		pcapw_put16(h + n + 2, (uint16_t)(8 + inner));
+		pcapw_put32(h + n + 4, t->id + (sg->tun_reply ? 1 : 0));
+		pcapw_put32(h + n + 8, 0x00000085); /* sequence, N-PDU, PDU session container */
+		/* one word: PDU type uplink (1) or downlink (0), QFI 9, no next */
+		pcapw_put32(h + n + 12, sg->tun_reply ? 0x01000900 : 0x01100900);
+		break;
+	default: /* IP-in-IP, Teredo: nothing but UDP */
+		break;
+	}
+	if (proto == 17) {
+		dport = t->port != 0                  ? t->port
+		        : t->kind == PCAPW_TUN_VXLAN  ? 4789
+		        : t->kind == PCAPW_TUN_GENEVE ? 6081
+		        : t->kind == PCAPW_TUN_TEREDO ? 3544
+		                                      : 2152;
+		/* VTEPs pick the source port from the inner flow; GTP-U uses 2152 both ways */
+		sport = t->kind == PCAPW_TUN_GTPU
+		            ? dport
+		            : (uint16_t)(49152 | ((sg->sport ^ sg->dport) & 0x3fff));
+		if (t->kind == PCAPW_TUN_TEREDO && sg->tun_reply) {
+			/* the relay answers from 3544 to the client's port */
+			sport = dport;
+			dport = (uint16_t)(49152 | ((sg->sport ^ sg->dport) & 0x3fff));
+		}
+		pcapw_put16(h, sport);
+		pcapw_put16(h + 2, dport);
+		pcapw_put16(h + 4, (uint16_t)(hl + inner));
+		pcapw_put16(h + 6, 0);
+		memset(pseudo, 0, sizeof pseudo);
+		memcpy(pseudo, src, alen);
+		memcpy(pseudo + alen, dst, alen);
+		sum = pcapw_sum(0, pseudo, 2 * alen) + 17 + (uint32_t)(hl + inner);
+		sum = pcapw_fold(pcapw_sum(sum, h, hl + inner));
+		pcapw_put16(h + 6, sum == 0 ? 0xffff : (uint16_t)sum);
+	}
+
+	if (t->family == 6) {
+		pcapw_put32(ip, 0x60000000);
+		pcapw_put16(ip + 4, (uint16_t)(total - 40));
+		ip[6] = proto;
+		ip[7] = 64;
+		memcpy(ip + 8, src, 16);
+		memcpy(ip + 24, dst, 16);
+	} else {
+		ip[0] = 0x45;
+		ip[1] = 0;
+		pcapw_put16(ip + 2, (uint16_t)total);
+		pcapw_put16(ip + 4, sg->ip_id);
+		pcapw_put16(ip + 6, 0x4000);
+		ip[8] = 64;
+		ip[9] = proto;
+		pcapw_put16(ip + 10, 0);
+		memcpy(ip + 12, src, 4);
+		memcpy(ip + 16, dst, 4);
+		pcapw_put16(ip + 10, pcapw_fold(pcapw_sum(0, ip, 20)));
+	}
+	return total;
+}
+
+/*
+ * Build the frame for sg with linktype's header into buf; returns its length,
+ * or 0 when the payload is larger than PCAPW_MAXPAYLOAD or cap too small.
+ */
+static inline size_t
+pcapw_build(uint32_t linktype, const struct pcapw_seg *sg, uint8_t *buf, size_t cap)
+{
+	struct pcapw_seg outer;
+	uint8_t cust[22];
+	size_t link, off;
+
+	if (sg->len > PCAPW_MAXPAYLOAD || cap < PCAPW_MAXFRAME)
+		return 0;
+	if (sg->tun == NULL) {
+		link = pcapw_linkhdr(linktype, sg, buf);
+		return link + pcapw_iptcp(sg, buf + link);
+	}
+	if (sg->tun->kind == PCAPW_TUN_PBB || sg->tun->kind == PCAPW_TUN_VNTAG) {
+		/* tags inside an Ethernet header: nothing else can carry them */
+		if (linktype != PCAPW_LINK_ETHERNET)
+			return 0;
+		link = pcapw_linkhdr(PCAPW_LINK_ETHERNET, sg, cust); /* the customer's header */
+		memcpy(buf, cust, 12);
+		if (sg->tun->kind == PCAPW_TUN_PBB) {
+			buf[0] ^= 0x40; /* backbone MACs, not the customer's */
+			buf[6] ^= 0x40;
+			pcapw_put16(buf + 12, 0x88e7);
+			pcapw_put32(buf + 14, sg->tun->id & 0xffffff); /* I-SID */
+			memcpy(buf + 18, cust, link);
+			link += 18;
+		} else {
+			pcapw_put16(buf + 12, 0x8926);
+			/* direction, destination and source virtual interfaces */
+			pcapw_put32(buf + 14, 0x80000000 | (sg->tun->id & 0x3fff) << 16 |
+			                          (sg->tun_reply ? 1u : 2u));
+			memcpy(buf + 18, cust + 12, link - 12);
+			link += 6;
+		}
+		return link + pcapw_iptcp(sg, buf + link);
+	}
+	/* The link header is the outer packet's: its family, no tags of the inner frame's. */
+	outer = *sg;
+	outer.family = sg->tun->family;
+	outer.src = sg->tun->src;
+	outer.dst = sg->tun->dst;
+	outer.vlan = outer.vlan_outer = 0;
+	link = pcapw_linkhdr(linktype, &outer, buf);
+	off = link + (sg->tun->family == 6 ? 40 : 20) + pcapw_tun_hdrlen(sg);
+	return link + pcapw_tun_wrap(sg, buf + link, pcapw_iptcp(sg, buf + off));
 }
 
 /* Create path as a pcap file of linktype; the clock starts at start_us. */
@@ -388,7 +642,8 @@ struct conn {
 	int family;
 	int opts; /* SYNs carry MSS, SACK-permitted, timestamps, wscale; all carry TS */
 	uint16_t vlan, vlan_outer;
-	struct conn_end end[2]; /* CONN_CLIENT, CONN_SERVER */
+	const struct pcapw_tunnel *tun; /* NULL, or the tunnel every segment travels in */
+	struct conn_end end[2];         /* CONN_CLIENT, CONN_SERVER */
 };
 
 /*
@@ -452,6 +707,8 @@ conn_raw(struct conn *c, enum conn_side side, uint32_t seq, uint32_t ack, uint8_
 	sg.vlan_outer = c->vlan_outer;
 	sg.ip_id = me->ip_id++;
 	sg.outgoing = side == CONN_SERVER;
+	sg.tun = c->tun;
+	sg.tun_reply = side == CONN_SERVER;
 	if (c->opts && !(flags & TH_RST)) {
 		sg.ts = 1;
 		sg.ts_val =
@@ -569,6 +826,23 @@ static inline void
 conn_wait(struct conn *c, uint64_t us)
 {
 	pcapw_wait(c->w, us);
+}
+
+/*
+ * Fill t as a tunnel of kind between outer addresses src and dst (text, the
+ * family follows) with id; returns -1 if an address does not parse.
+ */
+static inline int
+pcapw_tunnel_init(struct pcapw_tunnel *t, int kind, const char *src, const char *dst, uint32_t id)
+{
+	memset(t, 0, sizeof *t);
+	t->kind = kind;
+	t->family = strchr(src, ':') != NULL ? 6 : 4;
+	t->id = id;
+	if (inet_pton(t->family == 6 ? AF_INET6 : AF_INET, src, t->src) != 1 ||
+	    inet_pton(t->family == 6 ? AF_INET6 : AF_INET, dst, t->dst) != 1)
+		return -1;
+	return 0;
 }
 
 #endif

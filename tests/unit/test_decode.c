@@ -16,6 +16,7 @@
 
 #include "decode.h"
 #include "../testhelp.h"
+#include "../tools/pcapw.h"
 
 /* A frame under construction. */
 struct frame {
@@ -267,7 +268,7 @@ dec_n(int link, const struct frame *f, uint32_t caplen, struct segment *s, struc
 	if (p == NULL)
 		abort();
 	memcpy(p, f->b, caplen);
-	r = decode_packet(link, p, caplen, s, st);
+	r = decode_packet(link, p, caplen, NULL, s, st);
 	free(p);
 	return r;
 }
@@ -375,8 +376,11 @@ static void
 test_names(void)
 {
 	static const char *want[DECODE_NREASONS] = {
-	    "ok",     "link_unsupported", "link_truncated", "not_ip",        "ip_truncated",
-	    "ip_bad", "ip_fragment",      "not_tcp",        "tcp_truncated", "tcp_bad"};
+	    "ok",          "link_unsupported", "link_truncated",
+	    "not_ip",      "ip_truncated",     "ip_bad",
+	    "ip_fragment", "not_tcp",          "tcp_truncated",
+	    "tcp_bad",     "tunnel_truncated", "tunnel_bad",
+	    "tunnel_depth"};
 	int i;
 
 	TEST_BEGIN("decode_result_name");
@@ -1472,6 +1476,967 @@ test_prefixes(void)
 	check_prefixes("prefix_ipv6_linktype", LINK_IPV6, &f, 0, 40, 80);
 }
 
+/* --- tunnels --- */
+
+static const uint8_t out4s[4] = {203, 0, 113, 1};
+static const uint8_t out4d[4] = {203, 0, 113, 2};
+static const uint8_t out6s[16] = {0x20, 0x01, 0x0d, 0xb8, 0, 0xff, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1};
+static const uint8_t out6d[16] = {0x20, 0x01, 0x0d, 0xb8, 0, 0xff, 0, 0, 0, 0, 0, 0, 0, 0, 0, 2};
+
+/* An outer IPv4 header between out4s and out4d; ip4_end fills in its length. */
+static uint32_t
+oip4_begin(struct frame *f, unsigned proto)
+{
+	uint32_t at = ip4_begin(f, proto, 0, 0);
+
+	memcpy(f->b + at + 12, out4s, 4);
+	memcpy(f->b + at + 16, out4d, 4);
+	return at;
+}
+
+static uint32_t
+oip6_begin(struct frame *f, unsigned nh)
+{
+	uint32_t at = ip6_begin(f, nh);
+
+	memcpy(f->b + at + 8, out6s, 16);
+	memcpy(f->b + at + 24, out6d, 16);
+	return at;
+}
+
+/* A UDP header; udp_end fills in its length. */
+static uint32_t
+udp(struct frame *f, unsigned sport, unsigned dport)
+{
+	uint32_t at = f->n;
+
+	put16(f, sport);
+	put16(f, dport);
+	put16(f, 0);
+	put16(f, 0);
+	return at;
+}
+
+static void
+udp_end(struct frame *f, uint32_t at)
+{
+	set16(f, at + 4, f->n - at);
+}
+
+static void
+vxlan(struct frame *f, uint32_t vni)
+{
+	put32(f, 0x08000000);
+	put32(f, vni << 8);
+}
+
+/* A Geneve header with optwords 4-byte words of options, carrying proto. */
+static void
+geneve(struct frame *f, unsigned optwords, unsigned proto, uint32_t vni)
+{
+	unsigned i;
+
+	put8(f, optwords);
+	put8(f, 0);
+	put16(f, proto);
+	put32(f, vni << 8);
+	for (i = 0; i < optwords; i += 2) { /* one option: class, type, length */
+		put16(f, 0x0103);
+		put8(f, 0x80);
+		put8(f, optwords - i >= 2 ? 1 : 0);
+		if (optwords - i >= 2)
+			put32(f, 0xfeedf00d);
+	}
+}
+
+/* A GRE header with the optional words its flags announce. */
+static void
+gre(struct frame *f, unsigned flags, unsigned proto, uint32_t key)
+{
+	put16(f, flags);
+	put16(f, proto);
+	if (flags & 0x8000)
+		put32(f, 0xabcd0000); /* checksum, reserved */
+	if (flags & 0x2000)
+		put32(f, key);
+	if (flags & 0x1000)
+		put32(f, 77); /* sequence */
+}
+
+/* The GTP-U header of a G-PDU; gtpu_end fills in its length. */
+static uint32_t
+gtpu(struct frame *f, unsigned flags, uint32_t teid)
+{
+	uint32_t at = f->n;
+
+	put8(f, 0x30 | flags);
+	put8(f, 255);
+	put16(f, 0);
+	put32(f, teid);
+	return at;
+}
+
+static void
+gtpu_end(struct frame *f, uint32_t at)
+{
+	set16(f, at + 2, f->n - at - 8);
+}
+
+/* Inner Ethernet + IPv4 SYN, the frame a VXLAN, Geneve or ERSPAN tunnel carries. */
+static void
+inner_eth4(struct frame *f)
+{
+	eth(f, 0x0800);
+	body4(f, 7);
+}
+
+/* The tunnel fields decode must have recorded. */
+static void
+check_tun(const struct segment *s, int type, int family, uint32_t id, unsigned flags,
+          unsigned depth)
+{
+	CHECK_EQ_U(s->tun.type, type);
+	CHECK_EQ_U(s->tun.family, family);
+	CHECK_EQ_U(s->tun.id, id);
+	CHECK_EQ_U(s->tun.flags, flags);
+	CHECK_EQ_U(s->tun.depth, depth);
+	if (family == 4) {
+		CHECK(memcmp(s->tun.saddr, out4s, 4) == 0 && zero(s->tun.saddr + 4, 12));
+		CHECK(memcmp(s->tun.daddr, out4d, 4) == 0 && zero(s->tun.daddr + 4, 12));
+	} else {
+		CHECK(memcmp(s->tun.saddr, out6s, 16) == 0);
+		CHECK(memcmp(s->tun.daddr, out6d, 16) == 0);
+	}
+}
+
+static enum decode_result
+dec_cfg(int link, const struct frame *f, const struct decode_config *cfg, struct segment *s)
+{
+	enum decode_result r;
+	uint8_t *p;
+
+	p = malloc(f->n ? f->n : 1);
+	if (p == NULL)
+		abort();
+	memcpy(p, f->b, f->n);
+	r = decode_packet(link, p, f->n, cfg, s, NULL);
+	free(p);
+	return r;
+}
+
+/* Where a prefix ends and what a prefix shorter than that decodes to. */
+struct cut {
+	uint32_t end;
+	enum decode_result r;
+};
+
+/*
+ * Decode every prefix of a valid tunnelled frame: a prefix shorter than
+ * cuts[i].end (the first such i) gives cuts[i].r; one as long as the last end
+ * gives OK, with the same segment (tunnel included) as the whole frame.
+ */
+static void
+check_cuts(const char *name, int link, const struct frame *f, const struct cut *cuts,
+           unsigned ncuts)
+{
+	struct segment full, s;
+	enum decode_result want, r;
+	uint32_t n, bad = 0;
+	unsigned i;
+
+	TEST_BEGIN(name);
+	CHECK_EQ_U(dec(link, f, &full), DECODE_OK);
+	for (n = 0; n <= f->n; n++) {
+		want = DECODE_OK;
+		for (i = 0; i < ncuts; i++)
+			if (n < cuts[i].end) {
+				want = cuts[i].r;
+				break;
+			}
+		r = dec_n(link, f, n, &s, NULL);
+		if (r != want ||
+		    (r == DECODE_OK &&
+		     (!seg_same(&s, &full) || memcmp(&s.tun, &full.tun, sizeof(s.tun)) != 0))) {
+			if (bad++ < 3)
+				printf("FAIL %s: prefix %u: got %s, want %s\n", name, n,
+				       decode_result_name(r), decode_result_name(want));
+			th_case_failed = 1;
+		}
+	}
+	TEST_END();
+}
+
+#define NCUTS(c) (sizeof(c) / sizeof((c)[0]))
+
+/* Ethernet, outer IPv4, UDP to dport and VXLAN VNI vni around inner_eth4(). */
+static void
+vxlan_frame(struct frame *f, unsigned sport, unsigned dport, uint32_t vni)
+{
+	uint32_t ip, u;
+
+	f->n = 0;
+	eth(f, 0x0800);
+	ip = oip4_begin(f, 17);
+	u = udp(f, sport, dport);
+	vxlan(f, vni);
+	inner_eth4(f);
+	udp_end(f, u);
+	ip4_end(f, ip);
+}
+
+static void
+test_vxlan(void)
+{
+	static const struct cut cuts[] = {
+	    {14, DECODE_LINK_TRUNCATED},   {34, DECODE_IP_TRUNCATED},   {38, DECODE_NOT_TCP},
+	    {50, DECODE_TUNNEL_TRUNCATED}, {64, DECODE_LINK_TRUNCATED}, {84, DECODE_IP_TRUNCATED},
+	    {124, DECODE_TCP_TRUNCATED}};
+	struct decode_config cfg;
+	struct frame f;
+	struct segment s;
+	uint32_t ip, u;
+
+	TEST_BEGIN("vxlan");
+	vxlan_frame(&f, 51000, 4789, 0xabcdef);
+	CHECK_EQ_U(dec(LINK_ETHERNET, &f, &s), DECODE_OK);
+	check_tuple(&s, 4);
+	check_synopts(&s);
+	CHECK_EQ_U(s.len, 7);
+	check_tun(&s, TUN_VXLAN, 4, 0xabcdef, TUNF_ID, 1);
+	TEST_END();
+
+	vxlan_frame(&f, 51000, 4789, 42);
+	check_cuts("prefix_vxlan", LINK_ETHERNET, &f, cuts, NCUTS(cuts));
+
+	TEST_BEGIN("vxlan_source_port");
+	/* The port counts on either side; a datagram from 4789 is one too. */
+	vxlan_frame(&f, 4789, 51000, 42);
+	CHECK_EQ_U(dec(LINK_ETHERNET, &f, &s), DECODE_OK);
+	check_tun(&s, TUN_VXLAN, 4, 42, TUNF_ID, 1);
+	TEST_END();
+
+	TEST_BEGIN("vxlan_other_port");
+	/* Linux's old default port is only VXLAN when the caller says so. */
+	vxlan_frame(&f, 51000, 8472, 42);
+	CHECK_EQ_U(dec(LINK_ETHERNET, &f, &s), DECODE_NOT_TCP);
+	decode_config_default(&cfg);
+	CHECK_EQ_U(decode_config_udp(&cfg, 8472, TUN_VXLAN), 0);
+	CHECK_EQ_U(dec_cfg(LINK_ETHERNET, &f, &cfg, &s), DECODE_OK);
+	check_tun(&s, TUN_VXLAN, 4, 42, TUNF_ID, 1);
+	TEST_END();
+
+	TEST_BEGIN("vxlan_closed");
+	vxlan_frame(&f, 51000, 4789, 42);
+	decode_config_default(&cfg);
+	cfg.open &= ~(1u << TUN_VXLAN);
+	CHECK_EQ_U(dec_cfg(LINK_ETHERNET, &f, &cfg, &s), DECODE_NOT_TCP);
+	TEST_END();
+
+	TEST_BEGIN("vxlan_no_vni_flag");
+	vxlan_frame(&f, 51000, 4789, 42);
+	f.b[42] = 0;
+	CHECK_EQ_U(dec(LINK_ETHERNET, &f, &s), DECODE_TUNNEL_BAD);
+	TEST_END();
+
+	TEST_BEGIN("vxlan_udp_length");
+	/* UDP length shorter than its header, then longer than the IP payload */
+	vxlan_frame(&f, 51000, 4789, 42);
+	set16(&f, 38, 7);
+	CHECK_EQ_U(dec(LINK_ETHERNET, &f, &s), DECODE_TUNNEL_BAD);
+	set16(&f, 38, f.n - 34 + 1);
+	CHECK_EQ_U(dec(LINK_ETHERNET, &f, &s), DECODE_TUNNEL_BAD);
+	/* a UDP length that ends before the inner TCP header: bytes after it are not read */
+	set16(&f, 38, 8 + 8 + 14 + 20 + 10);
+	CHECK_EQ_U(dec(LINK_ETHERNET, &f, &s), DECODE_TCP_TRUNCATED);
+	TEST_END();
+
+	TEST_BEGIN("vxlan_over_ipv6");
+	f.n = 0;
+	eth(&f, 0x86dd);
+	ip = oip6_begin(&f, 17);
+	u = udp(&f, 51000, 4789);
+	vxlan(&f, 7);
+	eth(&f, 0x8100);
+	vlan(&f, 12, 0x86dd);
+	body6(&f, 3);
+	udp_end(&f, u);
+	ip6_end(&f, ip);
+	CHECK_EQ_U(dec(LINK_ETHERNET, &f, &s), DECODE_OK);
+	check_tuple(&s, 6);
+	CHECK_EQ_U(s.vlan, 12);
+	check_tun(&s, TUN_VXLAN, 6, 7, TUNF_ID, 1);
+	TEST_END();
+}
+
+static void
+test_geneve(void)
+{
+	static const struct cut cuts[] = {
+	    {14, DECODE_LINK_TRUNCATED},   {34, DECODE_IP_TRUNCATED},
+	    {38, DECODE_NOT_TCP},          {50, DECODE_TUNNEL_TRUNCATED},
+	    {66, DECODE_TUNNEL_TRUNCATED}, {80, DECODE_LINK_TRUNCATED},
+	    {100, DECODE_IP_TRUNCATED},    {140, DECODE_TCP_TRUNCATED}};
+	struct frame f;
+	struct segment s;
+	uint32_t ip, u;
+
+	TEST_BEGIN("geneve_options_ethernet");
+	f.n = 0;
+	eth(&f, 0x0800);
+	ip = oip4_begin(&f, 17);
+	u = udp(&f, 40000, 6081);
+	geneve(&f, 4, 0x6558, 0x10203);
+	inner_eth4(&f);
+	udp_end(&f, u);
+	ip4_end(&f, ip);
+	CHECK_EQ_U(dec(LINK_ETHERNET, &f, &s), DECODE_OK);
+	check_tuple(&s, 4);
+	check_tun(&s, TUN_GENEVE, 4, 0x10203, TUNF_ID, 1);
+	TEST_END();
+	check_cuts("prefix_geneve", LINK_ETHERNET, &f, cuts, NCUTS(cuts));
+
+	TEST_BEGIN("geneve_version");
+	f.b[42] |= 0x40;
+	CHECK_EQ_U(dec(LINK_ETHERNET, &f, &s), DECODE_TUNNEL_BAD);
+	TEST_END();
+
+	TEST_BEGIN("geneve_options_past_frame");
+	f.b[42] = 0x3f; /* 252 bytes of options */
+	CHECK_EQ_U(dec(LINK_ETHERNET, &f, &s), DECODE_TUNNEL_TRUNCATED);
+	TEST_END();
+
+	TEST_BEGIN("geneve_ip_directly");
+	f.n = 0;
+	eth(&f, 0x0800);
+	ip = oip4_begin(&f, 17);
+	u = udp(&f, 40000, 6081);
+	geneve(&f, 0, 0x86dd, 9);
+	body6(&f, 0);
+	udp_end(&f, u);
+	ip4_end(&f, ip);
+	CHECK_EQ_U(dec(LINK_ETHERNET, &f, &s), DECODE_OK);
+	check_tuple(&s, 6);
+	check_tun(&s, TUN_GENEVE, 4, 9, TUNF_ID, 1);
+	TEST_END();
+}
+
+/* Ethernet, outer IPv4, GRE with flags and proto, then what inner() builds. */
+static void
+gre_frame(struct frame *f, unsigned flags, unsigned proto, uint32_t key,
+          void (*inner)(struct frame *))
+{
+	uint32_t ip;
+
+	f->n = 0;
+	eth(f, 0x0800);
+	ip = oip4_begin(f, 47);
+	gre(f, flags, proto, key);
+	inner(f);
+	ip4_end(f, ip);
+}
+
+static void
+inner_ip4(struct frame *f)
+{
+	body4(f, 7);
+}
+
+/* ERSPAN type II: version 1, VLAN 0, session 0x155, index. */
+static void
+erspan2_inner(struct frame *f)
+{
+	put16(f, 0x1000);
+	put16(f, 0x0155);
+	put32(f, 0x00000042);
+	inner_eth4(f);
+}
+
+/* ERSPAN type III: version 2, session 0x2aa, timestamp, flags with O set, platform subheader. */
+static void
+erspan3_inner(struct frame *f)
+{
+	put16(f, 0x2000);
+	put16(f, 0x02aa);
+	put32(f, 0x01020304);
+	put16(f, 0);
+	put16(f, 0x0001);
+	put32(f, 0x18000000);
+	put32(f, 0x55667788);
+	inner_eth4(f);
+}
+
+static void
+test_gre(void)
+{
+	static const struct cut cuts[] = {{14, DECODE_LINK_TRUNCATED},
+	                                  {34, DECODE_IP_TRUNCATED},
+	                                  {50, DECODE_TUNNEL_TRUNCATED},
+	                                  {70, DECODE_IP_TRUNCATED},
+	                                  {110, DECODE_TCP_TRUNCATED}};
+	static const struct cut cuts2[] = {
+	    {14, DECODE_LINK_TRUNCATED},   {34, DECODE_IP_TRUNCATED},
+	    {42, DECODE_TUNNEL_TRUNCATED}, {50, DECODE_TUNNEL_TRUNCATED},
+	    {64, DECODE_LINK_TRUNCATED},   {84, DECODE_IP_TRUNCATED},
+	    {124, DECODE_TCP_TRUNCATED}};
+	static const struct cut cuts3[] = {
+	    {14, DECODE_LINK_TRUNCATED},   {34, DECODE_IP_TRUNCATED},
+	    {38, DECODE_TUNNEL_TRUNCATED}, {58, DECODE_TUNNEL_TRUNCATED},
+	    {72, DECODE_LINK_TRUNCATED},   {92, DECODE_IP_TRUNCATED},
+	    {132, DECODE_TCP_TRUNCATED}};
+	struct frame f;
+	struct segment s;
+	uint32_t ip;
+
+	TEST_BEGIN("gre_plain");
+	gre_frame(&f, 0, 0x0800, 0, inner_ip4);
+	CHECK_EQ_U(dec(LINK_ETHERNET, &f, &s), DECODE_OK);
+	check_tuple(&s, 4);
+	CHECK_EQ_U(s.len, 7);
+	check_tun(&s, TUN_GRE, 4, 0, 0, 1);
+	TEST_END();
+
+	TEST_BEGIN("gre_checksum_key_sequence");
+	gre_frame(&f, 0xb000, 0x0800, 0xdeadbeef, inner_ip4);
+	CHECK_EQ_U(dec(LINK_ETHERNET, &f, &s), DECODE_OK);
+	check_tuple(&s, 4);
+	check_tun(&s, TUN_GRE, 4, 0xdeadbeef, TUNF_ID, 1);
+	TEST_END();
+	check_cuts("prefix_gre_checksum_key_sequence", LINK_ETHERNET, &f, cuts, NCUTS(cuts));
+
+	TEST_BEGIN("gre_key_zero");
+	/* A key of 0 is a key: the flag, not the value, says one is there. */
+	gre_frame(&f, 0x2000, 0x0800, 0, inner_ip4);
+	CHECK_EQ_U(dec(LINK_ETHERNET, &f, &s), DECODE_OK);
+	check_tun(&s, TUN_GRE, 4, 0, TUNF_ID, 1);
+	TEST_END();
+
+	TEST_BEGIN("gre_ethernet");
+	gre_frame(&f, 0x2000, 0x6558, 5001, inner_eth4);
+	CHECK_EQ_U(dec(LINK_ETHERNET, &f, &s), DECODE_OK);
+	check_tuple(&s, 4);
+	check_tun(&s, TUN_GRE, 4, 5001, TUNF_ID, 1);
+	TEST_END();
+
+	TEST_BEGIN("gre_mpls");
+	f.n = 0;
+	eth(&f, 0x86dd);
+	ip = oip6_begin(&f, 47);
+	gre(&f, 0, 0x8847, 0);
+	mpls(&f, 100, 1);
+	body6(&f, 1);
+	ip6_end(&f, ip);
+	CHECK_EQ_U(dec(LINK_ETHERNET, &f, &s), DECODE_OK);
+	check_tuple(&s, 6);
+	check_tun(&s, TUN_GRE, 6, 0, 0, 1);
+	TEST_END();
+
+	TEST_BEGIN("gre_routing_and_version");
+	gre_frame(&f, 0x4000, 0x0800, 0, inner_ip4);
+	CHECK_EQ_U(dec(LINK_ETHERNET, &f, &s), DECODE_TUNNEL_BAD);
+	gre_frame(&f, 0x2001, 0x880b, 0, inner_ip4); /* PPTP */
+	CHECK_EQ_U(dec(LINK_ETHERNET, &f, &s), DECODE_NOT_IP);
+	gre_frame(&f, 0, 0x0806, 0, inner_ip4); /* ARP */
+	CHECK_EQ_U(dec(LINK_ETHERNET, &f, &s), DECODE_NOT_IP);
+	TEST_END();
+
+	TEST_BEGIN("erspan_type1");
+	gre_frame(&f, 0, 0x88be, 0, inner_eth4);
+	CHECK_EQ_U(dec(LINK_ETHERNET, &f, &s), DECODE_OK);
+	check_tuple(&s, 4);
+	check_tun(&s, TUN_ERSPAN, 4, 0, 0, 1);
+	TEST_END();
+
+	TEST_BEGIN("erspan_type2");
+	gre_frame(&f, 0x1000, 0x88be, 0, erspan2_inner);
+	CHECK_EQ_U(dec(LINK_ETHERNET, &f, &s), DECODE_OK);
+	check_tuple(&s, 4);
+	check_tun(&s, TUN_ERSPAN, 4, 0x155, TUNF_ID, 1);
+	TEST_END();
+	check_cuts("prefix_erspan_type2", LINK_ETHERNET, &f, cuts2, NCUTS(cuts2));
+	TEST_BEGIN("erspan_type2_version");
+	f.b[42] = 0x20;
+	CHECK_EQ_U(dec(LINK_ETHERNET, &f, &s), DECODE_TUNNEL_BAD);
+	TEST_END();
+
+	TEST_BEGIN("erspan_type3_platform");
+	gre_frame(&f, 0, 0x22eb, 0, erspan3_inner);
+	CHECK_EQ_U(dec(LINK_ETHERNET, &f, &s), DECODE_OK);
+	check_tuple(&s, 4);
+	check_tun(&s, TUN_ERSPAN, 4, 0x2aa, TUNF_ID, 1);
+	TEST_END();
+	check_cuts("prefix_erspan_type3", LINK_ETHERNET, &f, cuts3, NCUTS(cuts3));
+	TEST_BEGIN("erspan_type3_version");
+	f.b[38] = 0x10;
+	CHECK_EQ_U(dec(LINK_ETHERNET, &f, &s), DECODE_TUNNEL_BAD);
+	TEST_END();
+}
+
+static void
+test_ipip(void)
+{
+	static const struct cut cuts[] = {{14, DECODE_LINK_TRUNCATED},
+	                                  {34, DECODE_IP_TRUNCATED},
+	                                  {74, DECODE_IP_TRUNCATED},
+	                                  {114, DECODE_TCP_TRUNCATED}};
+	struct decode_config cfg;
+	struct frame f;
+	struct segment s;
+	uint32_t ip;
+
+	TEST_BEGIN("ipip_4in4");
+	f.n = 0;
+	eth(&f, 0x0800);
+	ip = oip4_begin(&f, 4);
+	body4(&f, 2);
+	ip4_end(&f, ip);
+	CHECK_EQ_U(dec(LINK_ETHERNET, &f, &s), DECODE_OK);
+	check_tuple(&s, 4);
+	check_tun(&s, TUN_IPIP, 4, 0, 0, 1);
+	decode_config_default(&cfg);
+	cfg.open = 0;
+	CHECK_EQ_U(dec_cfg(LINK_ETHERNET, &f, &cfg, &s), DECODE_NOT_TCP);
+	TEST_END();
+
+	TEST_BEGIN("ipip_6in4");
+	f.n = 0;
+	eth(&f, 0x0800);
+	ip = oip4_begin(&f, 41);
+	body6(&f, 0);
+	ip4_end(&f, ip);
+	CHECK_EQ_U(dec(LINK_ETHERNET, &f, &s), DECODE_OK);
+	check_tuple(&s, 6);
+	check_tun(&s, TUN_IPIP, 4, 0, 0, 1);
+	TEST_END();
+	check_cuts("prefix_ipip_6in4", LINK_ETHERNET, &f, cuts, NCUTS(cuts));
+
+	TEST_BEGIN("ipip_4in6_after_extension");
+	f.n = 0;
+	eth(&f, 0x86dd);
+	ip = oip6_begin(&f, 60);
+	ext6(&f, 4, 0);
+	body4(&f, 0);
+	ip6_end(&f, ip);
+	CHECK_EQ_U(dec(LINK_ETHERNET, &f, &s), DECODE_OK);
+	check_tuple(&s, 4);
+	check_tun(&s, TUN_IPIP, 6, 0, 0, 1);
+	TEST_END();
+
+	TEST_BEGIN("ipip_6in6");
+	f.n = 0;
+	eth(&f, 0x86dd);
+	ip = oip6_begin(&f, 41);
+	body6(&f, 0);
+	ip6_end(&f, ip);
+	CHECK_EQ_U(dec(LINK_ETHERNET, &f, &s), DECODE_OK);
+	check_tuple(&s, 6);
+	check_tun(&s, TUN_IPIP, 6, 0, 0, 1);
+	/* The version nibble must match what protocol 41 promised. */
+	f.b[54] = 0x45;
+	CHECK_EQ_U(dec(LINK_ETHERNET, &f, &s), DECODE_IP_BAD);
+	TEST_END();
+
+	TEST_BEGIN("ipip_padding_not_read");
+	/*
+	 * The outer length ends inside the inner TCP header; the frame goes
+	 * on (Ethernet padding): the TCP header is cut, not read from it.
+	 */
+	f.n = 0;
+	eth(&f, 0x0800);
+	ip = oip4_begin(&f, 4);
+	body4(&f, 0);
+	ip4_end(&f, ip);
+	set16(&f, 16, 20 + 20 + 10);
+	CHECK_EQ_U(dec(LINK_ETHERNET, &f, &s), DECODE_TCP_TRUNCATED);
+	TEST_END();
+}
+
+/* Ethernet, outer IPv4, UDP from 3544 and whatever teredo_hdr adds, then IPv6. */
+static void
+teredo_frame(struct frame *f, int auth, int origin)
+{
+	uint32_t ip, u;
+
+	f->n = 0;
+	eth(f, 0x0800);
+	ip = oip4_begin(f, 17);
+	u = udp(f, 3544, 50123);
+	if (auth) {
+		put16(f, 0x0001);
+		put8(f, 2);
+		put8(f, 3);
+		fill(f, 0x11, 2 + 3 + 8); /* client id, value, nonce */
+		put8(f, 0);               /* confirmation */
+	}
+	if (origin) {
+		put16(f, 0x0000);
+		put16(f, 0xffff ^ 3544);
+		put32(f, 0xffffffff ^ 0xcb007101);
+	}
+	body6(f, 4);
+	udp_end(f, u);
+	ip4_end(f, ip);
+}
+
+static void
+test_teredo(void)
+{
+	static const struct cut cuts[] = {
+	    {14, DECODE_LINK_TRUNCATED},   {34, DECODE_IP_TRUNCATED},  {38, DECODE_NOT_TCP},
+	    {70, DECODE_TUNNEL_TRUNCATED}, {108, DECODE_IP_TRUNCATED}, {148, DECODE_TCP_TRUNCATED}};
+	struct frame f;
+	struct segment s;
+
+	TEST_BEGIN("teredo");
+	teredo_frame(&f, 0, 0);
+	CHECK_EQ_U(dec(LINK_ETHERNET, &f, &s), DECODE_OK);
+	check_tuple(&s, 6);
+	CHECK_EQ_U(s.len, 4);
+	check_tun(&s, TUN_TEREDO, 4, 0, 0, 1);
+	TEST_END();
+
+	TEST_BEGIN("teredo_origin");
+	teredo_frame(&f, 0, 1);
+	CHECK_EQ_U(dec(LINK_ETHERNET, &f, &s), DECODE_OK);
+	check_tuple(&s, 6);
+	TEST_END();
+
+	TEST_BEGIN("teredo_auth_origin");
+	teredo_frame(&f, 1, 1);
+	CHECK_EQ_U(dec(LINK_ETHERNET, &f, &s), DECODE_OK);
+	check_tuple(&s, 6);
+	check_tun(&s, TUN_TEREDO, 4, 0, 0, 1);
+	TEST_END();
+	check_cuts("prefix_teredo_auth_origin", LINK_ETHERNET, &f, cuts, NCUTS(cuts));
+
+	TEST_BEGIN("teredo_not_ipv6");
+	teredo_frame(&f, 0, 0);
+	f.b[42] = 0x45;
+	CHECK_EQ_U(dec(LINK_ETHERNET, &f, &s), DECODE_NOT_IP);
+	TEST_END();
+}
+
+/* Ethernet, outer IPv6, UDP 2152 both ways, GTP-U with what ext() adds, inner IPv4. */
+static void
+gtpu_frame(struct frame *f, unsigned flags, int ext)
+{
+	uint32_t ip, u, g;
+
+	f->n = 0;
+	eth(f, 0x86dd);
+	ip = oip6_begin(f, 17);
+	u = udp(f, 2152, 2152);
+	g = gtpu(f, flags, 0x01020304);
+	if (flags & 0x07) {
+		put16(f, 0x1234); /* sequence */
+		put8(f, 0);       /* N-PDU */
+		put8(f, ext ? 0x85 : 0);
+	}
+	if (ext) {
+		/* a PDU session container, 4 bytes, then one of 8 */
+		put8(f, 1);
+		put16(f, 0x0009);
+		put8(f, 0x40);
+		put8(f, 2);
+		fill(f, 0, 6);
+		put8(f, 0);
+	}
+	body4(f, 5);
+	gtpu_end(f, g);
+	udp_end(f, u);
+	ip6_end(f, ip);
+}
+
+static void
+test_gtpu(void)
+{
+	static const struct cut cuts[] = {
+	    {14, DECODE_LINK_TRUNCATED},   {54, DECODE_IP_TRUNCATED},
+	    {58, DECODE_NOT_TCP},          {70, DECODE_TUNNEL_TRUNCATED},
+	    {74, DECODE_TUNNEL_TRUNCATED}, {75, DECODE_TUNNEL_TRUNCATED},
+	    {78, DECODE_TUNNEL_TRUNCATED}, {79, DECODE_TUNNEL_TRUNCATED},
+	    {86, DECODE_TUNNEL_TRUNCATED}, {87, DECODE_IP_TRUNCATED},
+	    {106, DECODE_IP_TRUNCATED},    {146, DECODE_TCP_TRUNCATED}};
+	struct frame f;
+	struct segment s;
+
+	TEST_BEGIN("gtpu");
+	gtpu_frame(&f, 0, 0);
+	CHECK_EQ_U(dec(LINK_ETHERNET, &f, &s), DECODE_OK);
+	check_tuple(&s, 4);
+	CHECK_EQ_U(s.len, 5);
+	check_tun(&s, TUN_GTPU, 6, 0x01020304, TUNF_ID, 1);
+	TEST_END();
+
+	TEST_BEGIN("gtpu_sequence");
+	gtpu_frame(&f, 0x02, 0);
+	CHECK_EQ_U(dec(LINK_ETHERNET, &f, &s), DECODE_OK);
+	check_tuple(&s, 4);
+	TEST_END();
+
+	TEST_BEGIN("gtpu_extensions");
+	gtpu_frame(&f, 0x04, 1);
+	CHECK_EQ_U(dec(LINK_ETHERNET, &f, &s), DECODE_OK);
+	check_tuple(&s, 4);
+	check_tun(&s, TUN_GTPU, 6, 0x01020304, TUNF_ID, 1);
+	TEST_END();
+	check_cuts("prefix_gtpu_extensions", LINK_ETHERNET, &f, cuts, NCUTS(cuts));
+
+	TEST_BEGIN("gtpu_extension_lengths");
+	f.b[74] = 0; /* a zero-length extension */
+	CHECK_EQ_U(dec(LINK_ETHERNET, &f, &s), DECODE_TUNNEL_BAD);
+	f.b[74] = 200; /* one past the GTP length */
+	CHECK_EQ_U(dec(LINK_ETHERNET, &f, &s), DECODE_TUNNEL_BAD);
+	TEST_END();
+
+	TEST_BEGIN("gtpu_bad_header");
+	gtpu_frame(&f, 0, 0);
+	f.b[62] = 0x48; /* GTPv2-C */
+	CHECK_EQ_U(dec(LINK_ETHERNET, &f, &s), DECODE_TUNNEL_BAD);
+	gtpu_frame(&f, 0, 0);
+	f.b[63] = 1; /* echo request */
+	CHECK_EQ_U(dec(LINK_ETHERNET, &f, &s), DECODE_NOT_IP);
+	gtpu_frame(&f, 0, 0);
+	set16(&f, 64, f.n - 62 - 8 + 1); /* the GTP length past the datagram */
+	CHECK_EQ_U(dec(LINK_ETHERNET, &f, &s), DECODE_TUNNEL_BAD);
+	gtpu_frame(&f, 0, 0);
+	f.b[70] = 0x00; /* not IP: an Ethernet PDU */
+	CHECK_EQ_U(dec(LINK_ETHERNET, &f, &s), DECODE_NOT_IP);
+	TEST_END();
+}
+
+static void
+test_pbb_vntag(void)
+{
+	static const struct cut cuts_pbb[] = {
+	    {32, DECODE_LINK_TRUNCATED}, {52, DECODE_IP_TRUNCATED}, {92, DECODE_TCP_TRUNCATED}};
+	static const struct cut cuts_vn[] = {{14, DECODE_LINK_TRUNCATED},
+	                                     {20, DECODE_LINK_TRUNCATED},
+	                                     {40, DECODE_IP_TRUNCATED},
+	                                     {80, DECODE_TCP_TRUNCATED}};
+	struct frame f;
+	struct segment s;
+
+	TEST_BEGIN("pbb");
+	f.n = 0;
+	eth(&f, 0x88a8);
+	vlan(&f, 100, 0x88e7);
+	put32(&f, 0x00012345); /* I-TAG: I-SID 0x12345 */
+	eth(&f, 0x8100);
+	vlan(&f, 33, 0x0800);
+	body4(&f, 0);
+	CHECK_EQ_U(dec(LINK_ETHERNET, &f, &s), DECODE_OK);
+	check_tuple(&s, 4);
+	CHECK_EQ_U(s.vlan, 100);
+	CHECK_EQ_U(s.tun.type, TUN_NONE);
+	TEST_END();
+	f.n = 0;
+	eth(&f, 0x88e7);
+	put32(&f, 0x00012345);
+	eth(&f, 0x0800);
+	body4(&f, 0);
+	check_cuts("prefix_pbb", LINK_ETHERNET, &f, cuts_pbb, NCUTS(cuts_pbb));
+
+	TEST_BEGIN("vntag");
+	f.n = 0;
+	eth(&f, 0x8926);
+	put32(&f, 0x80050006);
+	put16(&f, 0x0800);
+	body4(&f, 0);
+	CHECK_EQ_U(dec(LINK_ETHERNET, &f, &s), DECODE_OK);
+	check_tuple(&s, 4);
+	TEST_END();
+	check_cuts("prefix_vntag", LINK_ETHERNET, &f, cuts_vn, NCUTS(cuts_vn));
+}
+
+/* levels IPv4-in-IPv4 headers around body4(); outer ones between out4s and out4d. */
+static void
+ipip_nest(struct frame *f, unsigned levels)
+{
+	uint32_t at[8];
+	unsigned i;
+
+	f->n = 0;
+	eth(f, 0x0800);
+	for (i = 0; i < levels; i++)
+		at[i] = oip4_begin(f, 4);
+	body4(f, 1);
+	while (i-- > 0)
+		ip4_end(f, at[i]);
+}
+
+static void
+test_depth(void)
+{
+	struct frame f;
+	struct segment s;
+	uint32_t ip, ip2, u;
+
+	TEST_BEGIN("depth_four");
+	ipip_nest(&f, DECODE_MAX_DEPTH);
+	CHECK_EQ_U(dec(LINK_ETHERNET, &f, &s), DECODE_OK);
+	check_tuple(&s, 4);
+	check_tun(&s, TUN_IPIP, 4, 0, 0, DECODE_MAX_DEPTH);
+	TEST_END();
+
+	TEST_BEGIN("depth_exceeded");
+	ipip_nest(&f, DECODE_MAX_DEPTH + 1);
+	CHECK_EQ_U(dec(LINK_ETHERNET, &f, &s), DECODE_TUNNEL_DEPTH);
+	TEST_END();
+
+	TEST_BEGIN("depth_innermost_recorded");
+	/* ERSPAN mirroring a VXLAN overlay: the VXLAN tunnel is recorded. */
+	f.n = 0;
+	eth(&f, 0x86dd);
+	ip = ip6_begin(&f, 47); /* the mirror's session: src6 to dst6 */
+	gre(&f, 0x1000, 0x88be, 0);
+	put16(&f, 0x1000);
+	put16(&f, 0x0001);
+	put32(&f, 0);
+	eth(&f, 0x0800);
+	ip2 = oip4_begin(&f, 17);
+	u = udp(&f, 50000, 4789);
+	vxlan(&f, 3000);
+	inner_eth4(&f);
+	udp_end(&f, u);
+	ip4_end(&f, ip2);
+	ip6_end(&f, ip);
+	CHECK_EQ_U(dec(LINK_ETHERNET, &f, &s), DECODE_OK);
+	check_tuple(&s, 4);
+	check_tun(&s, TUN_VXLAN, 4, 3000, TUNF_ID, 2);
+	TEST_END();
+
+	TEST_BEGIN("tunnel_cleared_between_calls");
+	ipip_nest(&f, 1);
+	CHECK_EQ_U(dec(LINK_ETHERNET, &f, &s), DECODE_OK);
+	f.n = 0;
+	eth(&f, 0x0800);
+	body4(&f, 0);
+	CHECK_EQ_U(dec(LINK_ETHERNET, &f, &s), DECODE_OK);
+	CHECK(zero((const uint8_t *)&s.tun, sizeof(s.tun)));
+	TEST_END();
+}
+
+static void
+test_config(void)
+{
+	struct decode_config cfg;
+	unsigned i, t;
+
+	TEST_BEGIN("tunnel_names");
+	for (t = TUN_NONE + 1; t < TUN_NTYPES; t++)
+		CHECK_EQ_U(decode_tunnel_type(decode_tunnel_name((enum tunnel_type)t)), t);
+	CHECK_EQ_S(decode_tunnel_name(TUN_VXLAN), "vxlan");
+	CHECK_EQ_S(decode_tunnel_name(TUN_NTYPES), "unknown");
+	CHECK_EQ_U(decode_tunnel_type("none"), TUN_NONE);
+	CHECK_EQ_U(decode_tunnel_type("VXLAN"), TUN_NONE);
+	TEST_END();
+
+	TEST_BEGIN("decode_config_udp");
+	decode_config_default(&cfg);
+	CHECK_EQ_U(cfg.nudp, 4);
+	CHECK_EQ_U(cfg.open, ((1u << TUN_NTYPES) - 1) & ~1u);
+	CHECK_EQ_U(decode_config_udp(&cfg, 47, TUN_GRE), -1);
+	CHECK_EQ_U(decode_config_udp(&cfg, 47, TUN_IPIP), -1);
+	CHECK_EQ_U(decode_config_udp(&cfg, 4789, TUN_GENEVE), 0); /* renamed, not added */
+	CHECK_EQ_U(cfg.nudp, 4);
+	CHECK_EQ_U(cfg.udp[0].type, TUN_GENEVE);
+	for (i = 0; cfg.nudp < DECODE_MAX_UDP_PORTS; i++)
+		CHECK_EQ_U(decode_config_udp(&cfg, (uint16_t)(10000 + i), TUN_GTPU), 0);
+	CHECK_EQ_U(decode_config_udp(&cfg, 9999, TUN_GTPU), -1);
+	CHECK_EQ_U(decode_config_udp(&cfg, 10000, TUN_TEREDO), 0);
+	TEST_END();
+}
+
+/*
+ * The tunnel builders of pcapw.h, which the golden captures are made with,
+ * read back by decode: each kind, both directions, the inner segment and
+ * what the segment says about its tunnel.
+ */
+static void
+test_pcapw_tunnels(void)
+{
+	static const struct {
+		int kind;
+		const char *osrc, *odst, *isrc, *idst;
+		int type;
+		unsigned flags;
+	} k[] = {
+	    {PCAPW_TUN_VXLAN, "203.0.113.1", "203.0.113.2", "10.0.0.1", "10.0.0.2", TUN_VXLAN,
+	     TUNF_ID},
+	    {PCAPW_TUN_GENEVE, "2001:db8:ff::1", "2001:db8:ff::2", "10.0.0.1", "10.0.0.2",
+	     TUN_GENEVE, TUNF_ID},
+	    {PCAPW_TUN_GRE, "203.0.113.1", "203.0.113.2", "fd00::1", "fd00::2", TUN_GRE, 0},
+	    {PCAPW_TUN_GRE_KEY, "203.0.113.1", "203.0.113.2", "10.0.0.1", "10.0.0.2", TUN_GRE,
+	     TUNF_ID},
+	    {PCAPW_TUN_ERSPAN2, "203.0.113.1", "203.0.113.2", "10.0.0.1", "10.0.0.2", TUN_ERSPAN,
+	     TUNF_ID},
+	    {PCAPW_TUN_ERSPAN3, "2001:db8:ff::1", "2001:db8:ff::2", "10.0.0.1", "10.0.0.2",
+	     TUN_ERSPAN, TUNF_ID},
+	    {PCAPW_TUN_IPIP, "203.0.113.1", "203.0.113.2", "fd00::1", "fd00::2", TUN_IPIP, 0},
+	    {PCAPW_TUN_TEREDO, "203.0.113.1", "203.0.113.2", "2001::1", "2001:db8::2", TUN_TEREDO,
+	     0},
+	    {PCAPW_TUN_GTPU, "2001:db8:ff::1", "2001:db8:ff::2", "10.0.0.1", "10.0.0.2", TUN_GTPU,
+	     TUNF_ID},
+	    {PCAPW_TUN_PBB, "203.0.113.1", "203.0.113.2", "10.0.0.1", "10.0.0.2", TUN_NONE, 0},
+	    {PCAPW_TUN_VNTAG, "203.0.113.1", "203.0.113.2", "10.0.0.1", "10.0.0.2", TUN_NONE, 0},
+	};
+	static uint8_t buf[PCAPW_MAXFRAME];
+	struct pcapw_tunnel t;
+	struct pcapw_seg sg;
+	struct segment s;
+	struct frame f;
+	uint8_t a[2][16];
+	size_t i, len, alen;
+	int side, fam;
+	char name[64];
+
+	for (i = 0; i < sizeof(k) / sizeof(k[0]); i++) {
+		snprintf(name, sizeof(name), "pcapw_tunnel_%zu", i);
+		TEST_BEGIN(name);
+		CHECK_EQ_U(pcapw_tunnel_init(&t, k[i].kind, k[i].osrc, k[i].odst, 0x123), 0);
+		fam = strchr(k[i].isrc, ':') != NULL ? 6 : 4;
+		alen = fam == 6 ? 16 : 4;
+		memset(a, 0, sizeof(a));
+		CHECK(inet_pton(fam == 6 ? AF_INET6 : AF_INET, k[i].isrc, a[0]) == 1);
+		CHECK(inet_pton(fam == 6 ? AF_INET6 : AF_INET, k[i].idst, a[1]) == 1);
+		for (side = 0; side < 2; side++) {
+			memset(&sg, 0, sizeof(sg));
+			sg.family = fam;
+			sg.src = a[side];
+			sg.dst = a[!side];
+			sg.sport = side ? 443 : 40000;
+			sg.dport = side ? 40000 : 443;
+			sg.flags = TH_ACK;
+			sg.len = 10;
+			sg.vlan = 20;
+			sg.tun = &t;
+			sg.tun_reply = side;
+			len = pcapw_build(PCAPW_LINK_ETHERNET, &sg, buf, sizeof(buf));
+			CHECK(len > 0 && len <= sizeof(f.b));
+			memcpy(f.b, buf, len);
+			f.n = (uint32_t)len;
+			CHECK_EQ_U(dec(LINK_ETHERNET, &f, &s), DECODE_OK);
+			CHECK_EQ_U(s.family, fam);
+			CHECK(memcmp(s.saddr, a[side], alen) == 0 &&
+			      memcmp(s.daddr, a[!side], alen) == 0);
+			CHECK_EQ_U(s.sport, sg.sport);
+			CHECK_EQ_U(s.len, 10);
+			CHECK_EQ_U(s.tun.type, k[i].type);
+			CHECK_EQ_U(s.tun.flags, k[i].flags);
+			if (k[i].type == TUN_NONE)
+				continue;
+			CHECK_EQ_U(s.tun.family, t.family);
+			CHECK_EQ_U(s.tun.id, k[i].flags
+			                         ? 0x123u + (k[i].kind == PCAPW_TUN_GTPU ? side : 0)
+			                         : 0);
+			/* replies travel back, but for a mirror's copies */
+			CHECK(memcmp(s.tun.saddr, side && k[i].type != TUN_ERSPAN ? t.dst : t.src,
+			             t.family == 6 ? 16 : 4) == 0);
+		}
+		TEST_END();
+	}
+}
+
 /* xorshift32 with a fixed seed: every run mutates the same way. */
 static uint32_t
 rnd(void)
@@ -1492,10 +2457,11 @@ rnd(void)
 static void
 test_mutations(void)
 {
-	struct frame t[10];
-	static const int links[10] = {LINK_ETHERNET, LINK_ETHERNET, LINK_ETHERNET,  LINK_ETHERNET,
+	struct frame t[16];
+	static const int links[16] = {LINK_ETHERNET, LINK_ETHERNET, LINK_ETHERNET,  LINK_ETHERNET,
 	                              LINK_ETHERNET, LINK_ETHERNET, LINK_LINUX_SLL, LINK_LINUX_SLL2,
-	                              LINK_NULL,     LINK_RAW};
+	                              LINK_NULL,     LINK_RAW,      LINK_ETHERNET,  LINK_ETHERNET,
+	                              LINK_ETHERNET, LINK_ETHERNET, LINK_ETHERNET,  LINK_ETHERNET};
 	struct frame f;
 	struct segment s;
 	struct decode_stats st;
@@ -1538,15 +2504,21 @@ test_mutations(void)
 	putn(&t[8], "\x18\0\0\0", 4);
 	body6(&t[8], 0);
 	body4(&t[9], 1);
+	vxlan_frame(&t[10], 50000, 4789, 1);
+	gre_frame(&t[11], 0xb000, 0x22eb, 0, erspan3_inner);
+	teredo_frame(&t[12], 1, 1);
+	gtpu_frame(&t[13], 0x04, 1);
+	ipip_nest(&t[14], DECODE_MAX_DEPTH);
+	gre_frame(&t[15], 0x1000, 0x88be, 0, erspan2_inner);
 
 	TEST_BEGIN("mutated_frames");
 	memset(&st, 0, sizeof(st));
 	for (i = 0; i < 20000; i++) {
-		k = rnd() % 10;
+		k = rnd() % 16;
 		f = t[k];
 		flips = 1 + rnd() % 4;
 		while (flips-- > 0)
-			f.b[rnd() % (f.n < 96 ? f.n : 96)] ^= (uint8_t)(1u << (rnd() % 8));
+			f.b[rnd() % (f.n < 160 ? f.n : 160)] ^= (uint8_t)(1u << (rnd() % 8));
 		caplen = (rnd() % 4 == 0) ? rnd() % (f.n + 1) : f.n;
 		r = dec_n(links[k], &f, caplen, &s, &st);
 		CHECK((unsigned)r < DECODE_NREASONS);
@@ -1556,6 +2528,8 @@ test_mutations(void)
 				CHECK(zero(s.saddr + 4, 12) && zero(s.daddr + 4, 12));
 			CHECK(s.len <= 65535);
 			CHECK(s.vlan <= 4095);
+			CHECK(s.tun.depth <= DECODE_MAX_DEPTH && s.tun.type < TUN_NTYPES);
+			CHECK((s.tun.type == TUN_NONE) == (s.tun.depth == 0));
 		}
 	}
 	CHECK_EQ_U(st.frames, 20000);
@@ -1636,7 +2610,7 @@ pcap_decode_file(const char *path, struct decode_stats *st, char *err, size_t er
 		if ((pkt = malloc(caplen ? caplen : 1)) == NULL)
 			abort();
 		memcpy(pkt, data + off, caplen);
-		decode_packet((int)link, pkt, caplen, &s, st);
+		decode_packet((int)link, pkt, caplen, NULL, &s, st);
 		free(pkt);
 		off += caplen;
 	}
@@ -1882,6 +2856,16 @@ main(void)
 	test_padding_and_snaplen();
 	test_stats();
 	test_prefixes();
+	test_vxlan();
+	test_geneve();
+	test_gre();
+	test_ipip();
+	test_teredo();
+	test_gtpu();
+	test_pbb_vntag();
+	test_depth();
+	test_config();
+	test_pcapw_tunnels();
 	test_mutations();
 	test_corpus();
 	TEST_EXIT();

@@ -112,7 +112,7 @@ decode_exact(int link, const uint8_t *frame, uint32_t len, struct segment *seg,
 		abort();
 	if (len > 0)
 		memcpy(copy, frame, len);
-	r = decode_packet(link, len > 0 ? copy : copy + 1, len, seg, st);
+	r = decode_packet(link, len > 0 ? copy : copy + 1, len, NULL, seg, st);
 	free(copy);
 	return r;
 }
