@@ -31,8 +31,9 @@ if ! make -s fuzz-build >"$dir/logs/build.log" 2>&1; then
 	exit 1
 fi
 if [ ! -d "$dir/seeds/frames" ] || [ tests/fuzz/seeds.sh -nt "$dir/seeds" ] ||
-	[ tests/fuzz/pcapsplit.py -nt "$dir/seeds" ]; then
-	SHARED=$SHARED tests/fuzz/seeds.sh "$dir/seeds" >"$dir/logs/seeds.log" 2>&1 ||
+	[ tests/fuzz/pcapsplit.py -nt "$dir/seeds" ] ||
+	[ "${BUILD:-build}/tools/gencases" -nt "$dir/seeds" ]; then
+	SHARED=$SHARED BUILD=${BUILD:-build} tests/fuzz/seeds.sh "$dir/seeds" >"$dir/logs/seeds.log" 2>&1 ||
 		{ echo "FAIL fuzz_seeds: $(tail -n 2 "$dir/logs/seeds.log" | tr '\n' ' ')"; exit 1; }
 	touch "$dir/seeds"
 fi

@@ -18,6 +18,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "decode.h"
 #include "event.h"
 #include "format.h"
 #include "segment.h"
@@ -395,6 +396,23 @@ fz_check_segment(const struct segment *seg)
 	FZ_ASSERT(seg->vlan <= 0x0fff);
 	FZ_ASSERT((seg->opt.present & ~(OPT_MSS | OPT_WSCALE | OPT_SACK_OK | OPT_TS |
 	    OPT_MALFORMED)) == 0);
+	/* A tunnel is recorded exactly when one was opened, with its outer pair. */
+	FZ_ASSERT(seg->tun.type < TUN_NTYPES && seg->tun.depth <= DECODE_MAX_DEPTH);
+	FZ_ASSERT((seg->tun.type == TUN_NONE) == (seg->tun.depth == 0));
+	if (seg->tun.type != TUN_NONE) {
+		FZ_ASSERT(seg->tun.family == 4 || seg->tun.family == 6);
+		if (seg->tun.family == 4) {
+			FZ_ASSERT(memcmp(seg->tun.saddr + 4, zero, 12) == 0);
+			FZ_ASSERT(memcmp(seg->tun.daddr + 4, zero, 12) == 0);
+		}
+		FZ_ASSERT((seg->tun.flags & ~TUNF_ID) == 0);
+		if (seg->tun.type == TUN_VXLAN || seg->tun.type == TUN_GENEVE)
+			FZ_ASSERT(seg->tun.id <= 0xffffff && seg->tun.flags == TUNF_ID);
+		if (seg->tun.type == TUN_ERSPAN)
+			FZ_ASSERT(seg->tun.id <= 0x3ff);
+		if (seg->tun.type == TUN_IPIP || seg->tun.type == TUN_TEREDO)
+			FZ_ASSERT(seg->tun.id == 0 && seg->tun.flags == 0);
+	}
 }
 
 /*

@@ -7,7 +7,10 @@
  *   byte 1     knobs: bits 0-2 max_flows = 1 << n (1..128, so eviction runs);
  *              bit 3 short timeouts (seconds, not hours); bit 4 TEV_SEGMENT on
  *              and the ladder fed; bit 5 reconfigure half way; bit 6 a live
- *              view (tracker_advance + tracker_foreach) after every frame
+ *              view (tracker_advance + tracker_foreach) after every frame;
+ *              bit 7 tracked frames decoded with every tunnel closed (no
+ *              segment may then say it came through one), else with the
+ *              default tunnels plus VXLAN on 8472 and GTP-U on 2123
  *   bytes 2-9  the capture time of the first frame, microseconds
  *   then frames, each: 1 byte time step, 2 bytes caplen, caplen bytes (the
  *              last one may be cut short by the end of the input)
@@ -39,6 +42,7 @@
 #define KNOB_SEGMENTS 0x10
 #define KNOB_RECONFIGURE 0x20
 #define KNOB_LIVE_VIEW 0x40
+#define KNOB_NO_TUNNELS 0x80
 
 static const int fz_links[] = { LINK_ETHERNET, LINK_LINUX_SLL, LINK_LINUX_SLL2, LINK_NULL,
 	LINK_LOOP, LINK_RAW, LINK_RAW_DLT, LINK_RAW_DLT14, LINK_IPV4, LINK_IPV6 };
@@ -176,6 +180,7 @@ int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	struct tracker_config cfg, cfg2;
+	struct decode_config dcfg, dcfg_all;
 	struct decode_stats ds, dsall;
 	struct segment seg, seg2;
 	const struct tracker_stats *st;
@@ -216,6 +221,13 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	FZ_ASSERT(t != NULL);
 	memset(&ds, 0, sizeof(ds));
 	memset(&dsall, 0, sizeof(dsall));
+	decode_config_default(&dcfg_all);
+	FZ_ASSERT(decode_config_udp(&dcfg_all, 8472, TUN_VXLAN) == 0);
+	FZ_ASSERT(decode_config_udp(&dcfg_all, 2123, TUN_GTPU) == 0);
+	FZ_ASSERT(decode_config_udp(&dcfg_all, 2123, TUN_GRE) == -1);
+	dcfg = dcfg_all;
+	if (knobs & KNOB_NO_TUNNELS)
+		dcfg.open = 0;
 
 	p = data + FZ_HDR;
 	end = data + size;
@@ -234,16 +246,19 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
 		/* Every link type reads the same bytes: decode alone, no tracking. */
 		for (i = 0; i < FZ_NLINKS; i++)
-			if (decode_packet(fz_links[i], frame, len, &seg2, &dsall) == DECODE_OK)
+			if (decode_packet(fz_links[i], frame, len, NULL, &seg2, &dsall) == DECODE_OK)
 				fz_check_segment(&seg2);
-		FZ_ASSERT(decode_packet(4242, frame, len, &seg2, NULL) == DECODE_LINK_UNSUPPORTED);
+		FZ_ASSERT(decode_packet(4242, frame, len, NULL, &seg2, NULL) ==
+		          DECODE_LINK_UNSUPPORTED);
 
-		r = decode_packet(link, frame, len, &seg, &ds);
+		r = decode_packet(link, frame, len, &dcfg, &seg, &ds);
 		free(frame);
 		FZ_ASSERT((unsigned)r < DECODE_NREASONS);
 		FZ_ASSERT(strcmp(decode_result_name(r), "unknown") != 0);
 		if (r == DECODE_OK) {
 			fz_check_segment(&seg);
+			if (knobs & KNOB_NO_TUNNELS)
+				FZ_ASSERT(seg.tun.type == TUN_NONE);
 			seg.ts_us = now;
 			tracker_segment(t, &seg);
 			nseg++;

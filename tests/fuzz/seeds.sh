@@ -3,8 +3,9 @@
 #
 #   tests/fuzz/seeds.sh [OUTDIR]      (default build-fuzz/seeds)
 #
-# OUTDIR/frames: chunks of the frames of every capture in $SHARED/corpus/pcaps
-#   and $SHARED/fixtures, in fuzz_frames' format (tests/fuzz/pcapsplit.py).
+# OUTDIR/frames: chunks of the frames of every capture in $SHARED/corpus/pcaps,
+#   $SHARED/fixtures and the golden cases gencases writes (every tunnel type
+#   among them), in fuzz_frames' format (tests/fuzz/pcapsplit.py).
 # OUTDIR/pcap: those captures whole, cut at 64 KiB (fuzz_pcap's -max_len).
 # OUTDIR/config: conf/*.conf, tests/conf-bad/*, and the configs below: the
 #   agreed full example, small valid ones, and one of each kind of mistake.
@@ -15,8 +16,12 @@ out=${1:-build-fuzz/seeds}
 rm -rf "$out"
 mkdir -p "$out/frames" "$out/pcap" "$out/config"
 
+gencases=${BUILD:-build}/tools/gencases
+if [ -x "$gencases" ]; then
+	"$gencases" "$out/cases" >/dev/null
+fi
 pcaps=()
-for f in "$SHARED"/corpus/pcaps/* "$SHARED"/fixtures/*.pcap* tests/golden/*.pcap*; do
+for f in "$SHARED"/corpus/pcaps/* "$SHARED"/fixtures/*.pcap* "$out"/cases/*.pcap; do
 	[ -f "$f" ] && pcaps+=("$f")
 done
 python3 tests/fuzz/pcapsplit.py "$out/frames" "${pcaps[@]}"
@@ -80,4 +85,5 @@ printf 'capture: { ports = [ 0, 65536, 80, 80 ]; };\n' >"$c/bad-ports.conf"
 printf '@include "missing.conf"\n' >"$c/bad-include.conf"
 printf 'capture: { interface = "eth\\n0"; };\n' >"$c/bad-control.conf"
 printf 'a\0b = 1;\n' >"$c/bad-binary.conf"
+rm -rf "$out/cases"
 echo "$(ls "$c" | wc -l) config seeds, $(ls "$out/pcap" | wc -l) pcap seeds in $out"
