@@ -51,6 +51,33 @@ flowtab_hash(const struct flowtab *ft, const uint8_t *a, uint16_t ap, const uint
 	return (uint32_t)(h ^ h >> 32);
 }
 
+/*
+ * SipHash-1-3 of the tunnel's outer pair, lesser address first, then its id
+ * (none for GTP-U), type, family and flags: 39 bytes, a message length the
+ * endpoint hash never has, so the two cannot be made to cancel.
+ */
+uint32_t
+flowtab_overlay(const struct flowtab *ft, const struct tunnel *tun)
+{
+	const uint8_t *lo = tun->saddr, *hi = tun->daddr;
+	uint64_t last, h;
+	struct siphash_state s;
+
+	if (memcmp(lo, hi, 16) > 0) {
+		lo = tun->daddr;
+		hi = tun->saddr;
+	}
+	siphash_init(&s, &ft->key);
+	siphash_word(&s, siphash_le64(lo), 1);
+	siphash_word(&s, siphash_le64(lo + 8), 1);
+	siphash_word(&s, siphash_le64(hi), 1);
+	siphash_word(&s, siphash_le64(hi + 8), 1);
+	last = (uint64_t)(tun->type == TUN_GTPU ? 0 : tun->id) | (uint64_t)tun->type << 32 |
+	       (uint64_t)tun->family << 40 | (uint64_t)tun->flags << 48 | (uint64_t)39 << 56;
+	h = siphash_final(&s, last, 1, 3);
+	return (uint32_t)(h ^ h >> 32) | 1;
+}
+
 int
 flowtab_init(struct flowtab *ft, uint32_t capacity, const struct siphash_key *key)
 {

@@ -35,6 +35,7 @@
 #include <emmintrin.h>
 #endif
 
+#include "segment.h"
 #include "siphash.h"
 
 #define FLOW_NONE UINT32_MAX
@@ -112,7 +113,7 @@ struct flow {
 	uint8_t cls;           /* enum flow_class, FC_FREE when unused */
 	uint8_t flags;         /* FL_* */
 	uint8_t closed_by;     /* enum side: first FIN or the RST */
-	uint32_t hash;         /* flowtab_hash() of its endpoints */
+	uint32_t hash;         /* flowtab_hash() of its endpoints ^ flowtab_overlay() */
 	uint32_t prev, next;   /* expiry list of cls, or the free list */
 	uint32_t uprev, unext; /* update list, while FL_UPD */
 	uint32_t queued;       /* when last moved in its list, in 1/1024 s units (wrapping) */
@@ -167,8 +168,21 @@ uint32_t flowtab_hash(const struct flowtab *ft, const uint8_t *a, uint16_t ap, c
                       uint16_t bp);
 
 /*
+ * The overlay a tunnel puts its inner addresses in, as 32 bits that the
+ * tracker xors into the flow's hash: a keyed digest of the tunnel's type,
+ * its outer address pair in either order and its id, but not a GTP-U TEID,
+ * which each end picks for what it receives. Never 0, which stands for no
+ * tunnel. Two overlays share a value with odds of 2^-32, and cannot be made
+ * to from outside without the key.
+ */
+uint32_t flowtab_overlay(const struct flowtab *ft, const struct tunnel *tun);
+
+/*
  * Find the flow of a segment from (sa, sp) to (da, dp), whose flowtab_hash()
- * is hash. Returns its index and sets *side to the sender's side, or FLOW_NONE.
+ * xor flowtab_overlay() (0 outside a tunnel) is hash. The stored hash is
+ * compared with the endpoints, so a flow of the same endpoints in another
+ * overlay is not it. Returns its index and sets *side to the sender's side,
+ * or FLOW_NONE.
  */
 uint32_t flowtab_lookup(const struct flowtab *ft, uint32_t hash, uint8_t family, const uint8_t *sa,
                         uint16_t sp, const uint8_t *da, uint16_t dp, int *side);
@@ -182,8 +196,8 @@ uint32_t flowtab_lookup_counted(const struct flowtab *ft, uint32_t hash, uint8_t
                                 int *side, uint32_t *touched);
 
 /*
- * Take a free slot for client (ca, cp) and server (sa, sp), whose
- * flowtab_hash() is hash, linked into the index and at the tail of cls.
+ * Take a free slot for client (ca, cp) and server (sa, sp), whose hash (as
+ * flowtab_lookup() takes it) is hash, linked into the index and at the tail of cls.
  * Returns FLOW_NONE when the table is full (the caller evicts first), or
  * when the flow cannot be indexed (counted in refused).
  */

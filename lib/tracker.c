@@ -399,6 +399,26 @@ tracker_evict(struct tracker *t, uint64_t ts)
 	return -1;
 }
 
+/* The flow key's overlay of a segment: 0 when it came through no tunnel. */
+static inline uint32_t
+tracker_overlay(const struct tracker *t, const struct segment *seg)
+{
+	return seg->tun.type == TUN_NONE ? 0 : flowtab_overlay(&t->ft, &seg->tun);
+}
+
+/*
+ * The hash a segment's flow is filed and found under: its endpoints' and
+ * its overlay's. The flow stores it, and flowtab_match() compares it along
+ * with the endpoints: with the endpoints equal, equal hashes mean equal
+ * overlays, so the overlay is part of the key without a field of its own.
+ */
+static inline uint32_t
+tracker_hash(const struct tracker *t, const struct segment *seg)
+{
+	return flowtab_hash(&t->ft, seg->saddr, seg->sport, seg->daddr, seg->dport) ^
+	       tracker_overlay(t, seg);
+}
+
 static uint32_t
 tracker_create(struct tracker *t, const struct segment *seg, uint32_t hash, int sender_is_client)
 {
@@ -1104,7 +1124,7 @@ tracker_reuse(struct tracker *t, const struct pass *c)
 	if (!(c->f->flags & FL_CLOSED))
 		tracker_closed(t, c->f, CR_REUSED, c->s, c->ts);
 	tracker_remove(t, c->idx);
-	tracker_start(t, seg, flowtab_hash(&t->ft, seg->saddr, seg->sport, seg->daddr, seg->dport));
+	tracker_start(t, seg, tracker_hash(t, seg));
 }
 
 /* After the segment: its record for the ladder view, and the flow's deadline. */
@@ -1415,12 +1435,6 @@ tracker_segment_hashed(struct tracker *t, const struct segment *seg, uint32_t ha
 		return;
 	}
 	tracker_process(t, idx, s, seg);
-}
-
-static inline uint32_t
-tracker_hash(const struct tracker *t, const struct segment *seg)
-{
-	return flowtab_hash(&t->ft, seg->saddr, seg->sport, seg->daddr, seg->dport);
 }
 
 void

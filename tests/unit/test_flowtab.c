@@ -169,6 +169,60 @@ main(void)
 	}
 	TEST_END();
 
+	TEST_BEGIN("the overlay: SipHash-1-3 of the outer pair in either order, id, type");
+	{
+		struct tunnel t = {.id = 42,
+		                   .type = TUN_VXLAN,
+		                   .family = 4,
+		                   .flags = TUNF_ID,
+		                   .depth = 1,
+		                   .saddr = {192, 0, 2, 1},
+		                   .daddr = {192, 0, 2, 2}},
+		              r = t;
+		uint8_t m[39] = {
+		    192, 0, 2, 1, [16] = 192, 0, 2, 2, [32] = 42, 0, 0, 0, TUN_VXLAN, 4, TUNF_ID};
+		uint64_t h = siphash(&key, 1, 3, m, 39);
+		uint32_t ov = flowtab_overlay(&ft, &t), x[2];
+		uint8_t ca[16] = {10, 0, 0, 1}, sa[16] = {10, 0, 0, 2};
+		uint32_t i1, i2;
+
+		CHECK_EQ_U(ov, (uint32_t)(h ^ h >> 32) | 1);
+		memcpy(r.saddr, t.daddr, 16);
+		memcpy(r.daddr, t.saddr, 16);
+		CHECK_EQ_U(flowtab_overlay(&ft, &r), ov);
+		r.id = 43;
+		CHECK(flowtab_overlay(&ft, &r) != ov);
+		r.id = 42;
+		r.type = TUN_GENEVE;
+		CHECK(flowtab_overlay(&ft, &r) != ov);
+		/* a GTP-U TEID is each receiver's own: both directions are one overlay */
+		r.type = TUN_GTPU;
+		ov = flowtab_overlay(&ft, &r);
+		r.id = 7;
+		CHECK_EQ_U(flowtab_overlay(&ft, &r), ov);
+		CHECK(ov != 0);
+		/*
+		 * One inner pair in two overlays: two flows, each found from both
+		 * directions under its own hash, neither under the other's.
+		 */
+		r.type = TUN_VXLAN;
+		x[0] = flowtab_hash(&ft, ca, 1024, sa, 80) ^ flowtab_overlay(&ft, &t);
+		x[1] = flowtab_hash(&ft, ca, 1024, sa, 80) ^ flowtab_overlay(&ft, &r);
+		i1 = flowtab_insert(&ft, x[0], 4, ca, 1024, sa, 80, FC_SYN);
+		i2 = flowtab_insert(&ft, x[1], 4, ca, 1024, sa, 80, FC_SYN);
+		CHECK(i1 != FLOW_NONE && i2 != FLOW_NONE && i1 != i2);
+		CHECK(flowtab_lookup(&ft, x[0], 4, sa, 80, ca, 1024, &side) == i1 && side == 1);
+		CHECK(flowtab_lookup(&ft, x[1], 4, ca, 1024, sa, 80, &side) == i2 && side == 0);
+		CHECK(flowtab_lookup(&ft, flowtab_hash(&ft, ca, 1024, sa, 80), 4, ca, 1024, sa, 80,
+		                     &side) == FLOW_NONE);
+		flowtab_remove(&ft, i1);
+		CHECK(flowtab_lookup(&ft, x[0], 4, ca, 1024, sa, 80, &side) == FLOW_NONE);
+		CHECK(flowtab_lookup(&ft, x[1], 4, ca, 1024, sa, 80, &side) == i2);
+		flowtab_remove(&ft, i2);
+		CHECK_EQ_U(ft.used, 0);
+	}
+	TEST_END();
+
 	TEST_BEGIN("fill to capacity, then full");
 	for (i = 0; i < N; i++) {
 		uint32_t r = rnd();

@@ -41,6 +41,7 @@ record_cb(const struct event *ev, void *arg)
 }
 
 static struct tracker *tr;
+static struct tunnel tun; /* the client's segments' tunnel; type TUN_NONE: none */
 static uint64_t now_us;
 static uint32_t cseq, sseq; /* next sequence number of each side */
 
@@ -88,7 +89,33 @@ seg_full(int from, uint8_t flags, uint32_t seq, uint32_t ack, uint32_t len, uint
 	s.ack = ack;
 	s.len = len;
 	s.win = 1000;
+	if (tun.type != TUN_NONE) {
+		/* the server's replies go back the other way, with their own TEID */
+		s.tun = tun;
+		if (from == S && tun.type != TUN_ERSPAN) {
+			memcpy(s.tun.saddr, tun.daddr, 16);
+			memcpy(s.tun.daddr, tun.saddr, 16);
+		}
+		if (from == S && tun.type == TUN_GTPU)
+			s.tun.id++;
+	}
 	tracker_segment(tr, &s);
+}
+
+/* From now on, the client's segments come through a tunnel of type t, id. */
+static void
+tunnel(int t, uint32_t id)
+{
+	static const uint8_t a[16] = {203, 0, 113, 1}, b[16] = {203, 0, 113, 2};
+
+	memset(&tun, 0, sizeof tun);
+	tun.type = (uint8_t)t;
+	tun.family = 4;
+	tun.id = id;
+	tun.flags = t == TUN_IPIP ? 0 : TUNF_ID;
+	tun.depth = t == TUN_NONE ? 0 : 1;
+	memcpy(tun.saddr, a, 16);
+	memcpy(tun.daddr, b, 16);
 }
 
 /* The usual case: next sequence numbers, advancing them. */
@@ -109,6 +136,31 @@ handshake(void)
 	seg(C, TH_ACK, 0);
 }
 
+/*
+ * One handshake of the same inner 4-tuple in each of two tunnels (t1, id1)
+ * and (t2, id2): want_flows connections come of the two.
+ */
+static void
+two_overlays(const char *name, int t1, uint32_t id1, int t2, uint32_t id2, uint64_t want_flows)
+{
+	start(64);
+	tunnel(t1, id1);
+	handshake();
+	tunnel(t2, id2);
+	cseq = 1000;
+	sseq = 5000;
+	handshake();
+	TEST_BEGIN(name);
+	CHECK_EQ_U(tracker_stats(tr)->flows_active, want_flows);
+	CHECK_EQ_U(tracker_stats(tr)->duplicates, 0);
+	/* each is filed under its overlay's hash, and found there to be removed */
+	tracker_flush(tr, now_us, CR_SHUTDOWN);
+	CHECK_EQ_U((uint64_t)nclosed, want_flows);
+	CHECK_EQ_U(tracker_stats(tr)->flows_active, 0);
+	TEST_END();
+	tunnel(TUN_NONE, 0);
+}
+
 #define HS "SYN client SYN_SENT LISTEN|SYN_ACK server SYN_SENT SYN_RCVD|" \
 	"ESTABLISHED client ESTABLISHED SYN_RCVD|ESTABLISHED server ESTABLISHED ESTABLISHED|"
 
@@ -120,6 +172,26 @@ main(void)
 	start(64);
 	handshake();
 	EXPECT("open", HS);
+
+	/* The tunnel is part of the key: replies, coming back the other way, find their flow. */
+	start(64);
+	tunnel(TUN_VXLAN, 100);
+	handshake();
+	EXPECT("vxlan open", HS);
+	start(64);
+	tunnel(TUN_GTPU, 0x1000);
+	handshake();
+	EXPECT("gtpu open, a TEID each way", HS);
+	start(64);
+	tunnel(TUN_ERSPAN, 7);
+	handshake();
+	EXPECT("erspan open, the mirror's pair both ways", HS);
+	tunnel(TUN_NONE, 0);
+	two_overlays("two vnis, two connections", TUN_VXLAN, 100, TUN_VXLAN, 200, 2);
+	two_overlays("one vni, one connection", TUN_VXLAN, 100, TUN_VXLAN, 100, 1);
+	two_overlays("vxlan and geneve vni 100, two", TUN_VXLAN, 100, TUN_GENEVE, 100, 2);
+	two_overlays("tunnelled and not, two", TUN_NONE, 0, TUN_GRE, 0, 2);
+	two_overlays("gtpu, the teid left out: one", TUN_GTPU, 0x1000, TUN_GTPU, 0x2000, 1);
 
 	start(64);
 	handshake();
