@@ -1176,6 +1176,128 @@ case_half_closed_expiry(struct pcapw *w)
 	c_syn(&c);
 }
 
+/*
+ * 52-62: case 01 inside each encapsulation decode opens, the tunnel's outer
+ * pair (IPv4, or IPv6 for a few) going back the other way for the server's
+ * segments (pcapw.h's struct pcapw_tunnel). Inside, 10.0.0.1:cport ->
+ * 10.0.0.2:80, or IPv6 where the tunnel carries only that. The expectation
+ * is case 01's: a tunnel changes where a connection is read, not what it is.
+ */
+static void
+tunnelled(struct pcapw *w, int kind, int outer6, uint32_t id, uint16_t cport, const char *cip6)
+{
+	struct pcapw_tunnel t;
+	struct conn c;
+
+	if (pcapw_tunnel_init(&t, kind, outer6 ? "2001:db8:ff::1" : "203.0.113.1",
+	                      outer6 ? "2001:db8:ff::2" : "203.0.113.2", id) == -1) {
+		w->err = -1;
+		return;
+	}
+	if (cip6 != NULL)
+		conn_init(&c, w, cip6, cport, "2001:db8::2", 80, 1000000u * (cport % 1000),
+		          3000000000u + 1000u * (cport % 1000));
+	else
+		conn4(&c, w, cport, 80);
+	c.tun = &t;
+	c.vlan = kind == PCAPW_TUN_PBB ? 30 : 0;
+	ordinary(&c);
+}
+
+static void
+case_tunnel_vxlan(struct pcapw *w)
+{
+	tunnelled(w, PCAPW_TUN_VXLAN, 0, 5001, 40048, NULL);
+}
+
+static void
+case_tunnel_geneve(struct pcapw *w)
+{
+	tunnelled(w, PCAPW_TUN_GENEVE, 1, 77, 40049, NULL);
+}
+
+static void
+case_tunnel_gre(struct pcapw *w)
+{
+	tunnelled(w, PCAPW_TUN_GRE, 0, 0, 40050, NULL);
+}
+
+static void
+case_tunnel_gre_key(struct pcapw *w)
+{
+	tunnelled(w, PCAPW_TUN_GRE_KEY, 0, 42, 40051, NULL);
+}
+
+static void
+case_tunnel_erspan2(struct pcapw *w)
+{
+	tunnelled(w, PCAPW_TUN_ERSPAN2, 0, 100, 40052, NULL);
+}
+
+static void
+case_tunnel_erspan3(struct pcapw *w)
+{
+	tunnelled(w, PCAPW_TUN_ERSPAN3, 1, 200, 40053, NULL);
+}
+
+static void
+case_tunnel_6in4(struct pcapw *w)
+{
+	tunnelled(w, PCAPW_TUN_IPIP, 0, 0, 40054, "2001:db8::1");
+}
+
+static void
+case_tunnel_teredo(struct pcapw *w)
+{
+	tunnelled(w, PCAPW_TUN_TEREDO, 0, 0, 40055, "2001:0:cb00:7101::1");
+}
+
+static void
+case_tunnel_gtpu(struct pcapw *w)
+{
+	tunnelled(w, PCAPW_TUN_GTPU, 1, 0x1000, 40056, NULL);
+}
+
+static void
+case_tunnel_pbb(struct pcapw *w)
+{
+	tunnelled(w, PCAPW_TUN_PBB, 0, 0x12345, 40057, NULL);
+}
+
+static void
+case_tunnel_vntag(struct pcapw *w)
+{
+	tunnelled(w, PCAPW_TUN_VNTAG, 0, 5, 40058, NULL);
+}
+
+/*
+ * 63: the same inner 4-tuple with the same ISNs in two VXLAN overlays (VNI
+ * 100 and 200, between the same VTEPs), interleaved: two connections.
+ */
+static void
+case_tunnel_two_vnis(struct pcapw *w)
+{
+	struct pcapw_tunnel t[2];
+	struct conn c[2];
+	int i;
+
+	for (i = 0; i < 2; i++) {
+		if (pcapw_tunnel_init(&t[i], PCAPW_TUN_VXLAN, "203.0.113.1", "203.0.113.2",
+		                      100u * (uint32_t)(i + 1)) == -1) {
+			w->err = -1;
+			return;
+		}
+		conn4(&c[i], w, 40059, 80);
+		c[i].tun = &t[i];
+	}
+	for (i = 0; i < 2; i++)
+		conn_handshake(&c[i]);
+	for (i = 0; i < 2; i++)
+		talk(&c[i], 100, 1000);
+	for (i = 0; i < 2; i++)
+		close_client_first(&c[i]);
+}
+
 static const struct gencase {
 	const char *name;
 	uint32_t linktype;
@@ -1232,6 +1354,18 @@ static const struct gencase {
     {"49-synack-first-open", PCAPW_LINK_ETHERNET, case_synack_first_open},
     {"50-fin-first", PCAPW_LINK_ETHERNET, case_fin_first},
     {"51-half-closed-expiry", PCAPW_LINK_ETHERNET, case_half_closed_expiry},
+    {"52-tunnel-vxlan", PCAPW_LINK_ETHERNET, case_tunnel_vxlan},
+    {"53-tunnel-geneve", PCAPW_LINK_ETHERNET, case_tunnel_geneve},
+    {"54-tunnel-gre", PCAPW_LINK_ETHERNET, case_tunnel_gre},
+    {"55-tunnel-gre-key", PCAPW_LINK_ETHERNET, case_tunnel_gre_key},
+    {"56-tunnel-erspan2", PCAPW_LINK_ETHERNET, case_tunnel_erspan2},
+    {"57-tunnel-erspan3", PCAPW_LINK_ETHERNET, case_tunnel_erspan3},
+    {"58-tunnel-6in4", PCAPW_LINK_ETHERNET, case_tunnel_6in4},
+    {"59-tunnel-teredo", PCAPW_LINK_ETHERNET, case_tunnel_teredo},
+    {"60-tunnel-gtpu", PCAPW_LINK_ETHERNET, case_tunnel_gtpu},
+    {"61-tunnel-pbb", PCAPW_LINK_ETHERNET, case_tunnel_pbb},
+    {"62-tunnel-vntag", PCAPW_LINK_ETHERNET, case_tunnel_vntag},
+    {"63-tunnel-two-vnis", PCAPW_LINK_ETHERNET, case_tunnel_two_vnis},
 };
 
 int
