@@ -46,12 +46,13 @@ struct capture {
 	struct event *ev_watch; /* checks the interface is still the one captured */
 	struct event *ev_again; /* reads again when libpcap asks to be called back */
 	unsigned ifindex;       /* of the interface captured; 0 for "any" */
-	char expr[2048];        /* the filter expression in force */
+	char expr[4096];        /* the filter expression in force */
 	char path[4096];        /* offline: the file read */
 
 	capture_segments_cb *cb;
 	void *arg;
 	struct decode_stats *ds;
+	struct decode_config dcfg; /* the tunnels decode opens, the ports it keeps: from cfg */
 	struct segment batch[CAPTURE_BATCH]; /* decoded, not yet handed on */
 	size_t nbatch;
 
@@ -82,10 +83,45 @@ capture_config_same(const struct capture_config *a, const struct capture_config 
 	       a->promiscuous == b->promiscuous && a->immediate == b->immediate;
 }
 
+/*
+ * What decode is to open and keep, from the parameters: the registered
+ * tunnels, and the ports (unless a filter of the user's replaces them),
+ * which only decode can apply to what a tunnel carries.
+ */
+static void
+capture_decode_config(struct capture *c)
+{
+	size_t i;
+
+	decode_config_default(&c->dcfg);
+	if (c->cfg.filter[0] != '\0')
+		return;
+	for (i = 0; i < c->cfg.nports && i < DECODE_MAX_PORTS; i++)
+		c->dcfg.ports[i] = c->cfg.ports[i];
+	c->dcfg.nports = (unsigned)i;
+}
+
+/*
+ * The outer packets of the encapsulations decode opens by default (UDP
+ * tunnels on their registered ports, GRE and IP in IP, PBB and VN-Tag): the
+ * kernel cannot see the TCP ports inside them, so they all pass and decode
+ * applies the ports to the segment inside.
+ */
+#define CAPTURE_STR(x) #x
+#define CAPTURE_PORT(x) "udp port " CAPTURE_STR(x) /* x expanded: decode.h's number */
+/* clang-format off */
+#define CAPTURE_TUNNELS                                                     \
+	CAPTURE_PORT(DECODE_PORT_VXLAN) " or "                              \
+	CAPTURE_PORT(DECODE_PORT_GENEVE) " or "                             \
+	CAPTURE_PORT(DECODE_PORT_TEREDO) " or "                             \
+	CAPTURE_PORT(DECODE_PORT_GTPU) " or proto 47 or proto 4 or proto 41"
+/* clang-format on */
+#define CAPTURE_L2_TUNNELS "ether proto 0x88e7 or ether proto 0x8926"
+
 int
 capture_filter_build(const struct capture_config *cfg, int dlt, char *buf, size_t cap)
 {
-	char tcp[1024];
+	char tcp[2048];
 	size_t i, len;
 	int n;
 
@@ -94,13 +130,13 @@ capture_filter_build(const struct capture_config *cfg, int dlt, char *buf, size_
 		return n < 0 || (size_t)n >= cap ? -1 : 0;
 	}
 	if (cfg->nports == 0)
-		snprintf(tcp, sizeof(tcp), "tcp");
+		snprintf(tcp, sizeof(tcp), "tcp or %s", CAPTURE_TUNNELS);
 	else {
-		len = (size_t)snprintf(tcp, sizeof(tcp), "tcp and (");
+		len = (size_t)snprintf(tcp, sizeof(tcp), "(tcp and (");
 		for (i = 0; i < cfg->nports; i++)
 			len += (size_t)snprintf(tcp + len, sizeof(tcp) - len, "%sport %u",
 			                        i > 0 ? " or " : "", cfg->ports[i]);
-		snprintf(tcp + len, sizeof(tcp) - len, ")");
+		snprintf(tcp + len, sizeof(tcp) - len, ")) or %s", CAPTURE_TUNNELS);
 	}
 	/*
 	 * pcap's `vlan` moves every later offset past one tag, so the tagged
@@ -109,8 +145,8 @@ capture_filter_build(const struct capture_config *cfg, int dlt, char *buf, size_
 	 * (Linux cooked) tagged traffic is seen untagged on its VLAN interface.
 	 */
 	if (dlt == DLT_EN10MB)
-		n = snprintf(buf, cap, "(%s) or (vlan and ((%s) or (vlan and (%s))))", tcp, tcp,
-		             tcp);
+		n = snprintf(buf, cap, "(%s) or %s or (vlan and ((%s) or %s or (vlan and (%s))))",
+		             tcp, CAPTURE_L2_TUNNELS, tcp, CAPTURE_L2_TUNNELS, tcp);
 	else
 		n = snprintf(buf, cap, "%s", tcp);
 	return n < 0 || (size_t)n >= cap ? -1 : 0;
@@ -198,7 +234,7 @@ static int
 capture_decode(struct capture *c, const struct pcap_pkthdr *h, const u_char *bytes,
                struct segment *seg)
 {
-	if (decode_packet(c->dlt, bytes, h->caplen, NULL, seg, c->ds) != DECODE_OK)
+	if (decode_packet(c->dlt, bytes, h->caplen, &c->dcfg, seg, c->ds) != DECODE_OK)
 		return 0;
 	seg->ts_us = capture_ts(h);
 	return 1;
@@ -466,6 +502,7 @@ capture_new(const struct capture_config *cfg, capture_segments_cb *cb, void *arg
 	c->arg = arg;
 	c->ds = ds;
 	c->cfg = *cfg;
+	capture_decode_config(c);
 	return c;
 }
 
@@ -543,6 +580,7 @@ capture_reconfigure(struct capture *c, const struct capture_config *cfg, char *e
 	if (c->p == NULL) {
 		/* Down and retrying: the next attempt uses the new settings. */
 		c->cfg = *cfg;
+		capture_decode_config(c);
 		return 1;
 	}
 	p = capture_activate(cfg, &dlt, expr, sizeof(expr), err, errlen);
@@ -550,6 +588,7 @@ capture_reconfigure(struct capture *c, const struct capture_config *cfg, char *e
 		return -1;
 	capture_detach(c);
 	c->cfg = *cfg;
+	capture_decode_config(c);
 	if (capture_attach(c, p, dlt, err, errlen) == -1) {
 		pcap_close(p);
 		c->down_since = time(NULL);
@@ -726,6 +765,7 @@ capture_open_file(const char *path, const struct capture_config *cfg, capture_se
 		return NULL;
 	}
 	c->cfg = *cfg;
+	capture_decode_config(c);
 	snprintf(c->cfg.interface, sizeof(c->cfg.interface), "file");
 	if (cfg->filter[0] != '\0' || cfg->nports > 0) {
 		if (capture_filter_build(cfg, dlt, c->expr, sizeof(c->expr)) == -1) {

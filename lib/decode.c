@@ -133,6 +133,7 @@ static const char *decode_names[DECODE_NREASONS] = {
     [DECODE_TUNNEL_TRUNCATED] = "tunnel_truncated",
     [DECODE_TUNNEL_BAD] = "tunnel_bad",
     [DECODE_TUNNEL_DEPTH] = "tunnel_depth",
+    [DECODE_PORT_FILTERED] = "port_filtered",
 };
 
 static const char *tunnel_names[TUN_NTYPES] = {
@@ -993,6 +994,18 @@ decode_link(int link, const uint8_t *f, uint32_t caplen, struct segment *seg)
 	}
 }
 
+/* Whether seg is from or to one of cfg's ports. */
+static int
+decode_port_wanted(const struct decode_config *cfg, const struct segment *seg)
+{
+	unsigned i;
+
+	for (i = 0; i < cfg->nports; i++)
+		if (cfg->ports[i] == seg->sport || cfg->ports[i] == seg->dport)
+			return 1;
+	return 0;
+}
+
 enum decode_result
 decode_packet(int link, const uint8_t *frame, uint32_t caplen, const struct decode_config *cfg,
               struct segment *seg, struct decode_stats *st)
@@ -1006,6 +1019,8 @@ decode_packet(int link, const uint8_t *frame, uint32_t caplen, const struct deco
 	r = decode_link(link, frame, caplen, seg);
 	if (r == DECODE_CARRIED)
 		r = decode_tunnels(frame, cfg != NULL ? cfg : &decode_defaults, seg);
+	if (r == DECODE_OK && cfg != NULL && cfg->nports != 0 && !decode_port_wanted(cfg, seg))
+		r = DECODE_PORT_FILTERED;
 	if (st != NULL) {
 		st->frames++;
 		st->result[r]++;

@@ -43,6 +43,7 @@ enum decode_result {
 	DECODE_TUNNEL_TRUNCATED, /* caplen ends inside a tunnel header */
 	DECODE_TUNNEL_BAD,       /* a tunnel header with a bad version, flag or length */
 	DECODE_TUNNEL_DEPTH,     /* more than DECODE_MAX_DEPTH tunnels nested */
+	DECODE_PORT_FILTERED,    /* to and from none of decode_config's ports */
 	DECODE_NREASONS
 };
 
@@ -51,6 +52,9 @@ enum decode_result {
 
 /* UDP ports a decode_config can name: the registered four and a few more. */
 #define DECODE_MAX_UDP_PORTS 16
+
+/* TCP ports a decode_config can filter on: as many as the `ports` key takes. */
+#define DECODE_MAX_PORTS 64
 
 /* The registered UDP ports of the UDP tunnels. */
 #define DECODE_PORT_VXLAN 4789
@@ -65,6 +69,9 @@ enum decode_result {
  * be named there. GRE, ERSPAN and IP-in-IP are found by IP protocol number.
  * A type whose bit is clear in `open` is left closed: its packets count as
  * not_tcp (or not_ip for GRE's payloads), as they did before tunnels.
+ * With nports, a segment neither from nor to one of ports is port_filtered:
+ * the filter the kernel runs cannot see a tunnel's inner ports, so it lets
+ * the tunnels through whole and decode applies the ports to what is inside.
  */
 struct decode_config {
 	uint32_t open; /* 1u << TUN_* for each type to decode */
@@ -73,6 +80,8 @@ struct decode_config {
 		uint16_t port;
 		uint8_t type; /* TUN_VXLAN, TUN_GENEVE, TUN_TEREDO or TUN_GTPU */
 	} udp[DECODE_MAX_UDP_PORTS];
+	unsigned nports; /* 0: every TCP port */
+	uint16_t ports[DECODE_MAX_PORTS];
 };
 
 struct decode_stats {

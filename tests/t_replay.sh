@@ -143,6 +143,33 @@ else
 	fail replay_raw_filter_as_given "$(count_closed "$TMP/F.json") CLOSED records, want 2"
 fi
 
+# The port filter and tunnels: the filter built from -p lets every tunnel's
+# packets through (the kernel cannot see inside them) and decode applies
+# the ports to the connection inside. Each of gencases' tunnel cases has
+# one connection to port 80 (two in the two-VNI case): -p 80 keeps them,
+# -p 81 drops them, counted as port_filtered; -F as given sees no tunnel.
+"$PWD/$BUILD/tools/gencases" "$TMP/cases" >/dev/null
+bad=""
+for pcap in "$TMP"/cases/*-tunnel-*.pcap; do
+	name=$(basename "$pcap" .pcap)
+	want=1
+	case $name in *two-vnis) want=2 ;; esac
+	R -r "$pcap" -p 80 >"$TMP/t80.json" 2>/dev/null
+	R -d -r "$pcap" -p 81 >"$TMP/t81.json" 2>"$TMP/t81.err"
+	R -r "$pcap" -F 'tcp port 80' >"$TMP/tF.json" 2>/dev/null
+	# 11 segments a connection, every one filtered by its inner ports
+	if [ "$(count_closed "$TMP/t80.json")" != "$want" ] || [ -s "$TMP/t81.json" ] ||
+	    ! grep -q "0 segments, port_filtered $((11 * want))\$" "$TMP/t81.err" ||
+	    [ -s "$TMP/tF.json" ]; then
+		bad="$bad $name($(count_closed "$TMP/t80.json")/$(grep -c '' "$TMP/t81.json")/$(grep -c '' "$TMP/tF.json"))"
+	fi
+done
+if [ -z "$bad" ] && ls "$TMP"/cases/*-tunnel-*.pcap >/dev/null 2>&1; then
+	pass replay_port_filter_tunnels
+else
+	fail replay_port_filter_tunnels "CLOSED with -p 80 / lines with -p 81 / lines with -F:$bad"
+fi
+
 # The event list of the config applies to -r: only CLOSED.
 printf 'events = [ "CLOSED" ];\n' >"$TMP/closed-only.conf"
 "$TCPSTATED" -q -c "$TMP/closed-only.conf" -r "$SEED" >"$TMP/co.json" 2>&1

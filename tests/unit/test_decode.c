@@ -376,11 +376,11 @@ static void
 test_names(void)
 {
 	static const char *want[DECODE_NREASONS] = {
-	    "ok",          "link_unsupported", "link_truncated",
-	    "not_ip",      "ip_truncated",     "ip_bad",
-	    "ip_fragment", "not_tcp",          "tcp_truncated",
-	    "tcp_bad",     "tunnel_truncated", "tunnel_bad",
-	    "tunnel_depth"};
+	    "ok",           "link_unsupported", "link_truncated",
+	    "not_ip",       "ip_truncated",     "ip_bad",
+	    "ip_fragment",  "not_tcp",          "tcp_truncated",
+	    "tcp_bad",      "tunnel_truncated", "tunnel_bad",
+	    "tunnel_depth", "port_filtered"};
 	int i;
 
 	TEST_BEGIN("decode_result_name");
@@ -1723,6 +1723,18 @@ test_vxlan(void)
 	CHECK_EQ_U(decode_config_udp(&cfg, 8472, TUN_VXLAN), 0);
 	CHECK_EQ_U(dec_cfg(LINK_ETHERNET, &f, &cfg, &s), DECODE_OK);
 	check_tun(&s, TUN_VXLAN, 4, 42, TUNF_ID, 1);
+	TEST_END();
+
+	TEST_BEGIN("vxlan_port_filter");
+	/* The inner ports are 40000 and 443: one of them must be asked for. */
+	vxlan_frame(&f, 51000, 4789, 42);
+	decode_config_default(&cfg);
+	cfg.ports[cfg.nports++] = 80;
+	CHECK_EQ_U(dec_cfg(LINK_ETHERNET, &f, &cfg, &s), DECODE_PORT_FILTERED);
+	cfg.ports[cfg.nports++] = 443;
+	CHECK_EQ_U(dec_cfg(LINK_ETHERNET, &f, &cfg, &s), DECODE_OK);
+	cfg.ports[1] = 40000;
+	CHECK_EQ_U(dec_cfg(LINK_ETHERNET, &f, &cfg, &s), DECODE_OK);
 	TEST_END();
 
 	TEST_BEGIN("vxlan_closed");
