@@ -833,6 +833,7 @@ decode_ethertype(const uint8_t *f, uint32_t caplen, uint32_t off, uint16_t type,
                  struct segment *seg)
 {
 	unsigned tags = 0;
+	uint32_t hlen;
 	uint16_t vid;
 
 	for (;;) {
@@ -868,23 +869,15 @@ decode_ethertype(const uint8_t *f, uint32_t caplen, uint32_t off, uint16_t type,
 			off += FP_TAG_LEN + ETHER_HDR_LEN;
 			type = decode_be16(f + off - 2);
 			break;
-		case ETHERTYPE_PBB:
-			/* 802.1ah: a backbone tag, then the customer's frame */
+		case ETHERTYPE_PBB:   /* 802.1ah: a backbone tag, then the customer's frame */
+		case ETHERTYPE_VNTAG: /* a tag of virtual interface ids */
 			if (++tags > DECODE_MAX_TAGS)
 				return DECODE_NOT_IP;
-			/* the I-TAG (flags, I-SID), the customer MACs and their type */
-			if (caplen - off < PBB_ITAG_LEN)
+			hlen = type == ETHERTYPE_PBB ? PBB_ITAG_LEN : VNTAG_LEN;
+			/* the tag, PBB's customer MACs, and the next type */
+			if (caplen - off < hlen)
 				return DECODE_LINK_TRUNCATED;
-			off += PBB_ITAG_LEN;
-			type = decode_be16(f + off - 2);
-			break;
-		case ETHERTYPE_VNTAG:
-			if (++tags > DECODE_MAX_TAGS)
-				return DECODE_NOT_IP;
-			/* the VN-Tag's interface ids and the next type */
-			if (caplen - off < VNTAG_LEN)
-				return DECODE_LINK_TRUNCATED;
-			off += VNTAG_LEN;
+			off += hlen;
 			type = decode_be16(f + off - 2);
 			break;
 		case ETHERTYPE_PPPOE:
