@@ -107,6 +107,7 @@ struct event {
 	uint64_t start_us;       /* the connection's first segment (not printed: the live view's age) */
 	struct endpoint_counts client, server;
 	struct tcpopts opt;
+	struct tunnel tun;  /* the tunnel it came through, TUN_NONE when none (or unnamed) */
 	char conn_state[8]; /* Zeek conn_state, e.g. "SF", "REJ" */
 	char history[24];   /* Zeek history letters, NUL-terminated, truncated if longer */
 	/* TEV_SEGMENT only: the segment as seen, sequence numbers relative to each ISN. */

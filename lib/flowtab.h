@@ -101,6 +101,7 @@ struct endpoint {
 #define FL_LAST_SERVER 0x10 /* the last segment came from the server */
 #define FL_INFERRED 0x20    /* a handshake step was inferred, not seen */
 #define FL_UPD 0x40         /* linked in the update list (uprev, unext, upd_ts valid) */
+#define FL_TUNNEL 0x80      /* came through a tunnel the tracker's tunnel table names */
 
 /*
  * 232 bytes. The first 64 hold what a lookup compares and the list links a

@@ -20,6 +20,7 @@
  */
 #include <string.h>
 
+#include "decode.h"
 #include "format.h"
 #include "put.h"
 
@@ -120,6 +121,19 @@ put_record(char *p, const struct event *ev, int json)
 	p = put_u64(PUT_KEY(p, json, "client_port"), ev->client_port);
 	p = put_endq(put_ip(PUT_KEYQ(p, json, "server_ip"), ev->family, ev->server_ip), json);
 	p = put_u64(PUT_KEY(p, json, "server_port"), ev->server_port);
+	/* Only for a tunnelled connection: every other record stays as it was. */
+	if (ev->tun.type != TUN_NONE) {
+		p = put_endq(
+		    put_name(PUT_KEYQ(p, json, "tunnel"), decode_tunnel_name(ev->tun.type)), json);
+		p = put_endq(
+		    put_ip(PUT_KEYQ(p, json, "tunnel_src_ip"), ev->tun.family, ev->tun.saddr),
+		    json);
+		p = put_endq(
+		    put_ip(PUT_KEYQ(p, json, "tunnel_dst_ip"), ev->tun.family, ev->tun.daddr),
+		    json);
+		if (ev->tun.flags & TUNF_ID)
+			p = put_u64(PUT_KEY(p, json, "tunnel_id"), ev->tun.id);
+	}
 	p = put_endq(put_name(PUT_KEYQ(p, json, "client_state"), tcp_state_name(ev->client_state)),
 	             json);
 	p = put_endq(put_name(PUT_KEYQ(p, json, "server_state"), tcp_state_name(ev->server_state)),
@@ -227,6 +241,18 @@ put_text_opts(char *p, const struct tcpopts *opt)
 	return p;
 }
 
+/* " via vxlan 203.0.113.1-203.0.113.2 id=5001": the tunnel, outer pair as first seen. */
+static char *
+put_text_tunnel(char *p, const struct tunnel *tun)
+{
+	p = put_name(PUT_LIT(p, " via "), decode_tunnel_name(tun->type));
+	p = put_ip(PUT_LIT(p, " "), tun->family, tun->saddr);
+	p = put_ip(PUT_LIT(p, "-"), tun->family, tun->daddr);
+	if (tun->flags & TUNF_ID)
+		p = put_u64(PUT_LIT(p, " id="), tun->id);
+	return p;
+}
+
 /* Spaces up to `to`, for the text line's columns. */
 static inline char *
 put_pad(char *p, const char *to)
@@ -263,6 +289,8 @@ put_text(char *p, const struct event *ev)
 	else
 		p = PUT_LIT(p, " - ");
 	p = put_endpoint(p, ev->family, ev->server_ip, ev->server_port);
+	if (ev->tun.type != TUN_NONE)
+		p = put_text_tunnel(p, &ev->tun);
 	p = PUT_LIT(p, "  ");
 	switch (ev->type) {
 	case TEV_CLOSED:

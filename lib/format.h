@@ -8,6 +8,7 @@
  *
  * Field names (JSON and key=value use the same ones, in this order):
  *   ts event flow by client_ip client_port server_ip server_port
+ *   [tunnel tunnel_src_ip tunnel_dst_ip [tunnel_id]]   (tunnelled only)
  *   client_state server_state
  *   SYN, SYN_ACK: mss wscale sack_ok tsopt   (only the options present)
  *   CLOSED: reason abnormal closed_by duration lifetime client_bytes server_bytes

@@ -20,6 +20,19 @@
 #define WINDOW_SLACK 65535      /* bytes of tolerance around a window, for unseen traffic */
 #define ADVANCE_TICK_SHIFT 14   /* expiry runs every 2^14 us (~16 ms) of packet time */
 #define UPDATE_CATCHUP 16       /* missed update intervals made up after a jump of time */
+#define TRACKER_TUNNELS 4096    /* slots of the tunnel table: a power of 2 */
+#define TRACKER_TUNNELS_MAX (TRACKER_TUNNELS / 4 * 3) /* tunnels named at once */
+
+/*
+ * A tunnel the records name. A flow keeps only its overlay (in its hash),
+ * so the tunnels themselves are here, once each, for as long as a flow of
+ * theirs is in the table: open addressing on the overlay, linear probing.
+ */
+struct tracker_tunnel {
+	uint32_t overlay;  /* flowtab_overlay(); 0: the slot is empty */
+	uint32_t refs;     /* flows of it in the table (FL_TUNNEL) */
+	struct tunnel tun; /* as the first segment of its first flow carried it */
+};
 
 struct tracker {
 	struct tracker_config cfg;
@@ -32,6 +45,8 @@ struct tracker {
 	uint64_t id_nonce; /* see tracker_flow_id() */
 	uint64_t timeout_us[FC_NCLASSES];
 	uint64_t update_us; /* update interval; 0 = no TEV_UPDATE */
+	uint32_t ntunnels;  /* tunnels named: at most TRACKER_TUNNELS_MAX */
+	struct tracker_tunnel tunnels[TRACKER_TUNNELS];
 };
 
 /*
@@ -307,12 +322,85 @@ tracker_conn_state(const struct flow *f)
 	return "OTH";
 }
 
+/* ---- the tunnel table ---------------------------------------------------- */
+
+/* The slot of overlay in the tunnel table, or the empty slot where it would go. */
+static uint32_t
+tunnel_slot(const struct tracker *t, uint32_t overlay)
+{
+	uint32_t i = flowtab_rehash(overlay) & (TRACKER_TUNNELS - 1);
+
+	while (t->tunnels[i].overlay != 0 && t->tunnels[i].overlay != overlay)
+		i = (i + 1) & (TRACKER_TUNNELS - 1);
+	return i;
+}
+
+/* The overlay a flow of FL_TUNNEL is filed under: what its hash adds to its endpoints'. */
+static uint32_t
+tunnel_of_flow(const struct tracker *t, const struct flow *f)
+{
+	return f->hash ^ flowtab_hash(&t->ft, f->ip[0], f->port[0], f->ip[1], f->port[1]);
+}
+
+/*
+ * A new flow f in overlay, carried by tun: count it for its tunnel, naming
+ * the tunnel if it is new and there is room (else its records do without).
+ */
+static void
+tunnel_ref(struct tracker *t, struct flow *f, uint32_t overlay, const struct tunnel *tun)
+{
+	struct tracker_tunnel *e = &t->tunnels[tunnel_slot(t, overlay)];
+
+	if (e->overlay == 0) {
+		if (t->ntunnels >= TRACKER_TUNNELS_MAX)
+			return;
+		e->overlay = overlay;
+		e->refs = 0;
+		e->tun = *tun;
+		t->ntunnels++;
+	}
+	e->refs++;
+	f->flags |= FL_TUNNEL;
+}
+
+/*
+ * Flow f leaves the table: its tunnel's last flow takes the tunnel out,
+ * and the entries after it move back where a lookup would stop short of
+ * them (deletion from linear probing without tombstones).
+ */
+static void
+tunnel_unref(struct tracker *t, const struct flow *f)
+{
+	const uint32_t m = TRACKER_TUNNELS - 1;
+	uint32_t i = tunnel_slot(t, tunnel_of_flow(t, f)), j, home;
+
+	if (t->tunnels[i].overlay == 0 || --t->tunnels[i].refs > 0)
+		return;
+	t->tunnels[i].overlay = 0;
+	t->ntunnels--;
+	for (j = (i + 1) & m; t->tunnels[j].overlay != 0; j = (j + 1) & m) {
+		home = flowtab_rehash(t->tunnels[j].overlay) & m;
+		/* j may move to i unless its home lies cyclically in (i, j] */
+		if (((j - home) & m) >= ((j - i) & m)) {
+			t->tunnels[i] = t->tunnels[j];
+			t->tunnels[j].overlay = 0;
+			i = j;
+		}
+	}
+}
+
 /* ---- events ------------------------------------------------------------ */
 
 static void
-tracker_fill(const struct flow *f, struct event *ev, uint64_t ts)
+tracker_fill(const struct tracker *t, const struct flow *f, struct event *ev, uint64_t ts)
 {
+	const struct tracker_tunnel *e;
+
 	memset(ev, 0, sizeof *ev);
+	if (f->flags & FL_TUNNEL) {
+		e = &t->tunnels[tunnel_slot(t, tunnel_of_flow(t, f))];
+		ev->tun = e->tun;
+	}
 	ev->ts_us = ts;
 	ev->flow_id = f->id;
 	ev->family = f->family;
@@ -351,7 +439,7 @@ tracker_closed(struct tracker *t, struct flow *f, enum close_reason reason, int 
 	f->flags |= FL_CLOSED;
 	flowtab_upd_unlink(&t->ft, (uint32_t)(f - t->ft.flows)); /* no UPDATE after CLOSED */
 	t->st.closed[reason]++;
-	tracker_fill(f, &ev, ts);
+	tracker_fill(t, f, &ev, ts);
 	ev.type = TEV_CLOSED;
 	ev.by = (enum side)by;
 	ev.reason = reason;
@@ -371,6 +459,8 @@ tracker_remove(struct tracker *t, uint32_t idx)
 
 	t->st.open_by_state[f->ep[0].state]--;
 	t->st.open_by_state[f->ep[1].state]--;
+	if (f->flags & FL_TUNNEL)
+		tunnel_unref(t, f);
 	flowtab_remove(&t->ft, idx);
 	t->st.flows_active--;
 }
@@ -443,6 +533,8 @@ tracker_create(struct tracker *t, const struct segment *seg, uint32_t hash, int 
 	f->first_ts = f->last_ts = f->touch_ts = seg->ts_us;
 	f->queued = (uint32_t)(seg->ts_us >> 10);
 	f->closed_by = SIDE_NONE;
+	if (seg->tun.type != TUN_NONE)
+		tunnel_ref(t, f, tracker_overlay(t, seg), &seg->tun);
 	/*
 	 * Due one interval from now; t->now (not the segment's own time, which
 	 * may lag it) so that no deadline in the list is later: see tracker_advance.
@@ -612,7 +704,7 @@ tracker_segment_event(struct tracker *t, const struct flow *f, int s, const stru
 	struct event ev;
 	const struct endpoint *snd = &f->ep[s], *rcv = &f->ep[!s];
 
-	tracker_fill(f, &ev, ts);
+	tracker_fill(t, f, &ev, ts);
 	ev.type = TEV_SEGMENT;
 	ev.by = (enum side)s;
 	ev.seg_flags = seg->flags;
@@ -678,7 +770,7 @@ steps_emit(struct tracker *t, const struct flow *f, const struct steps *st, cons
 		t->st.events[type]++;
 		if (!(t->cfg.event_mask & TEV_BIT(type)))
 			continue;
-		tracker_fill(f, &ev, ts);
+		tracker_fill(t, f, &ev, ts);
 		ev.type = (enum event_type)type;
 		ev.by = (enum side)st->s[i].side;
 		ev.client_state_was = before[SIDE_CLIENT];
@@ -1284,7 +1376,7 @@ tracker_update(struct tracker *t, uint32_t idx, uint64_t due)
 	const struct flow *f = &t->ft.flows[idx];
 	struct event ev;
 
-	tracker_fill(f, &ev, due);
+	tracker_fill(t, f, &ev, due);
 	ev.type = TEV_UPDATE;
 	ev.by = SIDE_NONE;
 	ev.duration_us = due > f->first_ts ? due - f->first_ts : 0;
@@ -1506,7 +1598,7 @@ tracker_foreach(const struct tracker *t, uint64_t now_us, tracker_visit_cb *cb, 
 
 		if (f->cls == FC_FREE)
 			continue;
-		tracker_fill(f, &ev, now_us);
+		tracker_fill(t, f, &ev, now_us);
 		ev.by = SIDE_NONE;
 		if (f->flags & FL_CLOSED) {
 			ev.type = TEV_CLOSED;

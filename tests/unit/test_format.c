@@ -967,6 +967,77 @@ test_suppressed(void)
 	TEST_END();
 }
 
+/*
+ * A tunnelled connection's records name the tunnel after the endpoints (its
+ * type, outer pair, and id when the header has one); and the longest such
+ * record, an IPv6 outer pair on the max event, still fits FORMAT_EVENT_MAX.
+ */
+static void
+test_tunnel(void)
+{
+	static const uint8_t full6[16] = {0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff,
+	                                  0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff};
+	struct event ev = base_event(TEV_SYN);
+	char buf[FORMAT_EVENT_MAX];
+	int f;
+
+	ev.tun.type = TUN_VXLAN;
+	ev.tun.family = 4;
+	ev.tun.flags = TUNF_ID;
+	ev.tun.id = 5001;
+	v4(ev.tun.saddr, 203, 0, 113, 1);
+	v4(ev.tun.daddr, 203, 0, 113, 2);
+	check_event("tunnel_json", FMT_JSON, &ev,
+	            HEAD_J "\"SYN\",\"flow\":\"C1YtudU73D5k\",\"by\":\"client\","
+	                   "\"client_ip\":\"192.168.42.108\",\"client_port\":45714,"
+	                   "\"server_ip\":\"192.168.42.109\",\"server_port\":8000,"
+	                   "\"tunnel\":\"vxlan\",\"tunnel_src_ip\":\"203.0.113.1\","
+	                   "\"tunnel_dst_ip\":\"203.0.113.2\",\"tunnel_id\":5001,"
+	                   "\"client_state\":\"ESTABLISHED\",\"server_state\":\"ESTABLISHED\"}\n");
+	check_event("tunnel_kv", FMT_KV, &ev,
+	            HEAD_K "SYN flow=C1YtudU73D5k by=client client_ip=192.168.42.108 "
+	                   "client_port=45714 server_ip=192.168.42.109 server_port=8000 "
+	                   "tunnel=vxlan tunnel_src_ip=203.0.113.1 tunnel_dst_ip=203.0.113.2 "
+	                   "tunnel_id=5001 client_state=ESTABLISHED server_state=ESTABLISHED\n");
+	check_event("tunnel_text", FMT_TEXT, &ev,
+	            HEAD_T "SYN         192.168.42.108:45714 > 192.168.42.109:8000 via vxlan "
+	                   "203.0.113.1-203.0.113.2 id=5001  client ESTABLISHED  server ESTABLISHED\n");
+	/* No id in the header (plain GRE): no tunnel_id. */
+	ev.tun.type = TUN_GRE;
+	ev.tun.flags = 0;
+	check_event("tunnel_noid_kv", FMT_KV, &ev,
+	            HEAD_K "SYN flow=C1YtudU73D5k by=client client_ip=192.168.42.108 "
+	                   "client_port=45714 server_ip=192.168.42.109 server_port=8000 "
+	                   "tunnel=gre tunnel_src_ip=203.0.113.1 tunnel_dst_ip=203.0.113.2 "
+	                   "client_state=ESTABLISHED server_state=ESTABLISHED\n");
+
+	ev = base_event(TEV_CLOSED);
+	ev.ts_us = UINT64_MAX;
+	ev.flow_id = UINT64_MAX;
+	ev.family = 6;
+	memcpy(ev.client_ip, full6, 16);
+	memcpy(ev.server_ip, full6, 16);
+	ev.reason = CR_CLOSING_TIMEOUT;
+	ev.duration_us = UINT64_MAX;
+	ev.client.bytes = ev.client.pkts = ev.client.missed = UINT64_MAX;
+	ev.server.bytes = ev.server.pkts = ev.server.missed = UINT64_MAX;
+	memset(ev.conn_state, 0x80, sizeof(ev.conn_state));
+	memset(ev.history, 0xff, sizeof(ev.history));
+	ev.tun.type = TUN_GENEVE;
+	ev.tun.family = 6;
+	ev.tun.flags = TUNF_ID;
+	ev.tun.id = UINT32_MAX;
+	memcpy(ev.tun.saddr, full6, 16);
+	memcpy(ev.tun.daddr, full6, 16);
+	TEST_BEGIN("tunnel_max_under_bound");
+	for (f = 0; f < FMT_NFORMATS; f++) {
+		size_t n = format_event((enum format)f, &ev, buf, sizeof(buf));
+
+		CHECK(n > 0 && n < FORMAT_EVENT_MAX);
+	}
+	TEST_END();
+}
+
 int
 main(void)
 {
@@ -977,6 +1048,7 @@ main(void)
 	test_closed();
 	test_segment_and_v6();
 	test_max_event();
+	test_tunnel();
 	test_buffer_paths();
 	test_names_whole();
 	test_numbers();

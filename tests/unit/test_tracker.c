@@ -16,6 +16,7 @@
 static char got[4096];
 static struct event last_closed;
 static int nclosed, nupdate;
+static uint64_t named, named_ids; /* CLOSED records that name a tunnel, and the sum of its ids */
 
 static void
 record_cb(const struct event *ev, void *arg)
@@ -33,6 +34,10 @@ record_cb(const struct event *ev, void *arg)
 		    tcp_state_name(ev->server_state), ev->conn_state);
 		last_closed = *ev;
 		nclosed++;
+		if (ev->tun.type != TUN_NONE) {
+			named++;
+			named_ids += ev->tun.id;
+		}
 	} else {
 		snprintf(line, sizeof line, "%s %s %s %s|", event_type_name(ev->type), side_name(ev->by),
 		    tcp_state_name(ev->client_state), tcp_state_name(ev->server_state));
@@ -192,6 +197,30 @@ main(void)
 	two_overlays("vxlan and geneve vni 100, two", TUN_VXLAN, 100, TUN_GENEVE, 100, 2);
 	two_overlays("tunnelled and not, two", TUN_NONE, 0, TUN_GRE, 0, 2);
 	two_overlays("gtpu, the teid left out: one", TUN_GTPU, 0x1000, TUN_GTPU, 0x2000, 1);
+
+	/*
+	 * The records name the tunnel. Its table frees a tunnel with its last
+	 * flow: 10000 VNIs, far more than it holds at once, come and go through
+	 * a table of 16 flows (each evicted by the next), and every CLOSED names
+	 * its own VNI.
+	 */
+	start(16);
+	named = named_ids = 0;
+	for (uint32_t vni = 1000; vni < 11000; vni++) {
+		tunnel(TUN_VXLAN, vni);
+		cseq = 1000;
+		sseq = 5000;
+		handshake();
+	}
+	tracker_flush(tr, now_us, CR_SHUTDOWN);
+	TEST_BEGIN("every record names its tunnel, through 10000 of them");
+	CHECK_EQ_U((uint64_t)nclosed, 10000);
+	CHECK_EQ_U(named, 10000);
+	CHECK_EQ_U(named_ids, 10000ULL * 1000 + 9999ULL * 10000 / 2);
+	CHECK_EQ_U(last_closed.tun.family, 4);
+	CHECK_EQ_U(last_closed.tun.flags, TUNF_ID);
+	TEST_END();
+	tunnel(TUN_NONE, 0);
 
 	start(64);
 	handshake();
