@@ -43,10 +43,11 @@ enum format {
  * The most bytes format_event() needs, NUL included, for any struct event in
  * any format: a buffer this big never refuses an event (the longest record,
  * a CLOSED with every counter at UINT64_MAX, full IPv6 addresses and every
- * history byte escaped, is well under it). Smaller buffers work too, and are
- * refused only the records that do not fit them.
+ * history byte escaped, and a tunnel of IPv6 outer addresses, 1033 bytes of
+ * JSON, is well under it). Smaller buffers work too, and are refused only the
+ * records that do not fit them.
  */
-#define FORMAT_EVENT_MAX 1024
+#define FORMAT_EVENT_MAX 1280
 
 size_t format_event(enum format f, const struct event *ev, char *buf, size_t cap);
 
