@@ -8,7 +8,7 @@ place), SIGHUP, and wait for the daemon's "configuration reloaded" line in
 DIAG (its standard error). Then N times, as logrotate does: EVENTS is renamed to
 EVENTS.1, SIGUSR1, and wait for the daemon to say so and create EVENTS again.
 Resident memory (VmRSS), open descriptors and threads are sampled after the
-first 100 of each and at the end; one JSON line reports them, with the time
+first 100 of each, half-way and at the end; one JSON line reports them, with the time
 each loop took. Exit 1 (with the reason) if the daemon stops answering.
 """
 import json
@@ -68,6 +68,8 @@ def main():
         diag.wait(b"configuration reloaded", pid)
         if i == 99:
             out["hup_first"] = sample(pid)
+        if i == n // 2 - 1:
+            out["hup_mid"] = sample(pid)
         time.sleep(0.002)
     out["hup_last"] = sample(pid)
     out["hup_s"] = round(time.monotonic() - t0, 2)
@@ -84,6 +86,8 @@ def main():
             time.sleep(0.0005)
         if i == 99:
             out["usr1_first"] = sample(pid)
+        if i == n // 2 - 1:
+            out["usr1_mid"] = sample(pid)
         time.sleep(0.002)
     out["usr1_last"] = sample(pid)
     out["usr1_s"] = round(time.monotonic() - t0, 2)
