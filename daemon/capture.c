@@ -72,6 +72,20 @@ static void capture_watch_cb(evutil_socket_t fd, short what, void *arg);
 #define CAPTURE_WATCH_S 1           /* how often the captured interface's presence is checked */
 #define CAPTURE_AGAIN_MIN_US 100000 /* the soonest a read libpcap asks for is honoured */
 
+/* Do a and b open the same encapsulations on the same ports? */
+static int
+capture_tunnels_same(const struct capture_tunnels *a, const struct capture_tunnels *b)
+{
+	int t;
+
+	for (t = 0; t < TUN_NTYPES; t++)
+		if (a->udp[t].n != b->udp[t].n ||
+		    memcmp(a->udp[t].port, b->udp[t].port,
+		           a->udp[t].n * sizeof(a->udp[t].port[0])) != 0)
+			return 0;
+	return a->gre == b->gre && a->ipip == b->ipip;
+}
+
 /* Would a handle opened with a differ from one opened with b? */
 int
 capture_config_same(const struct capture_config *a, const struct capture_config *b)
@@ -80,20 +94,33 @@ capture_config_same(const struct capture_config *a, const struct capture_config 
 	       a->nports == b->nports &&
 	       memcmp(a->ports, b->ports, a->nports * sizeof(a->ports[0])) == 0 &&
 	       a->snaplen == b->snaplen && a->buffer_size_kb == b->buffer_size_kb &&
-	       a->promiscuous == b->promiscuous && a->immediate == b->immediate;
+	       a->promiscuous == b->promiscuous && a->immediate == b->immediate &&
+	       capture_tunnels_same(&a->tunnels, &b->tunnels);
 }
 
 /*
- * What decode is to open and keep, from the parameters: the registered
- * tunnels, and the ports (unless a filter of the user's replaces them),
- * which only decode can apply to what a tunnel carries.
+ * What decode is to open and keep, from the parameters: the tunnels of
+ * capture.tunnels, and the ports (unless a filter of the user's replaces
+ * them), which only decode can apply to what a tunnel carries.
  */
 static void
 capture_decode_config(struct capture *c)
 {
+	const struct capture_tunnels *tun = &c->cfg.tunnels;
 	size_t i;
+	int t;
 
-	decode_config_default(&c->dcfg);
+	memset(&c->dcfg, 0, sizeof(c->dcfg));
+	for (t = 0; t < TUN_NTYPES; t++) {
+		for (i = 0; i < tun->udp[t].n; i++)
+			(void)decode_config_udp(&c->dcfg, tun->udp[t].port[i], (enum tunnel_type)t);
+		if (tun->udp[t].n > 0)
+			c->dcfg.open |= 1u << t;
+	}
+	if (tun->gre)
+		c->dcfg.open |= 1u << TUN_GRE | 1u << TUN_ERSPAN;
+	if (tun->ipip)
+		c->dcfg.open |= 1u << TUN_IPIP;
 	if (c->cfg.filter[0] != '\0')
 		return;
 	for (i = 0; i < c->cfg.nports && i < DECODE_MAX_PORTS; i++)
@@ -102,26 +129,34 @@ capture_decode_config(struct capture *c)
 }
 
 /*
- * The outer packets of the encapsulations decode opens by default (UDP
- * tunnels on their registered ports, GRE and IP in IP, PBB and VN-Tag): the
- * kernel cannot see the TCP ports inside them, so they all pass and decode
- * applies the ports to the segment inside.
+ * " or udp port 4789 or ... or proto 47 ...": the outer packets of the
+ * encapsulations decode opens. The kernel cannot see the TCP ports inside
+ * them, so they all pass and decode applies the ports to the segment inside.
  */
-#define CAPTURE_STR(x) #x
-#define CAPTURE_PORT(x) "udp port " CAPTURE_STR(x) /* x expanded: decode.h's number */
-/* clang-format off */
-#define CAPTURE_TUNNELS                                                     \
-	CAPTURE_PORT(DECODE_PORT_VXLAN) " or "                              \
-	CAPTURE_PORT(DECODE_PORT_GENEVE) " or "                             \
-	CAPTURE_PORT(DECODE_PORT_TEREDO) " or "                             \
-	CAPTURE_PORT(DECODE_PORT_GTPU) " or proto 47 or proto 4 or proto 41"
-/* clang-format on */
+static void
+capture_tunnels_expr(const struct capture_tunnels *tun, char *buf, size_t cap)
+{
+	size_t i, len = 0;
+	int t;
+
+	buf[0] = '\0';
+	for (t = 0; t < TUN_NTYPES; t++)
+		for (i = 0; i < tun->udp[t].n && len < cap; i++)
+			len += (size_t)snprintf(buf + len, cap - len, " or udp port %u",
+			                        tun->udp[t].port[i]);
+	if (tun->gre && len < cap)
+		len += (size_t)snprintf(buf + len, cap - len, " or proto 47");
+	if (tun->ipip && len < cap)
+		snprintf(buf + len, cap - len, " or proto 4 or proto 41");
+}
+
+/* PBB and VN-Tag, which decode always opens. */
 #define CAPTURE_L2_TUNNELS "ether proto 0x88e7 or ether proto 0x8926"
 
 int
 capture_filter_build(const struct capture_config *cfg, int dlt, char *buf, size_t cap)
 {
-	char tcp[2048];
+	char tcp[2048], tun[512];
 	size_t i, len;
 	int n;
 
@@ -129,14 +164,15 @@ capture_filter_build(const struct capture_config *cfg, int dlt, char *buf, size_
 		n = snprintf(buf, cap, "%s", cfg->filter);
 		return n < 0 || (size_t)n >= cap ? -1 : 0;
 	}
+	capture_tunnels_expr(&cfg->tunnels, tun, sizeof(tun));
 	if (cfg->nports == 0)
-		snprintf(tcp, sizeof(tcp), "tcp or %s", CAPTURE_TUNNELS);
+		snprintf(tcp, sizeof(tcp), "tcp%s", tun);
 	else {
 		len = (size_t)snprintf(tcp, sizeof(tcp), "(tcp and (");
 		for (i = 0; i < cfg->nports; i++)
 			len += (size_t)snprintf(tcp + len, sizeof(tcp) - len, "%sport %u",
 			                        i > 0 ? " or " : "", cfg->ports[i]);
-		snprintf(tcp + len, sizeof(tcp) - len, ")) or %s", CAPTURE_TUNNELS);
+		snprintf(tcp + len, sizeof(tcp) - len, "))%s", tun);
 	}
 	/*
 	 * pcap's `vlan` moves every later offset past one tag, so the tagged

@@ -17,6 +17,23 @@
 
 #define CAPTURE_MAX_PORTS 64
 #define CAPTURE_MAX_WORKERS 256
+#define CAPTURE_MAX_TUNNEL_PORTS 4 /* UDP ports per tunnel type */
+
+/*
+ * The encapsulations decode opens (the config file's capture.tunnels): the
+ * UDP ports of each UDP kind, indexed by enum tunnel_type (no ports: that
+ * type is off), and whether GRE (with the ERSPAN inside it) and IP in IP are.
+ */
+struct capture_tunnels {
+	struct capture_udp_ports {
+		uint16_t port[CAPTURE_MAX_TUNNEL_PORTS];
+		size_t n;
+	} udp[TUN_NTYPES];
+	int gre;
+	int ipip;
+};
+_Static_assert(4 * CAPTURE_MAX_TUNNEL_PORTS <= DECODE_MAX_UDP_PORTS,
+               "decode must hold every port of the four UDP tunnel types");
 
 /*
  * The capture settings (the config file's capture group, -i, -p and -F on
@@ -33,6 +50,7 @@ struct capture_config {
 	int promiscuous;
 	int immediate;
 	uint32_t workers; /* capture threads (daemon/workers.c); 0 = one per online CPU */
+	struct capture_tunnels tunnels;
 };
 
 struct event_base;

@@ -71,6 +71,7 @@ enum key_kind {
 	K_STR,        /* char[max + 1], at least min characters */
 	K_EVENTS,     /* uint32_t mask of TEV_BIT()s */
 	K_PORTS,      /* the struct capture_config at base: ports/nports */
+	K_UDP_PORTS,  /* struct capture_udp_ports; def: the one port by default */
 	K_NAMED,      /* int (or an enum): one of the names in names */
 	K_MODE,       /* uint32_t, an octal string such as "0640" */
 	K_FILTER,     /* char[max + 1], must compile as a pcap filter */
@@ -101,6 +102,9 @@ struct key {
 	const char *defstr;
 	int nodef;
 	const char *doc; /* one line, for conf_keys() */
+	/* K_GROUP: what its members must agree on, checked once they are read */
+	void (*check)(struct conf_load *cl, const config_setting_t *g, const char *prefix,
+	    const char *base);
 };
 
 /* The words a K_NAMED key accepts, the value each stands for, and how the error names them. */
@@ -161,6 +165,26 @@ static const struct conf_names conf_syslog_format = { "format", "kv or cee",
  * conf_load() read it, conf_keys() shows it, and t_conf_table.sh holds the
  * commented conf/tcpstated.conf and tcpstated.conf(5) to it.
  */
+static void conf_tunnels_check(struct conf_load *cl, const config_setting_t *g,
+    const char *prefix, const char *base);
+
+#define TUN(m) offsetof(struct capture_tunnels, m)
+#define TUNNEL_UDP(name_, type, port, what)                                                  \
+	{ .name = name_, .kind = K_UDP_PORTS, .off = TUN(udp[type]), .min = 1,                 \
+	  .max = 65535, .def = (port), .doc = "the UDP ports of " what ", [ ] for off" }
+
+static const struct key conf_tunnel_keys[] = {
+	TUNNEL_UDP("vxlan", TUN_VXLAN, DECODE_PORT_VXLAN, "VXLAN"),
+	TUNNEL_UDP("geneve", TUN_GENEVE, DECODE_PORT_GENEVE, "Geneve"),
+	TUNNEL_UDP("teredo", TUN_TEREDO, DECODE_PORT_TEREDO, "Teredo (IPv6 in UDP)"),
+	TUNNEL_UDP("gtpu", TUN_GTPU, DECODE_PORT_GTPU, "GTP-U"),
+	{ .name = "gre", .kind = K_BOOL, .off = TUN(gre), .max = 1, .def = 1,
+	  .doc = "decode GRE (IP protocol 47) and the ERSPAN inside it" },
+	{ .name = "ipip", .kind = K_BOOL, .off = TUN(ipip), .max = 1, .def = 1,
+	  .doc = "decode IP in IP and IPv6 in IP (IP protocols 4 and 41)" },
+	{ .name = NULL }
+};
+
 static const struct key conf_capture_keys[] = {
 	{ .name = "interface", .kind = K_STR, .off = CAP(interface), .min = 1, .max = 15,
 	  .defstr = "any", .doc = "the interface to capture on, \"any\" for every one (-i)" },
@@ -179,6 +203,8 @@ static const struct key conf_capture_keys[] = {
 	{ .name = "workers", .kind = K_WORKERS, .off = CAP(workers), .min = 1,
 	  .max = CAPTURE_MAX_WORKERS, .def = 1,
 	  .doc = "capture threads, each with its own share of the connections (\"auto\": one per CPU)" },
+	{ .name = "tunnels", .kind = K_GROUP, .off = CAP(tunnels), .arg = conf_tunnel_keys,
+	  .check = conf_tunnels_check },
 	{ .name = NULL }
 };
 
@@ -356,6 +382,10 @@ conf_default(const struct key *k, char *dst)
 			if (strcmp(k->defstr, names->v[i].name) == 0)
 				*(int *)(void *)dst = names->v[i].value;
 		break;
+	case K_UDP_PORTS:
+		((struct capture_udp_ports *)(void *)dst)->port[0] = (uint16_t)k->def;
+		((struct capture_udp_ports *)(void *)dst)->n = 1;
+		break;
 	case K_PORTS:
 	case K_ALERT_KIND:
 	case K_ALERTS:
@@ -444,6 +474,11 @@ conf_describe(const struct key *k, char *def, size_t dcap, char *range, size_t r
 		snprintf(def, dcap, "[ ]");
 		snprintf(range, rcap, "at most %d ports, each %" PRIu64 "..%" PRIu64, CAPTURE_MAX_PORTS,
 		    k->min, k->max);
+		break;
+	case K_UDP_PORTS:
+		snprintf(def, dcap, "[ %" PRIu64 " ]", k->def);
+		snprintf(range, rcap, "at most %d ports, each %" PRIu64 "..%" PRIu64 ", none of another type",
+		    CAPTURE_MAX_TUNNEL_PORTS, k->min, k->max);
 		break;
 	case K_ALERT_KIND:
 		snprintf(range, rcap, "a kind of close");
@@ -994,9 +1029,13 @@ conf_events(struct conf_load *cl, const config_setting_t *s, const char *prefix,
 		*mask = m;
 }
 
+/*
+ * A list of at most max ports in k's range into dst[0 .. *ndst); `more` ends
+ * the error for a list too long. Nothing is stored when any element is bad.
+ */
 static void
 conf_ports(struct conf_load *cl, const config_setting_t *s, const char *prefix,
-    struct capture_config *c, const struct key *k)
+    uint16_t *dst, size_t *ndst, size_t max, const char *more, const struct key *k)
 {
 	const config_setting_t *e;
 	uint16_t ports[CAPTURE_MAX_PORTS];
@@ -1011,8 +1050,8 @@ conf_ports(struct conf_load *cl, const config_setting_t *s, const char *prefix,
 		return;
 	}
 	len = config_setting_length(s);
-	if (len > CAPTURE_MAX_PORTS) {
-		SETERR(s, "%d ports, at most %d (use filter for more)", len, CAPTURE_MAX_PORTS);
+	if (len < 0 || (size_t)len > max) {
+		SETERR(s, "%d ports, at most %zu%s", len, max, more);
 		return;
 	}
 	for (i = 0; i < len; i++) {
@@ -1042,8 +1081,8 @@ conf_ports(struct conf_load *cl, const config_setting_t *s, const char *prefix,
 	}
 	if (bad)
 		return;
-	memcpy(c->ports, ports, n * sizeof(ports[0]));
-	c->nports = n;
+	memcpy(dst, ports, n * sizeof(ports[0]));
+	*ndst = n;
 }
 
 /* A pcap-filter(7) expression: it must compile (for Ethernet). */
@@ -1197,7 +1236,13 @@ conf_value(struct conf_load *cl, const config_setting_t *s, const char *prefix,
 		conf_events(cl, s, prefix, (uint32_t *)(void *)dst);
 		break;
 	case K_PORTS:
-		conf_ports(cl, s, prefix, (struct capture_config *)(void *)dst, k);
+		conf_ports(cl, s, prefix, ((struct capture_config *)(void *)dst)->ports,
+		    &((struct capture_config *)(void *)dst)->nports, CAPTURE_MAX_PORTS,
+		    " (use filter for more)", k);
+		break;
+	case K_UDP_PORTS:
+		conf_ports(cl, s, prefix, ((struct capture_udp_ports *)(void *)dst)->port,
+		    &((struct capture_udp_ports *)(void *)dst)->n, CAPTURE_MAX_TUNNEL_PORTS, "", k);
 		break;
 	case K_NAMED:
 		if (conf_get_string(cl, s, prefix, &v) == -1)
@@ -1361,7 +1406,37 @@ conf_walk(struct conf_load *cl, const config_setting_t *g, const char *prefix,
 		}
 		snprintf(sub, sizeof(sub), "%s%s.", prefix, name);
 		conf_walk(cl, s, sub, k->arg, c, base + k->off);
+		if (k->check != NULL)
+			k->check(cl, s, sub, base + k->off);
 	}
+}
+
+/*
+ * No UDP port may stand for two tunnel types: said at the later of the two
+ * lists in the file (one of them is, for the defaults are distinct).
+ */
+static void
+conf_tunnels_check(struct conf_load *cl, const config_setting_t *g, const char *prefix,
+    const char *base)
+{
+	const struct capture_tunnels *tun = (const void *)base;
+	const config_setting_t *s, *sa, *sb;
+	size_t i, j;
+	int a, b;
+
+	for (a = 0; a < TUN_NTYPES; a++)
+		for (b = a + 1; b < TUN_NTYPES; b++)
+			for (i = 0; i < tun->udp[b].n; i++)
+				for (j = 0; j < tun->udp[a].n; j++) {
+					if (tun->udp[a].port[j] != tun->udp[b].port[i])
+						continue;
+					sa = config_setting_get_member(g, decode_tunnel_name((enum tunnel_type)a));
+					sb = config_setting_get_member(g, decode_tunnel_name((enum tunnel_type)b));
+					s = sb == NULL || (sa != NULL && config_setting_source_line(sa) >
+					                                     config_setting_source_line(sb)) ? sa : sb;
+					SETERR(s, "port %u is also %s's", tun->udp[b].port[i],
+					    decode_tunnel_name((enum tunnel_type)(s == sa ? b : a)));
+				}
 }
 
 /*

@@ -170,6 +170,43 @@ else
 	fail replay_port_filter_tunnels "CLOSED with -p 80 / lines with -p 81 / lines with -F:$bad"
 fi
 
+# capture.tunnels moves VXLAN: with vxlan = [ 8472 ] the capture on 4789
+# is plain UDP (not_tcp; with -p the kernel filter, which lets only the
+# configured tunnel ports through, drops it), and the same capture moved to
+# 8472 is decoded only then; naming 4789 again decodes the original.
+printf 'capture: { tunnels: { vxlan = [ 8472 ]; }; };\n' >"$TMP/vx8472.conf"
+printf 'capture: { tunnels: { vxlan = [ 4789 ]; }; };\n' >"$TMP/vx4789.conf"
+vx=$(ls "$TMP"/cases/*-tunnel-vxlan.pcap)
+python3 - "$vx" "$TMP/vx-8472.pcap" <<'EOF'
+import struct, sys
+data = bytearray(open(sys.argv[1], 'rb').read())
+off = 24
+while off < len(data):
+    caplen = struct.unpack_from('<I', data, off + 8)[0]
+    f = off + 16
+    if data[f + 12:f + 14] == b'\x08\x00' and data[f + 23] == 17:
+        udp = f + 14 + (data[f + 14] & 15) * 4
+        for p in (udp, udp + 2):  # the UDP checksum is 0: nothing to fix
+            if data[p:p + 2] == struct.pack('!H', 4789):
+                data[p:p + 2] = struct.pack('!H', 8472)
+    off = f + caplen
+open(sys.argv[2], 'wb').write(data)
+EOF
+vxc() { # CONF FILE [ARGS]: the CLOSED records and the decode line
+	"$TCPSTATED" -q -d -c "$1" -r "$2" "${@:3}" 2>"$TMP/vx.err" | grep -c '"event":"CLOSED"'
+	grep 'decode:' "$TMP/vx.err" | sed 's/.*decode: //'
+}
+got="$(vxc "$TMP/vx8472.conf" "$vx" -p 80) | $(vxc "$TMP/vx8472.conf" "$vx") |"
+got="$got $(vxc "$TMP/vx8472.conf" "$TMP/vx-8472.pcap" -p 80) |"
+got="$got $(vxc "$TMP/empty.conf" "$TMP/vx-8472.pcap") | $(vxc "$TMP/vx4789.conf" "$vx" -p 80)"
+want="0 0 frames, 0 segments | 0 11 frames, 0 segments, not_tcp 11 | 1 11 frames, 11 segments |"
+want="$want 0 11 frames, 0 segments, not_tcp 11 | 1 11 frames, 11 segments"
+if [ "$(echo $got)" = "$want" ]; then
+	pass replay_tunnel_ports_configured
+else
+	fail replay_tunnel_ports_configured "got '$(echo $got)', want '$want'"
+fi
+
 # The event list of the config applies to -r: only CLOSED.
 printf 'events = [ "CLOSED" ];\n' >"$TMP/closed-only.conf"
 "$TCPSTATED" -q -c "$TMP/closed-only.conf" -r "$SEED" >"$TMP/co.json" 2>&1
