@@ -6,7 +6,8 @@
 # ports = [ 7100 ], which the kernel filter cannot see inside VXLAN, while a
 # real TCP connection runs over the overlay and another directly over the
 # underlay: the overlay's CLOSED has the inner addresses and names the
-# tunnel (type, the two VTEPs, the VNI); the direct one names none.
+# tunnel (type, the two VTEPs, the VNI); the direct one names none. A
+# reload moving VXLAN to another port reopens the capture without it.
 #
 # No traffic leaves the namespaces: both subnets exist only inside them.
 . "$(dirname "$0")/lib.sh"
@@ -72,6 +73,16 @@ check tunnel_client_overlay inA timeout 10 python3 "$TMP/client.py" $OB
 check tunnel_client_underlay inA timeout 10 python3 "$TMP/client.py" "$B"
 # Both connections end in the client's TIME_WAIT: CLOSED comes at once.
 wait_for 5 sh -c "[ \$(grep -c '\"event\":\"CLOSED\"' '$TMP/events.json') -ge 2 ]"
+# A reload that moves VXLAN to 8472 reopens the capture with that port in
+# the kernel filter instead of 4789: the overlay (on 4789) is no longer
+# seen, the underlay still is.
+sed -i 's/ports = \[ 7100 \];/ports = [ 7100 ]; tunnels: { vxlan = [ 8472 ]; };/' "$TMP/t.conf"
+kill -HUP $DPID
+wait_for 5 grep -q 'capture reopened on .*udp port 8472' "$TMP/diag.err"
+check tunnel_reload_client_overlay inA timeout 10 python3 "$TMP/client.py" $OB
+check tunnel_reload_client_underlay inA timeout 10 python3 "$TMP/client.py" "$B"
+wait_for 5 sh -c "[ \$(grep -c '\"event\":\"CLOSED\"' '$TMP/events.json') -ge 3 ]"
+sleep 0.5
 kill -TERM $DPID
 wait $DPID
 rc=$?
@@ -90,6 +101,15 @@ if echo "$under" | grep -q '"reason":"fin"' && ! echo "$under" | grep -q '"tunne
 	pass tunnel_direct_names_none
 else
 	fail tunnel_direct_names_none "underlay CLOSED: ${under:-none}"
+fi
+c_over=$(grep '"event":"CLOSED"' "$TMP/events.json" | grep -c "\"client_ip\":\"$OA\"")
+c_under=$(grep '"event":"CLOSED"' "$TMP/events.json" | grep -c "\"client_ip\":\"$A\"")
+if grep -q 'capture reopened on .*udp port 8472' "$TMP/diag.err" &&
+    ! grep -q 'capture reopened on .*udp port 4789' "$TMP/diag.err" &&
+    [ "$c_over" = 1 ] && [ "$c_under" = 2 ]; then
+	pass tunnel_reload_moves_vxlan
+else
+	fail tunnel_reload_moves_vxlan "CLOSED overlay $c_over (want 1), underlay $c_under (want 2); $(grep -i 'reload\|reopen' "$TMP/diag.err" | tr '\n' '|')"
 fi
 # Every record of the overlay's connection names the tunnel, none of the other's.
 n=$(grep -c "\"client_ip\":\"$OA\"" "$TMP/events.json")
