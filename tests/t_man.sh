@@ -106,7 +106,7 @@ else
 	while IFS= read -r line; do
 		n=$((n + 1))
 		ok=0
-		for g in "" capture tracking tracking.timeouts daemon metrics outputs.journal outputs.syslog outputs.file; do
+		for g in "" capture capture.tunnels tracking tracking.timeouts daemon metrics outputs.journal outputs.syslog outputs.file; do
 			body=$line
 			if [ -n "$g" ]; then
 				IFS=. read -ra parts <<<"$g"
