@@ -5,18 +5,18 @@
 
 listens on addr:port and runs handler(conn) in a thread of its own for
 every connection accepted, so one slow or held connection never blocks the
-next. Used by the servers t_control.sh and t_halfclose.sh run in their
+next. Used by the servers t_control.sh, t_halfclose.sh and t_workers.sh run in their
 server namespace (with PYTHONPATH naming tests/).
 """
 import socket
 import threading
 
 
-def serve(addr, port, handler):
+def serve(addr, port, handler, backlog=16):
     s = socket.socket()
     s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     s.bind((addr, port))
-    s.listen(16)
+    s.listen(backlog)
 
     def loop():
         while True:

@@ -26,7 +26,8 @@ fi
 netns_settle || { fail workers_netns "$A cannot reach $B over the veth"; exit 0; }
 
 cat >"$TMP/server.py" <<'EOF'
-import socket, struct, sys, threading, time
+import socket, struct, sys, time
+import netserve
 addr, ready = sys.argv[1], sys.argv[2]
 
 def recv_all(c):
@@ -57,15 +58,7 @@ def hold(c):
 
 for port, handler in ((7201, client_first), (7202, server_first), (7203, server_aborts),
                       (7205, hold)):
-    s = socket.socket()
-    s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    s.bind((addr, port))
-    s.listen(64)
-    def loop(s=s, handler=handler):
-        while True:
-            c, _ = s.accept()
-            threading.Thread(target=handler, args=(c,), daemon=True).start()
-    threading.Thread(target=loop, daemon=True).start()
+    netserve.serve(addr, port, handler, backlog=64)
 open(ready, 'w').write('ready\n')
 while True:
     time.sleep(3600)
@@ -117,7 +110,7 @@ quiet() {
 	if [ -s "$2" ]; then fail "$1" "$(head -c 800 "$2" | tr '\n' '|')"; else pass "$1"; fi
 }
 
-nsenter --net=/run/netns/"$NSB" -- python3 "$TMP/server.py" $B "$TMP/server.ready" >"$TMP/server.log" 2>&1 &
+nsenter --net=/run/netns/"$NSB" -- env PYTHONPATH="$PWD/tests" python3 "$TMP/server.py" $B "$TMP/server.ready" >"$TMP/server.log" 2>&1 &
 SPID=$!
 wait_for 5 test -f "$TMP/server.ready" || { fail workers_server "$(cat "$TMP/server.log")"; exit 0; }
 
