@@ -99,7 +99,7 @@ check-lib: $(LIB_OBJ)
 DEB_BUILD := gcc make pkg-config libpcap-dev libevent-dev libconfig-dev libsystemd-dev
 DEB_TEST  := python3 iproute2 tcpdump tcpreplay syslog-ng-core systemd mandoc groff-base \
 	procps util-linux libcap2-bin clang libclang-rt-14-dev valgrind logrotate strace man-db \
-	debootstrap systemd-container softflowd python3-jsonschema
+	debootstrap systemd-container softflowd python3-jsonschema binutils
 define apt_missing
 	@missing=""; for p in $(1); do \
 		dpkg-query -W -f='$${Status}\n' $$p 2>/dev/null | grep -q '^install ok installed' || missing="$$missing $$p"; \
