@@ -344,21 +344,6 @@ flowtab_prefetch_flow(const struct flowtab *ft, uint32_t hash)
 		flowtab_prefetch_lines(ft, i);
 }
 
-/* A second candidate, when two slots carry the tag (one by chance). */
-FLOWTAB_PREFETCH
-flowtab_prefetch_next(const struct flowtab *ft, uint32_t hash)
-{
-	uint32_t b1 = flowtab_bucket1(ft, hash), b2 = flowtab_bucket2(ft, hash);
-	uint32_t bits = flowtab_candidates(ft, hash, b1, b2), i;
-
-	if ((bits &= bits - 1) != 0) {
-		i = (flowtab_candidate(ft, b1, b2, (uint32_t)__builtin_ctz(bits)) & ft->idx_mask) -
-		    1;
-		if (i < ft->capacity)
-			__builtin_prefetch(&ft->flows[i]);
-	}
-}
-
 /* Unlink a flow from the index and its class and return it to the free list. */
 void flowtab_remove(struct flowtab *ft, uint32_t idx);
 

@@ -1536,9 +1536,12 @@ tracker_segment(struct tracker *t, const struct segment *seg)
 }
 
 /*
- * Segment i + TRACKER_AHEAD has its bucket fetched, segment i + TRACKER_AHEAD / 2
- * its flow (the bucket having arrived meanwhile), while segment i is
- * tracked: the lookups' memory latency overlaps the work in between.
+ * Segment i + TRACKER_AHEAD is hashed and has its buckets fetched, segment
+ * i + TRACKER_AHEAD / 2 its flow (the buckets having arrived meanwhile),
+ * while segment i is tracked: the lookups' memory latency overlaps the work
+ * in between. A second flow with the same tag (one bucket slot in
+ * thousands) is not fetched ahead: looking for it cost every segment more
+ * than the rare miss it saves.
  */
 #define TRACKER_AHEAD 16 /* a power of two */
 
@@ -1553,9 +1556,6 @@ tracker_segments(struct tracker *t, const struct segment *segs, size_t n)
 		j = i - TRACKER_AHEAD;
 		if (i >= TRACKER_AHEAD)
 			tracker_segment_hashed(t, &segs[j], hash[j % TRACKER_AHEAD]);
-		j = i - TRACKER_AHEAD / 4;
-		if (i >= TRACKER_AHEAD / 4 && j < n)
-			flowtab_prefetch_next(&t->ft, hash[j % TRACKER_AHEAD]);
 		j = i - TRACKER_AHEAD / 2;
 		if (i >= TRACKER_AHEAD / 2 && j < n)
 			flowtab_prefetch_flow(&t->ft, hash[j % TRACKER_AHEAD]);
