@@ -51,6 +51,8 @@ struct capture {
 
 	capture_segments_cb *cb;
 	void *arg;
+	capture_prepare_cb *prep; /* -r: run on the reader thread, see capture_file_prepare() */
+	void *prep_arg;
 	struct decode_stats *ds;
 	struct decode_config dcfg; /* the tunnels decode opens, the ports it keeps: from cfg */
 	struct segment batch[CAPTURE_BATCH]; /* decoded, not yet handed on */
@@ -827,9 +829,9 @@ capture_open_file(const char *path, const struct capture_config *cfg, capture_se
 }
 
 /*
- * Reading a file is two stages on two threads: a reader runs libpcap and
- * decodes into batches, the caller's thread takes the batches in order and
- * feeds them on. libpcap's read and decode alone cost about as much per
+ * Reading a file is two stages on two threads: a reader runs libpcap,
+ * decodes into batches and prepares them (the tracker's hashes), the
+ * caller's thread takes the batches in order and feeds them on. libpcap's read and decode alone cost about as much per
  * frame as tracking, so overlapping them on a second core nearly doubles
  * what -r gets through (see make bench). The frames' order is kept; the
  * reader only ever touches c->p, c->ds and its own batches.
@@ -875,6 +877,8 @@ capture_reader_main(void *arg)
 			if (capture_decode(r->c, h, bytes, &batch[k]))
 				k++;
 		}
+		if (r->c->prep != NULL && k > 0)
+			r->c->prep(batch, k, r->c->prep_arg);
 		pthread_mutex_lock(&r->mu);
 		r->count[slot] = k;
 		r->n++;
@@ -938,6 +942,13 @@ capture_run_file(struct capture *c, uint64_t *last_ts_us, char *err, size_t errl
 		return -1;
 	}
 	return 0;
+}
+
+void
+capture_file_prepare(struct capture *c, capture_prepare_cb *prep, void *arg)
+{
+	c->prep = prep;
+	c->prep_arg = arg;
 }
 
 void

@@ -163,6 +163,14 @@ struct capture *capture_open_file(const char *path, const struct capture_config 
 int capture_run_file(struct capture *c, uint64_t *last_ts_us, char *err, size_t errlen);
 
 /*
+ * Work on each decoded batch that needs no state of the caller's, done on
+ * capture_run_file()'s reader thread before the batch goes to cb (the
+ * tracker's keyed hashes: tracker_prehash()). It must touch nothing cb does.
+ */
+typedef void capture_prepare_cb(struct segment *segs, size_t n, void *arg);
+void capture_file_prepare(struct capture *c, capture_prepare_cb *prep, void *arg);
+
+/*
  * How far into its file an open capture_open_file() capture has read, and the
  * file's size: *size 0 when not known (a pipe). Safe while capture_run_file()
  * runs: it asks the kernel, not the reader's stream.

@@ -707,9 +707,8 @@ main_progress(struct main_state *m, size_t n)
 }
 
 static void
-main_segments_cb(const struct segment *segs, size_t n, void *arg)
+main_segments(struct main_state *m, const struct segment *segs, size_t n, int prehashed)
 {
-	struct main_state *m = arg;
 	size_t i;
 
 	for (i = 0; i < n; i++) {
@@ -718,10 +717,35 @@ main_segments_cb(const struct segment *segs, size_t n, void *arg)
 		if (segs[i].ts_us > m->last_us)
 			m->last_us = segs[i].ts_us;
 	}
-	tracker_segments(m->tracker, segs, n);
+	if (prehashed)
+		tracker_segments_prehashed(m->tracker, segs, n);
+	else
+		tracker_segments(m->tracker, segs, n);
 	alerts_advance(m->alerts, m->last_us);
 	if (m->summary != NULL)
 		main_progress(m, n);
+}
+
+static void
+main_segments_cb(const struct segment *segs, size_t n, void *arg)
+{
+	main_segments(arg, segs, n, 0);
+}
+
+/* -r: the reader thread hashed each batch (main_prehash_cb) while the last was tracked. */
+static void
+main_file_segments_cb(const struct segment *segs, size_t n, void *arg)
+{
+	main_segments(arg, segs, n, 1);
+}
+
+/* On capture_run_file()'s reader thread: reads nothing but the tracker's key. */
+static void
+main_prehash_cb(struct segment *segs, size_t n, void *arg)
+{
+	const struct main_state *m = arg;
+
+	tracker_prehash(m->tracker, segs, n);
 }
 
 /*
@@ -1125,10 +1149,11 @@ main_replay(struct main_state *m)
 	m->tracker = tracker_new(&tc, main_event_cb, m, err, sizeof(err));
 	if (m->tracker == NULL)
 		fatalx("%s", err);
-	m->capture = capture_open_file(m->opts->rfile, &m->cfg.capture, main_segments_cb, m, &m->dstats,
-	    err, sizeof(err));
+	m->capture = capture_open_file(m->opts->rfile, &m->cfg.capture, main_file_segments_cb, m,
+	    &m->dstats, err, sizeof(err));
 	if (m->capture == NULL)
 		fatalx("%s", err);
+	capture_file_prepare(m->capture, main_prehash_cb, m);
 	if (!m->opts->quiet && (m->summary = summary_new(m->opts->rfile)) == NULL)
 		fatalx("out of memory");
 	m->outputs = outputs_open(&m->cfg,

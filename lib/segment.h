@@ -96,6 +96,7 @@ struct segment {
 	uint16_t vlan;       /* outermost 802.1Q VLAN id, 0 when untagged */
 	struct tcpopts opt;
 	struct tunnel tun;   /* where the segment was carried; TUN_NONE when not */
+	uint32_t hash;       /* tracker_prehash()'s, for tracker_segments_prehashed(); else unused */
 };
 
 #endif

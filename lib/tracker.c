@@ -1545,8 +1545,8 @@ tracker_segment(struct tracker *t, const struct segment *seg)
  */
 #define TRACKER_AHEAD 16 /* a power of two */
 
-void
-tracker_segments(struct tracker *t, const struct segment *segs, size_t n)
+static inline __attribute__((always_inline)) void
+tracker_run(struct tracker *t, const struct segment *segs, size_t n, int prehashed)
 {
 	uint32_t hash[TRACKER_AHEAD];
 	size_t i, j;
@@ -1560,10 +1560,31 @@ tracker_segments(struct tracker *t, const struct segment *segs, size_t n)
 		if (i >= TRACKER_AHEAD / 2 && j < n)
 			flowtab_prefetch_flow(&t->ft, hash[j % TRACKER_AHEAD]);
 		if (i < n) {
-			hash[i % TRACKER_AHEAD] = tracker_hash(t, &segs[i]);
+			hash[i % TRACKER_AHEAD] = prehashed ? segs[i].hash : tracker_hash(t, &segs[i]);
 			flowtab_prefetch_bucket(&t->ft, hash[i % TRACKER_AHEAD]);
 		}
 	}
+}
+
+void
+tracker_segments(struct tracker *t, const struct segment *segs, size_t n)
+{
+	tracker_run(t, segs, n, 0);
+}
+
+void
+tracker_prehash(const struct tracker *t, struct segment *segs, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		segs[i].hash = tracker_hash(t, &segs[i]);
+}
+
+void
+tracker_segments_prehashed(struct tracker *t, const struct segment *segs, size_t n)
+{
+	tracker_run(t, segs, n, 1);
 }
 
 void

@@ -104,6 +104,19 @@ void tracker_segment(struct tracker *t, const struct segment *seg);
 void tracker_segments(struct tracker *t, const struct segment *segs, size_t n);
 
 /*
+ * Split tracker_segments() in two for a pipeline: tracker_prehash() sets each
+ * segment's hash field (the keyed hash of its flow key, a fifth of the
+ * tracking work), tracker_segments_prehashed() then tracks them as
+ * tracker_segments() would. tracker_prehash() only reads what
+ * tracker_new() set and nothing tracking changes, so it may run on another
+ * thread than the tracking, on the next batch while this one is tracked.
+ * The hash is t's own: give tracker_segments_prehashed() only segments
+ * that tracker_prehash() saw with the same t.
+ */
+void tracker_prehash(const struct tracker *t, struct segment *segs, size_t n);
+void tracker_segments_prehashed(struct tracker *t, const struct segment *segs, size_t n);
+
+/*
  * Expire everything whose timeout has passed at now_us (packet or wall time),
  * and emit the TEV_UPDATE records that are due by then: every
  * update_interval_s after a connection's first segment while it is open. An
