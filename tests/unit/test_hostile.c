@@ -1054,9 +1054,21 @@ ours(const struct event *ev, const struct conn *k)
 
 #define MAXLINES 64
 
+/* One batch, as tracker_segments() or (a coin toss) hashed first as -r's reader thread does. */
+static void
+run_batch(struct tracker *t, struct segment *seg, size_t ns)
+{
+	if (rnd() % 2) {
+		tracker_segments(t, seg, ns);
+		return;
+	}
+	tracker_prehash(t, seg, ns);
+	tracker_segments_prehashed(t, seg, ns);
+}
+
 /*
  * Run items through a fresh tracker, one segment at a time (batch 0) or in
- * tracker_segments() batches of 1..batch: the lines of our connection's
+ * batches of 1..batch (run_batch()): the lines of our connection's
  * events, and in *all a digest of every event's line.
  */
 static size_t
@@ -1084,12 +1096,12 @@ run(const struct item *it, size_t n, const struct conn *k, char lines[][256], in
 			continue;
 		}
 		if (++ns == want) {
-			tracker_segments(t, seg, ns);
+			run_batch(t, seg, ns);
 			ns = 0;
 			want = 1 + rnd() % batch;
 		}
 	}
-	tracker_segments(t, seg, ns);
+	run_batch(t, seg, ns);
 	tracker_flush(t, it[n - 1].ts + 1000, CR_SHUTDOWN);
 	*consistent = all_closed_once(t) && nevs <= MAXEV;
 	*all = 14695981039346656037ULL;
@@ -1169,8 +1181,8 @@ property(const char *name, unsigned mask, unsigned iters)
 			/* Batches (the flows fetched ahead) must change nothing at all. */
 			else if (run(mixed, nm, &k, batched, &cons, 32, &sum_batched) != nd ||
 			         sum_batched != sum)
-				bad = "tracker_segments() in batches made other events than "
-				      "tracker_segment()";
+				bad = "tracker_segments() or tracker_segments_prehashed() in "
+				      "batches made other events than tracker_segment()";
 		}
 		if (bad != NULL) {
 			snprintf(why, sizeof(why), "iteration %u (seed 0x%016llx): %s", iter,
