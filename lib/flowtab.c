@@ -203,6 +203,18 @@ flowtab_lookup(const struct flowtab *ft, uint32_t hash, uint8_t family, const ui
 	return flowtab_find(ft, hash, family, sa, sp, da, dp, side, &touched);
 }
 
+uint32_t
+flowtab_lookup_hinted(const struct flowtab *ft, uint32_t hint, uint32_t hash, uint8_t family,
+                      const uint8_t *sa, uint16_t sp, const uint8_t *da, uint16_t dp, int *side)
+{
+	uint32_t touched = 0;
+
+	if (hint < ft->capacity && ft->flows[hint].cls != FC_FREE &&
+	    flowtab_match(ft, hint, hash, family, sa, sp, da, dp, side))
+		return hint;
+	return flowtab_find(ft, hash, family, sa, sp, da, dp, side, &touched);
+}
+
 /* Empty slots of the bucket at offset b; *first gets the first of them. */
 static uint32_t
 flowtab_room(const struct flowtab *ft, uint32_t b, uint32_t *first)

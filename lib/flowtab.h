@@ -189,6 +189,17 @@ uint32_t flowtab_lookup(const struct flowtab *ft, uint32_t hash, uint8_t family,
                         uint16_t sp, const uint8_t *da, uint16_t dp, int *side);
 
 /*
+ * flowtab_lookup(), trying flow hint first (what flowtab_prefetch_flow()
+ * returned some segments before; the table may have changed since): when
+ * the flow there is in use and its key is the segment's, it is the one, as
+ * a key is in the table once. Otherwise, or with FLOW_NONE, the full lookup.
+ * It saves the lookup's second pass over both buckets on a flow that exists.
+ */
+uint32_t flowtab_lookup_hinted(const struct flowtab *ft, uint32_t hint, uint32_t hash,
+                               uint8_t family, const uint8_t *sa, uint16_t sp, const uint8_t *da,
+                               uint16_t dp, int *side);
+
+/*
  * flowtab_lookup(), and *touched set to how many flows it read to get there
  * (the slots whose tag matched): what a flood of colliding keys costs.
  */
@@ -250,16 +261,16 @@ flowtab_tag(const struct flowtab *ft, uint32_t hash)
  * from the binary without a word). always_inline puts the builtin in the
  * caller's own body, where it stays; tests/t_prefetch.sh checks the binary.
  */
-#define FLOWTAB_PREFETCH static inline __attribute__((always_inline)) void
+#define FLOWTAB_PREFETCH static inline __attribute__((always_inline))
 
-FLOWTAB_PREFETCH
+FLOWTAB_PREFETCH void
 flowtab_prefetch_bucket(const struct flowtab *ft, uint32_t hash)
 {
 	__builtin_prefetch(&ft->slot[flowtab_bucket1(ft, hash)]);
 	__builtin_prefetch(&ft->slot[flowtab_bucket2(ft, hash)]);
 }
 
-FLOWTAB_PREFETCH
+FLOWTAB_PREFETCH void
 flowtab_prefetch_lines(const struct flowtab *ft, uint32_t i)
 {
 	const char *p = (const char *)&ft->flows[i];
@@ -330,18 +341,25 @@ flowtab_candidate(const struct flowtab *ft, uint32_t b1, uint32_t b2, uint32_t k
 	return ft->slot[k < FLOWTAB_SLOTS ? b1 + k : b2 + k - FLOWTAB_SLOTS];
 }
 
-/* The flow in either bucket (both have arrived by now), or the slot a new one would take. */
-FLOWTAB_PREFETCH
+/*
+ * The flow in either bucket (both have arrived by now), or the slot a new
+ * one would take. Returns the flow fetched, FLOW_NONE for the free slot: a
+ * hint for flowtab_lookup_hinted().
+ */
+FLOWTAB_PREFETCH uint32_t
 flowtab_prefetch_flow(const struct flowtab *ft, uint32_t hash)
 {
 	uint32_t b1 = flowtab_bucket1(ft, hash), b2 = flowtab_bucket2(ft, hash);
-	uint32_t bits = flowtab_candidates(ft, hash, b1, b2), i = ft->free_head;
+	uint32_t bits = flowtab_candidates(ft, hash, b1, b2), i, hint = FLOW_NONE;
 
+	i = ft->free_head;
 	if (bits != 0)
-		i = (flowtab_candidate(ft, b1, b2, (uint32_t)__builtin_ctz(bits)) & ft->idx_mask) -
+		i = hint =
+		    (flowtab_candidate(ft, b1, b2, (uint32_t)__builtin_ctz(bits)) & ft->idx_mask) -
 		    1;
 	if (i < ft->capacity)
 		flowtab_prefetch_lines(ft, i);
+	return hint;
 }
 
 /* Unlink a flow from the index and its class and return it to the free list. */

@@ -1453,8 +1453,9 @@ tracker_after_close(struct tracker *t, uint32_t idx, int s, const struct segment
 	}
 }
 
+/* A segment whose hash is known; hint: flowtab_lookup_hinted()'s, or FLOW_NONE. */
 static void
-tracker_segment_hashed(struct tracker *t, const struct segment *seg, uint32_t hash)
+tracker_segment_hashed(struct tracker *t, const struct segment *seg, uint32_t hash, uint32_t hint)
 {
 	uint32_t idx;
 	int s;
@@ -1497,8 +1498,8 @@ tracker_segment_hashed(struct tracker *t, const struct segment *seg, uint32_t ha
 		return;
 	}
 
-	idx = flowtab_lookup(&t->ft, hash, seg->family, seg->saddr, seg->sport, seg->daddr,
-	                     seg->dport, &s);
+	idx = flowtab_lookup_hinted(&t->ft, hint, hash, seg->family, seg->saddr, seg->sport,
+	                            seg->daddr, seg->dport, &s);
 	if (idx != FLOW_NONE &&
 	    ts_add(t->ft.flows[idx].touch_ts, t->timeout_us[t->ft.flows[idx].cls]) <= seg->ts_us) {
 		/* Its time is up: expire it (and whatever else is due), then look again. */
@@ -1532,35 +1533,39 @@ tracker_segment_hashed(struct tracker *t, const struct segment *seg, uint32_t ha
 void
 tracker_segment(struct tracker *t, const struct segment *seg)
 {
-	tracker_segment_hashed(t, seg, tracker_hash(t, seg));
+	tracker_segment_hashed(t, seg, tracker_hash(t, seg), FLOW_NONE);
 }
 
 /*
  * Segment i + TRACKER_AHEAD is hashed and has its buckets fetched, segment
  * i + TRACKER_AHEAD / 2 its flow (the buckets having arrived meanwhile),
  * while segment i is tracked: the lookups' memory latency overlaps the work
- * in between. A second flow with the same tag (one bucket slot in
- * thousands) is not fetched ahead: looking for it cost every segment more
- * than the rare miss it saves.
+ * in between. The flow found ahead is the lookup's first guess (a hint: the
+ * segments in between may have changed the table). A second flow with the
+ * same tag (one bucket slot in thousands) is not fetched ahead: looking for
+ * it cost every segment more than the rare miss it saves.
  */
 #define TRACKER_AHEAD 16 /* a power of two */
 
 static inline __attribute__((always_inline)) void
 tracker_run(struct tracker *t, const struct segment *segs, size_t n, int prehashed)
 {
-	uint32_t hash[TRACKER_AHEAD];
+	uint32_t hash[TRACKER_AHEAD], hint[TRACKER_AHEAD];
 	size_t i, j;
 
 	for (i = 0; i < n + TRACKER_AHEAD; i++) {
 		/* In this order: segment i's hash takes the slot i - TRACKER_AHEAD leaves. */
 		j = i - TRACKER_AHEAD;
 		if (i >= TRACKER_AHEAD)
-			tracker_segment_hashed(t, &segs[j], hash[j % TRACKER_AHEAD]);
+			tracker_segment_hashed(t, &segs[j], hash[j % TRACKER_AHEAD],
+			                       hint[j % TRACKER_AHEAD]);
 		j = i - TRACKER_AHEAD / 2;
 		if (i >= TRACKER_AHEAD / 2 && j < n)
-			flowtab_prefetch_flow(&t->ft, hash[j % TRACKER_AHEAD]);
+			hint[j % TRACKER_AHEAD] =
+			    flowtab_prefetch_flow(&t->ft, hash[j % TRACKER_AHEAD]);
 		if (i < n) {
-			hash[i % TRACKER_AHEAD] = prehashed ? segs[i].hash : tracker_hash(t, &segs[i]);
+			hash[i % TRACKER_AHEAD] =
+			    prehashed ? segs[i].hash : tracker_hash(t, &segs[i]);
 			flowtab_prefetch_bucket(&t->ft, hash[i % TRACKER_AHEAD]);
 		}
 	}

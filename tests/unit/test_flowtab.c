@@ -69,6 +69,43 @@ test_collisions(const struct siphash_key *key)
 }
 
 /*
+ * A hint is a guess, never an answer: the flow it names is taken only while
+ * it is in use under the same key. A hint to a flow since removed, to its
+ * slot since reused by another connection, or out of range finds what the
+ * full lookup finds.
+ */
+static void
+test_hints(const struct siphash_key *key)
+{
+	uint8_t ca[16] = {10, 0, 0, 1}, cb[16] = {10, 0, 0, 2}, sa[16] = {192, 0, 2, 1};
+	uint32_t ha, hb, ia, ib;
+	struct flowtab ft;
+	int side = -1;
+
+	TEST_BEGIN("a stale lookup hint finds what the lookup finds");
+	CHECK(flowtab_init(&ft, 64, key) == 0);
+	ha = flowtab_hash(&ft, ca, 1024, sa, 80);
+	hb = flowtab_hash(&ft, cb, 1024, sa, 80);
+	ia = flowtab_insert(&ft, ha, 4, ca, 1024, sa, 80, FC_SYN);
+	CHECK(ia != FLOW_NONE);
+	CHECK_EQ_U(flowtab_lookup_hinted(&ft, ia, ha, 4, sa, 80, ca, 1024, &side), ia);
+	CHECK_EQ_U(side, 1);
+	CHECK_EQ_U(flowtab_lookup_hinted(&ft, ia, ha, 6, sa, 80, ca, 1024, &side), FLOW_NONE);
+	/* Same endpoints, another overlay (another hash): not this flow. */
+	CHECK_EQ_U(flowtab_lookup_hinted(&ft, ia, ha ^ 1, 4, ca, 1024, sa, 80, &side), FLOW_NONE);
+	flowtab_remove(&ft, ia);
+	CHECK_EQ_U(flowtab_lookup_hinted(&ft, ia, ha, 4, ca, 1024, sa, 80, &side), FLOW_NONE);
+	ib = flowtab_insert(&ft, hb, 4, cb, 1024, sa, 80, FC_SYN);
+	CHECK_EQ_U(ib, ia); /* the slot freed last is taken first */
+	CHECK_EQ_U(flowtab_lookup_hinted(&ft, ia, ha, 4, ca, 1024, sa, 80, &side), FLOW_NONE);
+	CHECK_EQ_U(flowtab_lookup_hinted(&ft, FLOW_NONE, hb, 4, cb, 1024, sa, 80, &side), ib);
+	CHECK_EQ_U(flowtab_lookup_hinted(&ft, 1000000, hb, 4, cb, 1024, sa, 80, &side), ib);
+	CHECK_EQ_U(side, 0);
+	flowtab_free(&ft);
+	TEST_END();
+}
+
+/*
  * The worst case: every flow has the same hash, as if the attacker had found
  * full collisions. Both buckets and the overflow area fill, then inserts are
  * refused and counted; no lookup reads more than the slots that exist.
@@ -302,6 +339,7 @@ main(void)
 	flowtab_free(&ft);
 
 	test_collisions(&key);
+	test_hints(&key);
 	test_total_collision(&key);
 	TEST_EXIT();
 }
