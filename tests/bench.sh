@@ -227,6 +227,7 @@ if has offline; then
 		done <<'STAGES'
 read_ns read (libpcap, empty loop)
 decode_ns decode
+hash_ns decode+hash
 track_closed_ns decode+track, CLOSED
 format_closed_ns decode+track+JSON, CLOSED
 track_all_ns decode+track, all events
@@ -750,6 +751,12 @@ if "offline" in summary:
         o["write_b_bytes"]["bytes"], o["write_b_bytes"]["seconds"], o["limit_with_output_seconds"]))
     print("    benchtrack: tracking = (decode+track, all events) - decode; JSON an event =")
     print("    ((decode+track+JSON) - (decode+track), all events) x packets / events.")
+    st = data.get("stages") or {}
+    if st.get("hash_ns") is not None and st.get("decode_ns") is not None and st.get("track_all_ns") is not None:
+        print("    Of the tracking, the keyed hash is %.1f ns ((decode+hash) - decode), which -r's reader" % (
+            st["hash_ns"] - st["decode_ns"]))
+        print("    thread does: %.1f ns a packet are left to the tracking thread." % (
+            st["track_all_ns"] - st["hash_ns"]))
 if targets:
     print()
     hdr = ("target (issue 16)", "want", "measured", "")

@@ -8,6 +8,8 @@
  * Stages (ns per packet; the best of RUNS runs, 3 by default):
  *   read      libpcap reading FILE with an empty callback (the bench's limit)
  *   decode    decode_packet() over the frames in memory
+ *   hash      decode + tracker_prehash(), the keyed hash of each flow key:
+ *             what -r's reader thread does besides reading and decoding
  *   track     decode + tracker_segment(), events counted but not formatted;
  *             once with only CLOSED emitted, once with every type
  *   format    the same, each event also formatted as JSON into a buffer
@@ -134,7 +136,7 @@ stage_read(const char *path)
 #define BATCH 256
 
 static double
-stage_run(const struct frames *fr, struct tracker *t, uint64_t *bad)
+stage_run(const struct frames *fr, struct tracker *t, uint64_t *bad, int hash_only)
 {
 	static struct segment seg[BATCH];
 	double t0 = now_s();
@@ -149,12 +151,16 @@ stage_run(const struct frames *fr, struct tracker *t, uint64_t *bad)
 		}
 		seg[n].ts_us = fr->ts[i];
 		if (++n == BATCH) {
-			if (t != NULL)
+			if (t != NULL && hash_only)
+				tracker_prehash(t, seg, n);
+			else if (t != NULL)
 				tracker_segments(t, seg, n);
 			n = 0;
 		}
 	}
-	if (t != NULL) {
+	if (t != NULL && hash_only) {
+		tracker_prehash(t, seg, n);
+	} else if (t != NULL) {
 		tracker_segments(t, seg, n);
 		tracker_flush(t, fr->ts[fr->n - 1], CR_SHUTDOWN);
 	}
@@ -179,7 +185,7 @@ stage_track(const struct frames *fr, const struct tracker_config *cfg, int runs,
 			fprintf(stderr, "benchtrack: %s\n", err);
 			exit(1);
 		}
-		s = stage_run(fr, t, &bad);
+		s = stage_run(fr, t, &bad, 0);
 		*st = *tracker_stats(t);
 		*mem = tracker_memory(t);
 		tracker_free(t);
@@ -197,7 +203,8 @@ main(int argc, char **argv)
 	struct tracker_config cfg;
 	struct tracker_stats st;
 	struct sink sk;
-	double t_read = 0, t_decode = 0, s, t_track[2], t_format[2];
+	double t_read = 0, t_decode = 0, t_hash = 0, s, t_track[2], t_format[2];
+	struct tracker *ht;
 	uint64_t bad;
 	size_t mem = 0;
 	pcap_t *p;
@@ -268,9 +275,17 @@ main(int argc, char **argv)
 		s = stage_read(argv[optind]);
 		if (r == 0 || s < t_read)
 			t_read = s;
-		s = stage_run(&fr, NULL, &bad);
+		s = stage_run(&fr, NULL, &bad, 0);
 		if (r == 0 || s < t_decode)
 			t_decode = s;
+		if ((ht = tracker_new(&cfg, sink_cb, &sk, errbuf, sizeof errbuf)) == NULL) {
+			fprintf(stderr, "benchtrack: %s\n", errbuf);
+			return 1;
+		}
+		s = stage_run(&fr, ht, &bad, 1);
+		tracker_free(ht);
+		if (r == 0 || s < t_hash)
+			t_hash = s;
 	}
 	for (all = 0; all < 2; all++) {
 		cfg.event_mask = all ? TEV_MASK_DEFAULT : TEV_BIT(TEV_CLOSED);
@@ -289,6 +304,7 @@ main(int argc, char **argv)
 	printf("read (libpcap, empty loop)    %9.1f  %10.2f\n", NS(t_read), fr.n / t_read / 1e6);
 	printf("decode                        %9.1f  %10.2f\n", NS(t_decode),
 	       fr.n / t_decode / 1e6);
+	printf("decode+hash                   %9.1f  %10.2f\n", NS(t_hash), fr.n / t_hash / 1e6);
 	printf("decode+track, CLOSED          %9.1f  %10.2f\n", NS(t_track[0]),
 	       fr.n / t_track[0] / 1e6);
 	printf("decode+track+JSON, CLOSED     %9.1f  %10.2f\n", NS(t_format[0]),
