@@ -44,6 +44,16 @@
 #define OUT_FILE_RETRY_US 1000000ULL /* at most one retry of a suspended file per second */
 #define OUT_FILE_RETRY_UNSET UINT64_MAX
 
+/* Whole records on their way to the file, and what became of them. */
+struct out_file_chunk {
+	char *buf; /* OUT_FILE_BUF bytes */
+	size_t len;
+	uint64_t nrec;
+	uint64_t landed;  /* bytes that reached the file, a fragment's ending newline too */
+	uint64_t written; /* records that did */
+	int err;          /* why the rest (buf, len, nrec) was not written; 0: all was */
+};
+
 struct out_file {
 	char path[4096];
 	int fd;        /* -1 while not open (suspended after an open failed) */
@@ -260,12 +270,12 @@ out_file_count_lines(const char *p, size_t n)
 }
 
 /*
- * Write the buffer out, whole records only. Returns 0 when it is empty, -1
- * with errno set when writing failed; the records that made it are counted
- * as written and the rest stays buffered.
+ * Write c out, whole records only. Returns 0 when it is empty, -1 with errno
+ * (and c->err) set when writing failed: what made it is in c->landed and
+ * c->written, the rest stays in c.
  */
 static int
-out_file_write(struct out_file *f)
+out_file_write_chunk(struct out_file *f, struct out_file_chunk *c)
 {
 	size_t landed, recs;
 	struct stat sb;
@@ -276,22 +286,24 @@ out_file_write(struct out_file *f)
 		if ((n = write(f->fd, "\n", 1)) != 1) {
 			if (n == 0)
 				errno = ENOSPC;
+			c->err = errno;
 			return -1;
 		}
 		f->cut_tail = 0;
-		f->size++;
+		c->landed++;
 	}
-	while (f->len > 0) {
-		n = write(f->fd, f->buf, f->len);
+	while (c->len > 0) {
+		n = write(f->fd, c->buf, c->len);
 		if (n == -1) {
 			if (errno == EINTR)
 				continue;
+			c->err = errno;
 			return -1;
 		}
 		landed = (size_t)n;
 		if (!f->stream) {
 			/* A file gets whole records: back to the last newline that made it. */
-			while (landed > 0 && f->buf[landed - 1] != '\n')
+			while (landed > 0 && c->buf[landed - 1] != '\n')
 				landed--;
 			if (landed < (size_t)n &&
 			    (fstat(f->fd, &sb) == -1 ||
@@ -300,18 +312,46 @@ out_file_write(struct out_file *f)
 		}
 		if (landed == 0) {
 			/* No whole record fits: the disk is full (or the file at its limit). */
-			errno = f->stream ? EAGAIN : ENOSPC;
+			errno = c->err = f->stream ? EAGAIN : ENOSPC;
 			return -1;
 		}
 		/* The usual case, everything written, needs no scan for record ends. */
-		recs = landed == f->len ? f->nrec : out_file_count_lines(f->buf, landed);
-		f->st->written += recs;
-		f->nrec -= recs;
-		f->size += landed;
-		memmove(f->buf, f->buf + landed, f->len - landed);
-		f->len -= landed;
+		recs = landed == c->len ? c->nrec : out_file_count_lines(c->buf, landed);
+		c->written += recs;
+		c->nrec -= recs;
+		c->landed += landed;
+		memmove(c->buf, c->buf + landed, c->len - landed);
+		c->len -= landed;
 	}
 	return 0;
+}
+
+/* Count what of c reached the file. */
+static void
+out_file_landed(struct out_file *f, const struct out_file_chunk *c)
+{
+	f->size += c->landed;
+	f->st->written += c->written;
+}
+
+/*
+ * Write the buffer out, whole records only. Returns 0 when it is empty, -1
+ * with errno set when writing failed; the records that made it are counted
+ * as written and the rest stays buffered.
+ */
+static int
+out_file_write(struct out_file *f)
+{
+	struct out_file_chunk c = {.buf = f->buf, .len = f->len, .nrec = f->nrec};
+	int rc;
+
+	rc = out_file_write_chunk(f, &c);
+	out_file_landed(f, &c);
+	f->len = c.len;
+	f->nrec = c.nrec;
+	if (rc == -1)
+		errno = c.err; /* counting may have touched it */
+	return rc;
 }
 
 /* Say once that the file stopped taking records. */
@@ -340,23 +380,30 @@ out_file_kill_stream(struct out_file *f, int e)
 	f->nrec = 0;
 }
 
+/* Writing failed with e: suspend the file, or stop or keep standard output. */
 static void
-out_file_flush(struct out_file *f)
+out_file_failed(struct out_file *f, int e)
 {
 	char why[4200];
 
+	if (f->stream) {
+		/* A non-blocking descriptor we were handed: keep the records for the next flush. */
+		if (e != EAGAIN && e != EWOULDBLOCK)
+			out_file_kill_stream(f, e);
+		return;
+	}
+	snprintf(why, sizeof(why), "cannot write %s: %s", f->path, strerror(e));
+	out_file_suspend(f, why);
+}
+
+static void
+out_file_flush(struct out_file *f)
+{
 	if (f->dead || f->suspended || f->fd == -1 || f->len == 0)
 		return;
 	if (out_file_write(f) == 0)
 		return;
-	if (f->stream) {
-		/* A non-blocking descriptor we were handed: keep the records for the next flush. */
-		if (errno != EAGAIN && errno != EWOULDBLOCK)
-			out_file_kill_stream(f, errno);
-		return;
-	}
-	snprintf(why, sizeof(why), "cannot write %s: %s", f->path, strerror(errno));
-	out_file_suspend(f, why);
+	out_file_failed(f, errno);
 }
 
 /* Try a suspended file again: open it if need be, then write what waits. */
@@ -417,6 +464,19 @@ fail:
 	f->rotate_wait = 1;
 }
 
+/* Add one record to the buffer if it fits; else drop it (suspended, or a stuck pipe). */
+static void
+out_file_append(struct out_file *f, const char *rec, size_t len)
+{
+	if (f->len + len > OUT_FILE_BUF) {
+		f->st->dropped++;
+		return;
+	}
+	memcpy(f->buf + f->len, rec, len);
+	f->len += len;
+	f->nrec++;
+}
+
 static void
 out_file_record(struct out_file *f, const char *rec, size_t len)
 {
@@ -432,13 +492,7 @@ out_file_record(struct out_file *f, const char *rec, size_t len)
 	}
 	if (f->len + len > OUT_FILE_BUF)
 		out_file_flush(f);
-	if (f->len + len > OUT_FILE_BUF) {
-		f->st->dropped++; /* suspended (or a stuck pipe) and the buffer is full */
-		return;
-	}
-	memcpy(f->buf + f->len, rec, len);
-	f->len += len;
-	f->nrec++;
+	out_file_append(f, rec, len);
 	if (f->line_mode)
 		out_file_flush(f);
 }
