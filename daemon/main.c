@@ -1165,7 +1165,7 @@ main_replay(struct main_state *m)
 		fatalx("out of memory");
 	if (privs_drop(m->cfg.daemon.user, err, sizeof(err)) == -1)
 		fatalx("cannot drop privileges: %s", err);
-	if (outputs_start(m->outputs, err, sizeof(err)) == -1)
+	if (outputs_start(m->outputs, 1, err, sizeof(err)) == -1)
 		fatalx("%s", err);
 
 	rc = capture_run_file(m->capture, &last_ts, err, sizeof(err));
@@ -1539,7 +1539,7 @@ main_live_open(struct main_state *m)
 
 	if (privs_drop(m->cfg.daemon.user, err, sizeof(err)) == -1)
 		fatalx("cannot drop privileges: %s", err);
-	if (outputs_start(m->outputs, err, sizeof(err)) == -1)
+	if (outputs_start(m->outputs, 0, err, sizeof(err)) == -1)
 		fatalx("%s", err);
 	/* After the drop, as the outputs' senders: a thread inherits the dropped privileges. */
 	if (m->workers != NULL && workers_start(m->workers, err, sizeof(err)) == -1)

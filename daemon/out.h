@@ -9,7 +9,7 @@
  *   out_journal.c  journal entries through sd_journal_sendv(3)
  *   out_syslog.c   syslog(3) messages
  *   out_file.c     the log file (buffered, rotated, suspended on errors) and
- *                  standard output
+ *                  standard output; with -r, a writer thread each
  *   out_queue.c    a bounded queue and one sender thread per receiver that
  *                  calls the logging library, so that a slow or absent
  *                  receiver never blocks capture (used by the journal and
@@ -80,8 +80,11 @@ struct sink_ops {
 	/* Add to st what was counted apart since the last call. NULL: it counts straight into st.
 	 */
 	void (*stats)(void *s, struct output_stats *st);
-	/* Start a sender thread, after the privileges are dropped. NULL: none. */
-	int (*start)(void *s, char *err, size_t errlen);
+	/*
+	 * Start a sender thread, after the privileges are dropped; replay: the records come
+	 * from a file (-r), see outputs_start(). NULL: none.
+	 */
+	int (*start)(void *s, int replay, char *err, size_t errlen);
 	/* Deliver what it can, add the last counts to st, free. */
 	void (*close)(void *s, struct output_stats *st);
 	/* Where it writes, for the diagnostics. NULL: nowhere to name. */

@@ -196,7 +196,7 @@ out_journal_close(void *s, struct output_stats *st)
 }
 
 static int
-out_journal_start(void *s, char *err, size_t errlen)
+out_journal_start(void *s, int replay, char *err, size_t errlen)
 {
 	struct out_journal *j = s;
 

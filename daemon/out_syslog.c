@@ -139,7 +139,7 @@ out_syslog_close(void *p, struct output_stats *st)
 }
 
 static int
-out_syslog_start(void *p, char *err, size_t errlen)
+out_syslog_start(void *p, int replay, char *err, size_t errlen)
 {
 	struct out_syslog *s = p;
 

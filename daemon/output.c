@@ -53,6 +53,7 @@ struct sink {
 struct outputs {
 	struct sink *sink; /* NSINKS; a pointer so that outputs_stats() may refresh it */
 	int started;       /* outputs_start() was called: new senders start at once */
+	int replay;        /* as outputs_start() was told */
 	uint64_t now_us;
 	struct out_rec rec; /* the current event */
 };
@@ -284,17 +285,19 @@ outputs_reopen(struct outputs *o)
 }
 
 int
-outputs_start(struct outputs *o, char *err, size_t errlen)
+outputs_start(struct outputs *o, int replay, char *err, size_t errlen)
 {
 	struct sink *s;
 	int k;
 
 	for (k = 0; k < NSINKS; k++) {
 		s = &o->sink[k];
-		if (s->s != NULL && s->ops->start != NULL && s->ops->start(s->s, err, errlen) == -1)
+		if (s->s != NULL && s->ops->start != NULL &&
+		    s->ops->start(s->s, replay, err, errlen) == -1)
 			return -1;
 	}
 	o->started = 1;
+	o->replay = replay;
 	return 0;
 }
 
@@ -328,7 +331,7 @@ outputs_reconfigure(struct outputs *o, const struct config *cfg, char *err, size
 			goto fail;
 		}
 		if (o->started && s->ops->start != NULL &&
-		    s->ops->start(fresh[k], err, errlen) == -1)
+		    s->ops->start(fresh[k], o->replay, err, errlen) == -1)
 			goto fail;
 	}
 

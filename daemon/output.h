@@ -4,7 +4,9 @@
  * The set of outputs owns its sinks, their buffers and their counters. It
  * never blocks capture: a record that cannot be written now is counted as
  * dropped for that output, and the output says so (once) through the
- * diagnostics log, and again when it recovers.
+ * diagnostics log, and again when it recovers. Reading a file (-r) there is
+ * no capture to keep up with, and the log file and standard output wait for
+ * their writer thread rather than drop (outputs_start()).
  */
 #ifndef TCPSTATED_OUTPUT_H
 #define TCPSTATED_OUTPUT_H
@@ -38,12 +40,16 @@ struct outputs *outputs_open(const struct config *cfg, int stdout_fmt, char *err
 /*
  * Start the journal and syslog sender threads, after the daemon has dropped
  * its privileges (capabilities are per thread: a thread made before would
- * keep them). Records given before wait in the queues. Returns -1 and a
- * reason in err if a thread cannot be had.
+ * keep them). Records given before wait in the queues. With replay (-r: the
+ * records come from a file, not live capture) the log file and standard
+ * output start a writer thread each, which writes their full buffers while
+ * the next records are made; when it falls behind, outputs_event() waits for
+ * it instead of dropping. Returns -1 and a reason in err if a thread cannot
+ * be had.
  */
-int outputs_start(struct outputs *o, char *err, size_t errlen);
+int outputs_start(struct outputs *o, int replay, char *err, size_t errlen);
 
-/* Deliver one event to every output that wants it. Never blocks. */
+/* Deliver one event to every output that wants it; with replay it may wait (above). */
 void outputs_event(struct outputs *o, const struct event *ev);
 
 /*

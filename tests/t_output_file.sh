@@ -2,7 +2,8 @@
 # t_output_file.sh - the log file and standard output, driven by
 # build/tools/outdrive: whole JSON lines, size rotation without loss, keep,
 # external logrotate + reopen, a full disk (suspend, count, resume), refused
-# paths, reconfiguration, rate-limit summaries, standard output and EPIPE.
+# paths, reconfiguration, rate-limit summaries, standard output and EPIPE,
+# and the same bytes through -r's writer thread (outdrive -R).
 . "$(dirname "$0")/lib.sh"
 
 DRIVE=$PWD/$BUILD/tools/outdrive
@@ -184,6 +185,53 @@ if mount -t tmpfs -o size=256k tcpstated-test "$D" 2>"$TMP/mount.err"; then
 else
 	skip full_disk "cannot mount a tmpfs: $(cat "$TMP/mount.err")"
 fi
+
+# --- -r's writer thread (outdrive -R, as outputs_start() with replay): the
+# same files, counters and diagnostics as without it, through rotation, a
+# full disk (the failure met by the writer, then a resume on a tick) and a
+# standard output that cannot be written. Each run is made twice, the second
+# with -R, and every file of its directory must match.
+# writer_same NAME SETUP SCRIPT [OUTDRIVE-ARGS...]: SETUP prepares $D (and
+# says whether it can), SCRIPT writes the commands; "@D@" in an argument is $D.
+# Standard output goes to $WRITER_OUT if set.
+writer_same() {
+	local name=$1 setup=$2 script=$3 mode a
+	shift 3
+	for mode in plain R; do
+		D=$TMP/writer-$name-$mode; mkdir -p "$D"
+		$setup || { skip "writer_$name" "$(cat "$TMP/mount.err")"; return; }
+		a=("${@//@D@/$D}")
+		[ $mode = R ] && a=(-R "${a[@]}")
+		$script | "$DRIVE" "${a[@]}" >"${WRITER_OUT:-$D.out}" 2>"$D.err"
+		echo "rc=$?" >>"$D.err"
+		sed -i "s|$D|D|g" "$D.err"
+		(cd "$D" && for f in * ../"${D##*/}".out ../"${D##*/}".err; do
+			[ -f "$f" ] && md5sum "$f"; done) | sed "s|$mode|MODE|" >"$D.sums"
+		mountpoint -q "$D" && umount "$D"
+	done
+	same_file "writer_$name" "$TMP/writer-$name-plain.sums" "$TMP/writer-$name-R.sums"
+}
+writer_dir() { :; }
+writer_tmpfs() { mount -t tmpfs -o size=256k tcpstated-test "$D" 2>"$TMP/mount.err"; }
+writer_big() { printf 'family 6\nemit mix 4000\nfamily 4\nemit mix 20000\n'; }
+writer_rot() { printf 'step 7\nemit mix 20000\nflush\nemit mix 3000\n'; }
+writer_full() {
+	dd if=/dev/zero of="$D/ballast" bs=4096 count=30 status=none 2>/dev/null
+	echo "emit mix 6000"; echo flush; echo "sync $D/s1"
+	while [ ! -e "$D/s1" ]; do sleep 0.05; done
+	rm -f "$D/ballast" "$D/s1"
+	echo "tick $((T0 + 100000000))"; echo "tick $((T0 + 101000000))"; echo "emit mix 3000"
+}
+writer_same big writer_dir writer_big -o json -s file=@D@/ev.json
+writer_same rotation writer_dir writer_rot -s file=@D@/ev.json -s file.max_size=262144 -s file.keep=60
+writer_same rotation_keep0 writer_dir writer_rot -o text -s file=@D@/ev.json -s file.max_size=65536 -s file.keep=0
+writer_same full_disk writer_tmpfs writer_full -s file=@D@/ev.json
+writer_same full_disk_rotation writer_tmpfs writer_full -s file=@D@/ev.json -s file.max_size=98304 -s file.keep=1
+WRITER_OUT=/dev/full writer_same stdout_full writer_dir writer_big -o json -s file=@D@/ev.json -s file.format=text
+E=$TMP/writer-full_disk-R.err
+grep -q 'file output suspended: cannot write D/ev.json: No space left on device' "$E" &&
+	grep -q 'file output resumed: D/ev.json, [1-9][0-9]* records dropped' "$E" &&
+	pass writer_full_disk_said || fail writer_full_disk_said "$(tr '\n' '|' <"$E")"
 
 # --- Reconfigure: a path that cannot be opened keeps the old file
 D=$TMP/reconf; mkdir -p "$D"

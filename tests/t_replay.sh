@@ -271,3 +271,68 @@ then
 else
 	fail replay_many_batches "rc=$rc frames=$frames $(grep -m2 'decode:\|tracker:' "$TMP/many.err" | tr '\n' '|')"
 fi
+
+# --- the writer thread -----------------------------------------------------------
+# -r hands the full buffers of standard output and the log file to a writer
+# thread: the same bytes leave whichever way they go, and when they cannot
+# leave, every record is still written, dropped or counted at close, once,
+# and said as before.
+EVENTS='[ "SYN", "SYN_ACK", "ESTABLISHED", "FIN", "RST", "TIME_WAIT", "STATE", "CLOSED" ]'
+# wconf DIR: every event type to standard output and to DIR/ev.json.
+wconf() {
+	printf 'events = %s;\noutputs: { journal: { enabled = false; };\n  file: { enabled = true; path = "%s/ev.json"; events = %s; max_size_mb = 0; }; };\n' \
+	    "$EVENTS" "$1" "$EVENTS" >"$TMP/w.conf"
+}
+W() { "$TCPSTATED" -q -c "$TMP/w.conf" -r "$TMP/many.pcap" "$@"; }
+mkdir -p "$TMP/wout"
+wconf "$TMP/wout"
+W >"$TMP/w-file.json" 2>"$TMP/w.err"
+W 2>>"$TMP/w.err" | cat >"$TMP/w-pipe.json"
+W --outputs >/dev/null 2>>"$TMP/w.err"
+n=$(grep -c '' "$TMP/w-file.json")
+if [ ! -s "$TMP/w.err" ] && [ "$n" -gt 100000 ] && cmp -s "$TMP/w-file.json" "$TMP/w-pipe.json" &&
+    cmp -s "$TMP/w-file.json" "$TMP/wout/ev.json"; then
+	pass replay_writer_same_bytes
+else
+	fail replay_writer_same_bytes "n=$n $(ls -l "$TMP"/w-*.json "$TMP/wout/ev.json" | awk '{printf "%s %s; ", $5, $9}') $(head -c 300 "$TMP/w.err")"
+fi
+
+# Standard output that cannot be written (ENOSPC from /dev/full): one line
+# says so, the run goes on to exit 0, and the records are all counted.
+W --metrics "$TMP/full.prom" >/dev/full 2>"$TMP/full.err"
+rc=$?
+written=$(sed -n 's/^tcpstated_output_records_total{output="stdout"} //p' "$TMP/full.prom")
+dropped=$(sed -n 's/^tcpstated_output_dropped_total{output="stdout"} //p' "$TMP/full.prom")
+atclose=$(sed -n 's/^tcpstated: standard output: \([0-9]*\) buffered records not written at close$/\1/p' "$TMP/full.err")
+if [ $rc -eq 0 ] && [ "$(grep -c '' "$TMP/full.err")" = "$((1 + ${atclose:+1}))" ] &&
+    [ "$(head -n 1 "$TMP/full.err")" = "tcpstated: standard output: No space left on device; events for it are dropped and counted from now on" ] &&
+    [ "$written" = 0 ] && [ $((dropped + ${atclose:-0})) = "$n" ]; then
+	pass replay_writer_stdout_full
+else
+	fail replay_writer_stdout_full "rc=$rc written=$written dropped=$dropped atclose=$atclose n=$n $(tr '\n' '|' <"$TMP/full.err")"
+fi
+
+# The log file on a full disk: suspended once; the file holds the first
+# records, whole; written + dropped + not written at close is every record.
+D=$TMP/wfull; mkdir -p "$D"
+trap 'umount "$TMP/wfull" 2>/dev/null; rm -rf "$TMP"' EXIT
+if mount -t tmpfs -o size=1m tcpstated-test "$D" 2>"$TMP/mount.err"; then
+	wconf "$D"
+	W -d --outputs >/dev/null 2>"$TMP/wfull.err"
+	rc=$?
+	lines=$(grep -c '' "$D/ev.json")
+	size=$(stat -c %s "$D/ev.json")
+	counts=$(sed -n 's/^tcpstated: output file: \([0-9]*\) written, 0 filtered, 0 suppressed, \([0-9]*\) dropped, 0 rotations$/\1 \2/p' "$TMP/wfull.err")
+	atclose=$(sed -n "s|^tcpstated: $D/ev.json: \([0-9]*\) buffered records not written at close$|\1|p" "$TMP/wfull.err")
+	set -- $counts
+	if [ $rc -eq 0 ] && [ "$(grep -c "file output suspended: cannot write $D/ev.json: No space left on device" "$TMP/wfull.err")" = 1 ] &&
+	    [ "$lines" -gt 0 ] && [ "${1:-}" = "$lines" ] && [ $((${1:-0} + ${2:-0} + ${atclose:-0})) = "$n" ] &&
+	    cmp -s -n "$size" "$D/ev.json" "$TMP/w-file.json" && [ "$(tail -c 1 "$D/ev.json" | od -An -c | tr -d ' ')" = '\n' ]; then
+		pass replay_writer_full_disk
+	else
+		fail replay_writer_full_disk "rc=$rc lines=$lines counts=$counts atclose=$atclose n=$n $(grep -v 'decode:\|tracker:' "$TMP/wfull.err" | tr '\n' '|')"
+	fi
+	umount "$D"
+else
+	skip replay_writer_full_disk "cannot mount a tmpfs: $(cat "$TMP/mount.err")"
+fi

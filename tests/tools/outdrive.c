@@ -2,14 +2,15 @@
  * outdrive.c - drive daemon/output.c with synthetic events, for the shell
  * tests t_output_*.sh.
  *
- *   outdrive [-c CONF] [-o json|text|kv] [-d] [-s KEY=VALUE ...] < commands
+ *   outdrive [-c CONF] [-o json|text|kv] [-d] [-R] [-s KEY=VALUE ...] < commands
  *
  * The config starts with every output off (or from CONF through conf_load())
  * and -s changes one setting: journal=on|off, syslog=on|off, file=PATH|off,
  * and OUT.events=RST,CLOSED|all  OUT.rate_limit=N  OUT.rate_interval=S
  * (OUT is journal, syslog or file), file.format=json|text, file.max_size=BYTES,
  * file.keep=N, file.mode=0640, syslog.format=kv|cee, syslog.facility=local0,
- * syslog.ident=NAME.
+ * syslog.ident=NAME. -R starts the outputs as -r does (outputs_start()'s replay:
+ * the log file and standard output write on a thread of their own).
  *
  * Commands, one per line on standard input:
  *   emit TYPE N        N events of TYPE (SYN ... CLOSED, SEGMENT, or "mix": SYN..CLOSED in turn)
@@ -56,7 +57,7 @@ struct drive {
 static void
 usage(void)
 {
-	fprintf(stderr, "usage: outdrive [-c conf] [-o json|text|kv] [-d] [-s key=value ...] "
+	fprintf(stderr, "usage: outdrive [-c conf] [-o json|text|kv] [-d] [-R] [-s key=value ...] "
 	                "< commands\n");
 	exit(2);
 }
@@ -399,7 +400,7 @@ main(int argc, char **argv)
 	struct drive d;
 	char err[8192], line[1024], copy[1024];
 	const char *conf = NULL;
-	int ch, stdout_fmt = -1, debug = 0;
+	int ch, stdout_fmt = -1, debug = 0, replay = 0;
 
 	memset(&d, 0, sizeof(d));
 	config_base(&d.cfg);
@@ -407,7 +408,7 @@ main(int argc, char **argv)
 	d.step_us = 1000;
 	d.reason = CR_FIN;
 	d.family = 4;
-	while ((ch = getopt(argc, argv, "c:o:ds:")) != -1) {
+	while ((ch = getopt(argc, argv, "c:o:dRs:")) != -1) {
 		switch (ch) {
 		case 'c':
 			conf = optarg;
@@ -423,6 +424,9 @@ main(int argc, char **argv)
 		case 'd':
 			debug = 1;
 			break;
+		case 'R':
+			replay = 1;
+			break;
 		case 's':
 			if (apply_setting(&d.cfg, optarg) == -1)
 				return 2;
@@ -434,7 +438,7 @@ main(int argc, char **argv)
 	log_init(debug, "outdrive");
 	signal(SIGPIPE, SIG_IGN); /* as the daemon does: a closed stdout is an EPIPE, not a death */
 	if ((d.o = outputs_open(&d.cfg, stdout_fmt, err, sizeof(err))) == NULL ||
-	    outputs_start(d.o, err, sizeof(err)) == -1) {
+	    outputs_start(d.o, replay, err, sizeof(err)) == -1) {
 		fprintf(stderr, "outdrive: %s\n", err);
 		return 1;
 	}
