@@ -847,6 +847,29 @@ out_file_writer_unwind(struct out_file *f)
 }
 
 /*
+ * With w->mu held: wait until the writer holds at most `most` buffers,
+ * counting what it wrote meanwhile. Returns -1, with the lock released and
+ * the writer unwound, when a buffer handed over before had failed.
+ */
+static int
+out_file_writer_until(struct out_file *f, unsigned most)
+{
+	struct out_file_writer *w = f->w;
+
+	for (;;) {
+		if (out_file_writer_reap(f) == -1) {
+			pthread_mutex_unlock(&w->mu);
+			out_file_writer_unwind(f);
+			return -1;
+		}
+		if (w->n <= most)
+			return 0;
+		pthread_cond_signal(&w->work); /* it may be waiting for OUT_FILE_WAKE buffers */
+		pthread_cond_wait(&w->done, &w->mu);
+	}
+}
+
+/*
  * Hand the full buffer to the writer and take an empty one, waiting while
  * the ring is full. Returns -1 when a buffer handed over before had failed:
  * the writer is gone (unwound) and this buffer is still f's.
@@ -860,16 +883,8 @@ out_file_writer_put(struct out_file *f)
 	char *empty;
 
 	pthread_mutex_lock(&w->mu);
-	for (;;) {
-		if (out_file_writer_reap(f) == -1) {
-			pthread_mutex_unlock(&w->mu);
-			out_file_writer_unwind(f);
-			return -1;
-		}
-		if (w->n < OUT_FILE_RING)
-			break;
-		pthread_cond_wait(&w->done, &w->mu);
-	}
+	if (out_file_writer_until(f, OUT_FILE_RING - 1) == -1)
+		return -1;
 	slot = (w->head + w->n) % OUT_FILE_RING;
 	c = &w->ring[slot];
 	empty = c->buf;
@@ -900,17 +915,8 @@ out_file_writer_wait(struct out_file *f)
 	if (w == NULL)
 		return 0;
 	pthread_mutex_lock(&w->mu);
-	for (;;) {
-		if (out_file_writer_reap(f) == -1) {
-			pthread_mutex_unlock(&w->mu);
-			out_file_writer_unwind(f);
-			return -1;
-		}
-		if (w->n == 0)
-			break;
-		pthread_cond_signal(&w->work); /* it may be waiting for OUT_FILE_WAKE buffers */
-		pthread_cond_wait(&w->done, &w->mu);
-	}
+	if (out_file_writer_until(f, 0) == -1)
+		return -1;
 	pthread_mutex_unlock(&w->mu);
 	return 0;
 }
