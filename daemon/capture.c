@@ -831,10 +831,11 @@ capture_open_file(const char *path, const struct capture_config *cfg, capture_se
 /*
  * Reading a file is two stages on two threads: a reader runs libpcap,
  * decodes into batches and prepares them (the tracker's hashes), the
- * caller's thread takes the batches in order and feeds them on. libpcap's read and decode alone cost about as much per
- * frame as tracking, so overlapping them on a second core nearly doubles
- * what -r gets through (see make bench). The frames' order is kept; the
- * reader only ever touches c->p, c->ds and its own batches.
+ * caller's thread takes the batches in order and feeds them on. libpcap's
+ * read and decode alone cost about as much per frame as tracking, so
+ * overlapping them on a second core nearly doubles what -r gets through
+ * (see make bench). The frames' order is kept; the reader only ever
+ * touches c->p, c->ds, its own batches and what c->prep touches.
  */
 #define CAPTURE_FILE_BATCH 1024 /* segments per hand-over */
 #define CAPTURE_FILE_RING 8     /* batches in flight: 640 KB */
