@@ -18,6 +18,7 @@
 #include <event2/event.h>
 #include <pcap/pcap.h>
 #include <pthread.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -839,6 +840,10 @@ capture_open_file(const char *path, const struct capture_config *cfg, capture_se
  */
 #define CAPTURE_FILE_BATCH 1024 /* segments per hand-over */
 #define CAPTURE_FILE_RING 8     /* batches in flight: 640 KB */
+#define CAPTURE_FILE_STOPPED 2  /* the reader's result after capture_file_interrupt() */
+
+/* Set from a signal handler (capture_file_interrupt()); read by the reader before each frame. */
+static volatile sig_atomic_t capture_file_stop;
 
 struct capture_reader {
 	struct capture *c;
@@ -870,14 +875,16 @@ capture_reader_main(void *arg)
 		slot = (r->head + r->n) % CAPTURE_FILE_RING;
 		pthread_mutex_unlock(&r->mu);
 		batch = &r->seg[(size_t)slot * CAPTURE_FILE_BATCH];
-		for (k = 0;
-		     k < CAPTURE_FILE_BATCH && (rc = pcap_next_ex(r->c->p, &h, &bytes)) == 1;) {
+		for (k = 0; k < CAPTURE_FILE_BATCH && !capture_file_stop &&
+		            (rc = pcap_next_ex(r->c->p, &h, &bytes)) == 1;) {
 			/* The latest time of any frame, should the file not be in time order. */
 			if (capture_ts(h) > r->last_ts)
 				r->last_ts = capture_ts(h);
 			if (capture_decode(r->c, h, bytes, &batch[k]))
 				k++;
 		}
+		if (capture_file_stop && rc == 1)
+			rc = CAPTURE_FILE_STOPPED;
 		if (r->c->prep != NULL && k > 0)
 			r->c->prep(batch, k, r->c->prep_arg);
 		pthread_mutex_lock(&r->mu);
@@ -938,11 +945,19 @@ capture_run_file(struct capture *c, uint64_t *last_ts_us, char *err, size_t errl
 	pthread_mutex_destroy(&r.mu);
 	free(r.seg);
 	*last_ts_us = r.last_ts;
+	if (r.rc == CAPTURE_FILE_STOPPED)
+		return 1;
 	if (r.rc != PCAP_ERROR_BREAK) {
 		snprintf(err, errlen, "%s: %s", c->path, pcap_geterr(c->p));
 		return -1;
 	}
 	return 0;
+}
+
+void
+capture_file_interrupt(void)
+{
+	capture_file_stop = 1;
 }
 
 void

@@ -157,10 +157,17 @@ struct capture *capture_open_file(const char *path, const struct capture_config 
  * (libpcap reads and decodes on a second thread meanwhile; cb runs on the
  * caller's). *last_ts_us receives
  * the latest frame time seen (0 if none). Returns 0 at a clean end of file,
- * -1 with a one-line reason in err when the file is cut short or unreadable
- * (after feeding everything before the damage).
+ * 1 when capture_file_interrupt() stopped it first (everything read before
+ * is fed), -1 with a one-line reason in err when the file is cut short or
+ * unreadable (after feeding everything before the damage).
  */
 int capture_run_file(struct capture *c, uint64_t *last_ts_us, char *err, size_t errlen);
+
+/*
+ * Make capture_run_file() stop before its next frame, as if the file ended
+ * there. Async-signal-safe: for a SIGINT or SIGTERM handler.
+ */
+void capture_file_interrupt(void);
 
 /*
  * Work on each decoded batch that needs no state of the caller's, done on

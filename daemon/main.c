@@ -1134,6 +1134,34 @@ main_random(void *buf, size_t len)
 		fatal("getrandom: cannot have a secret key for the flow table");
 }
 
+/* -r: the signal that stopped the reading, 0 if none. */
+static volatile sig_atomic_t main_replay_sig;
+
+static void
+main_replay_stop(int sig)
+{
+	main_replay_sig = sig;
+	capture_file_interrupt();
+}
+
+/*
+ * -r: SIGINT and SIGTERM stop the reading as if the file ended there, so
+ * that what was read is still reported, with the summary. Once: a second
+ * one kills at once (a reader blocked on a silent pipe waits for its data).
+ */
+static void
+main_replay_signals(void)
+{
+	struct sigaction sa;
+
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = main_replay_stop;
+	sigemptyset(&sa.sa_mask);
+	sa.sa_flags = SA_RESETHAND | SA_RESTART;
+	if (sigaction(SIGINT, &sa, NULL) == -1 || sigaction(SIGTERM, &sa, NULL) == -1)
+		fatal("sigaction");
+}
+
 /* -r: read the file through the same path as live capture, then exit. */
 static void __attribute__((noreturn))
 main_replay(struct main_state *m)
@@ -1168,7 +1196,12 @@ main_replay(struct main_state *m)
 	if (outputs_start(m->outputs, 1, err, sizeof(err)) == -1)
 		fatalx("%s", err);
 
+	main_replay_signals();
 	rc = capture_run_file(m->capture, &last_ts, err, sizeof(err));
+	if (rc == 1)
+		log_warnx("%s: stopped by %s after %" PRIu64 " frames: the rest is not read",
+		    m->opts->rfile, main_replay_sig == SIGINT ? "SIGINT" : "SIGTERM",
+		    m->dstats.frames);
 	/* At the end of what could be read, every open connection ends. */
 	tracker_flush(m->tracker, last_ts, CR_SHUTDOWN);
 	ladder_free(m->ladder);
@@ -1186,7 +1219,7 @@ main_replay(struct main_state *m)
 		log_warn("standard output");
 	/* After the events, the last screen; a file cut short gets its one error line instead. */
 	if (m->summary != NULL)
-		summary_print(m->summary, m->stats, m->dstats.frames, rc == 0 ? stderr : NULL);
+		summary_print(m->summary, m->stats, m->dstats.frames, rc >= 0 ? stderr : NULL);
 	summary_free(m->summary);
 	main_insight_close(m);
 	if (rc == -1)

@@ -336,3 +336,30 @@ if mount -t tmpfs -o size=1m tcpstated-test "$D" 2>"$TMP/mount.err"; then
 else
 	skip replay_writer_full_disk "cannot mount a tmpfs: $(cat "$TMP/mount.err")"
 fi
+
+# --- a stop signal while reading ---------------------------------------------
+# SIGTERM (as SIGINT, Ctrl-C) ends -r as if the file ended there: one line
+# says so, what was read is reported (open connections as shutdown), the
+# summary follows, the records end with a whole line, and the exit is 0.
+"$PWD/$BUILD/tools/benchgen" -n 100000 -c 5000 -s 9 -o "$TMP/big.pcap" >/dev/null ||
+    { fail replay_stopped_by_signal "benchgen failed"; exit 0; }
+total=$("$PWD/$BUILD/tools/benchgen" -n 100000 -c 5000 -s 9 -o /dev/null | sed -n 's/^benchgen: \([0-9]*\) packets.*/\1/p')
+rm -f "$TMP/stop.json"
+"$TCPSTATED" -c "$TMP/empty.conf" -r "$TMP/big.pcap" >"$TMP/stop.json" 2>"$TMP/stop.err" &
+pid=$!
+for _ in $(seq 1000); do [ -s "$TMP/stop.json" ] && break; sleep 0.01; done
+kill -TERM "$pid" 2>/dev/null
+wait "$pid"
+rc=$?
+read_frames=$(sed -n 's/^tcpstated: .*: stopped by SIGTERM after \([0-9]*\) frames: the rest is not read$/\1/p' "$TMP/stop.err")
+if [ -z "$read_frames" ] && grep -q "^$TMP/big.pcap: $total frames" "$TMP/stop.err"; then
+	skip replay_stopped_by_signal "the file was read to its end before the signal"
+elif [ $rc -eq 0 ] && [ -n "$read_frames" ] && [ "$read_frames" -lt "$total" ] &&
+    grep -q "^$TMP/big.pcap: $read_frames frames" "$TMP/stop.err" && grep -q '^connections: ' "$TMP/stop.err" &&
+    [ "$(tail -c 1 "$TMP/stop.json" | od -An -c | tr -d ' ')" = '\n' ] &&
+    python3 -c 'import json, sys; [json.loads(l) for l in open(sys.argv[1])]' "$TMP/stop.json" &&
+    grep -q '"reason":"shutdown"' "$TMP/stop.json"; then
+	pass "replay_stopped_by_signal (after $read_frames of $total frames)"
+else
+	fail replay_stopped_by_signal "rc=$rc frames=$read_frames of $total: $(head -c 400 "$TMP/stop.err" | tr '\n' '|')"
+fi
