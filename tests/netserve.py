@@ -1,12 +1,13 @@
-"""netserve.py - the listening side of the live tests' servers.
+"""netserve.py - the socket helpers of the live tests' servers and clients.
 
     import netserve
     netserve.serve(addr, port, handler)
 
 listens on addr:port and runs handler(conn) in a thread of its own for
 every connection accepted, so one slow or held connection never blocks the
-next. Used by the servers t_control.sh, t_halfclose.sh and t_workers.sh run in their
-server namespace (with PYTHONPATH naming tests/).
+next; netserve.recv_all(sock) reads until the peer closes. Used by the
+scripts t_live.sh, t_control.sh, t_halfclose.sh and t_workers.sh run in
+their namespaces (with PYTHONPATH naming tests/).
 """
 import socket
 import threading
@@ -23,3 +24,13 @@ def serve(addr, port, handler, backlog=16):
             c, _ = s.accept()
             threading.Thread(target=handler, args=(c,), daemon=True).start()
     threading.Thread(target=loop, daemon=True).start()
+
+
+def recv_all(s):
+    """Everything the peer sends until it closes its side."""
+    data = b''
+    while True:
+        d = s.recv(65536)
+        if not d:
+            return data
+        data += d

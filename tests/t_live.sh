@@ -22,6 +22,8 @@
 . "$(dirname "$0")/lib.sh"
 
 require_root live ip ss python3 nsenter
+# The scripts below (in the namespaces too) import tests/netserve.py.
+export PYTHONPATH="$PWD/tests"
 
 DPID="" NPID="" SPID="" HOLD=""
 # shellcheck disable=SC2086
@@ -41,31 +43,13 @@ netns_settle || { fail live_netns "$A cannot reach $B over the veth"; exit 0; }
 
 # --- the server side: one listener per behaviour ------------------------------
 cat >"$TMP/server.py" <<'EOF'
-import socket, struct, sys, threading, time
+import socket, struct, sys, time
+from netserve import recv_all
+import netserve
 addr, ready = sys.argv[1], sys.argv[2]
 
-def listener(port):
-    s = socket.socket()
-    s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    s.bind((addr, port))
-    s.listen(16)
-    return s
-
-def recv_all(c):
-    data = b''
-    while True:
-        d = c.recv(65536)
-        if not d:
-            return data
-        data += d
-
 def serve(port, handler):
-    s = listener(port)
-    def loop():
-        while True:
-            c, _ = s.accept()
-            threading.Thread(target=handler, args=(c,), daemon=True).start()
-    threading.Thread(target=loop, daemon=True).start()
+    netserve.serve(addr, port, handler)
 
 def client_closes_first(c):      # answer, then close only after the client did
     c.recv(100); c.sendall(b'pong-7001')
@@ -115,6 +99,7 @@ EOF
 # --- the client side: one case per run, prints its local port -------------------
 cat >"$TMP/client.py" <<'EOF'
 import socket, struct, sys, time
+from netserve import recv_all
 case, server, addr2 = sys.argv[1], sys.argv[2], sys.argv[3]
 
 def conn(port, src='0.0.0.0', timeout=5):
@@ -124,14 +109,6 @@ def conn(port, src='0.0.0.0', timeout=5):
     print(s.getsockname()[1], flush=True)
     s.connect((server, port))
     return s
-
-def recv_all(s):
-    data = b''
-    while True:
-        d = s.recv(65536)
-        if not d:
-            return data
-        data += d
 
 if case == 'client_first':
     s = conn(7001); s.sendall(b'ping-7001'); s.recv(100); s.close()

@@ -14,6 +14,8 @@
 . "$(dirname "$0")/lib.sh"
 
 require_root workers ip python3 nsenter
+# The scripts below (in the namespaces too) import tests/netserve.py.
+export PYTHONPATH="$PWD/tests"
 
 D1="" D2="" SPID="" HPID=""
 # shellcheck disable=SC2086
@@ -28,15 +30,8 @@ netns_settle || { fail workers_netns "$A cannot reach $B over the veth"; exit 0;
 cat >"$TMP/server.py" <<'EOF'
 import socket, struct, sys, time
 import netserve
+from netserve import recv_all
 addr, ready = sys.argv[1], sys.argv[2]
-
-def recv_all(c):
-    data = b''
-    while True:
-        d = c.recv(65536)
-        if not d:
-            return data
-        data += d
 
 def client_first(c):
     c.recv(100); c.sendall(b'pong'); recv_all(c); c.close()
@@ -67,15 +62,8 @@ EOF
 # 48 connections that end by themselves (7204: refused), then 6 held open until told.
 cat >"$TMP/client.py" <<'EOF'
 import socket, struct, sys, time
+from netserve import recv_all
 server, mode = sys.argv[1], sys.argv[2]
-
-def recv_all(s):
-    data = b''
-    while True:
-        d = s.recv(65536)
-        if not d:
-            return data
-        data += d
 
 if mode == 'hold':
     held = []
@@ -110,7 +98,7 @@ quiet() {
 	if [ -s "$2" ]; then fail "$1" "$(head -c 800 "$2" | tr '\n' '|')"; else pass "$1"; fi
 }
 
-nsenter --net=/run/netns/"$NSB" -- env PYTHONPATH="$PWD/tests" python3 "$TMP/server.py" $B "$TMP/server.ready" >"$TMP/server.log" 2>&1 &
+nsenter --net=/run/netns/"$NSB" -- python3 "$TMP/server.py" $B "$TMP/server.ready" >"$TMP/server.log" 2>&1 &
 SPID=$!
 wait_for 5 test -f "$TMP/server.ready" || { fail workers_server "$(cat "$TMP/server.log")"; exit 0; }
 
