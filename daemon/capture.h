@@ -165,7 +165,8 @@ int capture_run_file(struct capture *c, uint64_t *last_ts_us, char *err, size_t 
 
 /*
  * Make capture_run_file() stop before its next frame, as if the file ended
- * there. Async-signal-safe: for a SIGINT or SIGTERM handler.
+ * there; process-wide and for good (-r reads one file). Async-signal-safe:
+ * for a SIGINT or SIGTERM handler.
  */
 void capture_file_interrupt(void);
 
